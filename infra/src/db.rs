@@ -1,0 +1,120 @@
+//! PostgreSQL: the pool every process keeps, the database's creation and the schema migrations.
+
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::NoTls;
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// Arbitrary, fixed: serialises migrations when many replicas start at once.
+const MIGRATION_LOCK: i64 = 0x6377_7069_7065;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("invalid DATABASE_URL: {0}")]
+    Config(#[source] tokio_postgres::Error),
+    #[error("cannot build the connection pool: {0}")]
+    Build(#[from] deadpool_postgres::BuildError),
+    #[error("no database connection: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    #[error("database error: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] refinery::Error),
+}
+
+impl DbError {
+    /// A lost connection or an exhausted pool can heal; a constraint or syntax error cannot.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Pool(_) => true,
+            Self::Postgres(error) => error.is_closed() || error.code().is_none_or(is_transient_state),
+            _ => false,
+        }
+    }
+}
+
+fn is_transient_state(code: &tokio_postgres::error::SqlState) -> bool {
+    let code = code.code();
+    // 08: connection exceptions, 40: serialization/deadlock, 53: insufficient resources, 57: shutdown.
+    code.starts_with("08") || code.starts_with("40") || code.starts_with("53") || code.starts_with("57")
+}
+
+/// The process-wide pool. Connections are made lazily, so a service starts even while PostgreSQL is down.
+pub fn pool(url: &str, size: usize) -> Result<Pool, DbError> {
+    let mut config: tokio_postgres::Config = url.parse().map_err(DbError::Config)?;
+    config.connect_timeout(Duration::from_secs(5));
+    if config.get_application_name().is_none() {
+        config.application_name("chatwoot-pipeline");
+    }
+    let manager = Manager::from_config(
+        config,
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Ok(Pool::builder(manager)
+        .max_size(size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(Duration::from_secs(10)))
+        .create_timeout(Some(Duration::from_secs(5)))
+        .recycle_timeout(Some(Duration::from_secs(5)))
+        .build()?)
+}
+
+/// Creates the database named in `url` when it does not exist (connecting to `postgres` to do so).
+pub async fn ensure_database(url: &str) -> Result<(), DbError> {
+    let config: tokio_postgres::Config = url.parse().map_err(DbError::Config)?;
+    let Some(name) = config.get_dbname().map(str::to_owned) else {
+        return Ok(());
+    };
+    let mut admin = config.clone();
+    admin.dbname("postgres").connect_timeout(Duration::from_secs(5));
+    let (client, connection) = admin.connect(NoTls).await?;
+    let driver = tokio::spawn(connection);
+    let exists = client
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+        .await?
+        .is_some();
+    if !exists {
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        match client.batch_execute(&format!("CREATE DATABASE {quoted}")).await {
+            Ok(()) => tracing::info!(database = %name, "created database"),
+            // Another replica won the race.
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    drop(client);
+    let _ = driver.await;
+    Ok(())
+}
+
+/// Applies pending migrations once, even when many replicas start together.
+pub async fn migrate(pool: &Pool) -> Result<(), DbError> {
+    let mut client = pool.get().await?;
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    let result = embedded::migrations::runner().run_async(&mut **client).await;
+    client
+        .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    let report = result?;
+    for migration in report.applied_migrations() {
+        tracing::info!(migration = %migration, "applied migration");
+    }
+    Ok(())
+}
+
+/// `ensure_database`, `pool` and `migrate` in one call: what every service does at start.
+pub async fn connect_and_migrate(url: &str, size: usize) -> Result<Pool, DbError> {
+    ensure_database(url).await?;
+    let pool = pool(url, size)?;
+    migrate(&pool).await?;
+    Ok(pool)
+}

@@ -1,0 +1,16 @@
+//! What the ingress, the worker and the dispatcher share: the NATS topology (streams, subjects, consumers,
+//! partitioning), the PostgreSQL pool and schema migrations, the tenant registry with secrets encrypted at rest,
+//! OpenTelemetry wiring with W3C trace-context propagation over NATS and HTTP, and shutdown handling.
+
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod shutdown;
+pub mod telemetry;
+pub mod tenants;
+pub mod topology;
+
+pub use config::{DatabaseArgs, NatsArgs, SecretsArgs, TenantSeedArgs};
+pub use crypto::SecretBox;
+pub use tenants::{Secret, Tenant, TenantCache, TenantId, TenantStore};
+pub use topology::{StreamLimits, Topology};

@@ -1,0 +1,175 @@
+//! Tracing and OpenTelemetry.
+//!
+//! Spans are exported over OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. W3C trace context travels in NATS
+//! message headers and on the HTTP call to Chatwoot, so one trace covers webhook -> ingress -> worker ->
+//! dispatcher -> Chatwoot API.
+
+use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_sdk::Resource;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::EnvFilter;
+
+/// Flushes and stops the exporter when dropped; keep it alive in `main`.
+pub struct TelemetryGuard {
+    provider: Option<SdkTracerProvider>,
+}
+
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        if let Some(provider) = self.provider.take() {
+            if let Err(error) = provider.shutdown() {
+                eprintln!("telemetry shutdown: {error}");
+            }
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TelemetryError {
+    #[error("cannot build the OTLP exporter: {0}")]
+    Exporter(#[from] opentelemetry_otlp::ExporterBuildError),
+    #[error("a global tracing subscriber is already set: {0}")]
+    Subscriber(#[from] tracing_subscriber::util::TryInitError),
+}
+
+/// Installs the global subscriber: `RUST_LOG` filter (default `info`), plain or JSON logs (`LOG_FORMAT=json`),
+/// and the OpenTelemetry layer when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+pub fn init(service_name: &'static str) -> Result<TelemetryGuard, TelemetryError> {
+    let provider = if std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some() {
+        let exporter = opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .build()?;
+        Some(
+            SdkTracerProvider::builder()
+                .with_batch_exporter(exporter)
+                .with_resource(resource(service_name))
+                .build(),
+        )
+    } else {
+        None
+    };
+    install(service_name, provider.clone())?;
+    Ok(TelemetryGuard { provider })
+}
+
+fn resource(service_name: &'static str) -> Resource {
+    Resource::builder().with_service_name(service_name).build()
+}
+
+fn install(service_name: &'static str, provider: Option<SdkTracerProvider>) -> Result<(), TelemetryError> {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let json = std::env::var("LOG_FORMAT").is_ok_and(|v| v == "json");
+    let otel = provider.map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer(service_name)));
+    let registry = tracing_subscriber::registry().with(filter).with(otel);
+    if json {
+        registry.with(tracing_subscriber::fmt::layer().json()).try_init()?;
+    } else {
+        registry.with(tracing_subscriber::fmt::layer()).try_init()?;
+    }
+    Ok(())
+}
+
+/// Writes the span's context as `traceparent`/`tracestate` into NATS headers.
+pub fn inject_nats(span: &tracing::Span, headers: &mut async_nats::HeaderMap) {
+    TraceContextPropagator::new().inject_context(&span.context(), &mut NatsHeaders(headers));
+}
+
+/// Makes `span` a child of the trace carried by a NATS message, if any.
+pub fn set_parent_from_nats(span: &tracing::Span, headers: Option<&async_nats::HeaderMap>) {
+    if let Some(headers) = headers {
+        let context = TraceContextPropagator::new().extract(&NatsHeadersRef(headers));
+        let _ = span.set_parent(context);
+    }
+}
+
+/// Writes the span's context as `traceparent`/`tracestate` into HTTP request headers.
+pub fn inject_http(span: &tracing::Span, headers: &mut http::HeaderMap) {
+    TraceContextPropagator::new().inject_context(&span.context(), &mut HttpHeaders(headers));
+}
+
+/// Continues a trace started upstream of the webhook (a proxy or a traced Chatwoot), if any.
+pub fn set_parent_from_http(span: &tracing::Span, headers: &http::HeaderMap) {
+    if headers.contains_key("traceparent") {
+        let context = TraceContextPropagator::new().extract(&HttpHeadersRef(headers));
+        let _ = span.set_parent(context);
+    }
+}
+
+/// The trace id of a span as 32 hex digits (all zeros when tracing is not exporting).
+pub fn trace_id(span: &tracing::Span) -> String {
+    use opentelemetry::trace::TraceContextExt;
+    span.context().span().span_context().trace_id().to_string()
+}
+
+struct NatsHeaders<'a>(&'a mut async_nats::HeaderMap);
+struct NatsHeadersRef<'a>(&'a async_nats::HeaderMap);
+struct HttpHeaders<'a>(&'a mut http::HeaderMap);
+struct HttpHeadersRef<'a>(&'a http::HeaderMap);
+
+impl Injector for NatsHeaders<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        self.0.insert(key, value.as_str());
+    }
+}
+
+impl Extractor for NatsHeadersRef<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(|v| v.as_str())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.iter().map(|(k, _)| k.as_ref()).collect()
+    }
+}
+
+impl Injector for HttpHeaders<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(key.as_bytes()),
+            http::HeaderValue::from_str(&value),
+        ) {
+            self.0.insert(name, value);
+        }
+    }
+}
+
+impl Extractor for HttpHeadersRef<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(|k| k.as_str()).collect()
+    }
+}
+
+/// In-process span capture for tests: every service started in the test process exports here.
+pub mod testing {
+    use std::sync::OnceLock;
+
+    use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+
+    static EXPORTER: OnceLock<InMemorySpanExporter> = OnceLock::new();
+
+    /// Installs (once per process) a subscriber that records finished spans in memory, and returns the store.
+    pub fn capture_spans() -> InMemorySpanExporter {
+        EXPORTER
+            .get_or_init(|| {
+                let exporter = InMemorySpanExporter::default();
+                let provider = SdkTracerProvider::builder()
+                    .with_simple_exporter(exporter.clone())
+                    .with_resource(super::resource("test"))
+                    .build();
+                if let Err(error) = super::install("test", Some(provider)) {
+                    eprintln!("span capture not installed: {error}");
+                }
+                exporter
+            })
+            .clone()
+    }
+}
