@@ -1,1 +1,10 @@
-//! chatwoot
+//! Chatwoot as the pipeline sees it: the webhook signature (`sha256=HMAC(secret, "<ts>.<body>")`), the webhook
+//! payloads (parsed leniently: unknown keys are ignored, as upstream keeps adding fields) and the REST API.
+
+pub mod client;
+pub mod signature;
+pub mod webhook;
+
+pub use client::{ApiError, ApiRequest, ApiResponse, ChatwootClient};
+pub use signature::{sign, SignatureError, SignedRequest};
+pub use webhook::{SenderKind, Webhook};

@@ -145,7 +145,9 @@ impl TenantSeedArgs {
 /// Parses "500ms", "30s", "5m", "12h", "7d" (and a bare number of seconds).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
     let value: u64 = digits
         .parse()
@@ -156,7 +158,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "m" => value * 60,
         "h" => value * 3600,
         "d" => value * 86_400,
-        _ => return Err(format!("`{text}`: unknown unit `{unit}` (use ms, s, m, h or d)")),
+        _ => {
+            return Err(format!(
+                "`{text}`: unknown unit `{unit}` (use ms, s, m, h or d)"
+            ))
+        }
     };
     Ok(Duration::from_secs(seconds))
 }

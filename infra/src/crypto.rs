@@ -102,8 +102,15 @@ mod tests {
     fn sealed_secrets_open_only_in_their_own_context() {
         let secret_box = SecretBox::from_base64(&SecretBox::generate_key()).expect("valid key");
         let sealed = secret_box.seal("acme/api_token", "tok");
-        assert_ne!(sealed, secret_box.seal("acme/api_token", "tok"), "nonces are random");
-        assert_eq!(secret_box.open("acme/api_token", &sealed).expect("opens"), "tok");
+        assert_ne!(
+            sealed,
+            secret_box.seal("acme/api_token", "tok"),
+            "nonces are random"
+        );
+        assert_eq!(
+            secret_box.open("acme/api_token", &sealed).expect("opens"),
+            "tok"
+        );
         assert!(secret_box.open("globex/api_token", &sealed).is_err());
         let other = SecretBox::from_base64(&SecretBox::generate_key()).expect("valid key");
         assert!(other.open("acme/api_token", &sealed).is_err());
@@ -111,7 +118,13 @@ mod tests {
 
     #[test]
     fn bad_keys_are_explained() {
-        assert!(matches!(SecretBox::from_base64("%%"), Err(KeyError::NotBase64)));
-        assert!(matches!(SecretBox::from_base64("AAAA"), Err(KeyError::WrongLength(3))));
+        assert!(matches!(
+            SecretBox::from_base64("%%"),
+            Err(KeyError::NotBase64)
+        ));
+        assert!(matches!(
+            SecretBox::from_base64("AAAA"),
+            Err(KeyError::WrongLength(3))
+        ));
     }
 }

@@ -31,7 +31,9 @@ impl DbError {
     pub fn is_transient(&self) -> bool {
         match self {
             Self::Pool(_) => true,
-            Self::Postgres(error) => error.is_closed() || error.code().is_none_or(is_transient_state),
+            Self::Postgres(error) => {
+                error.is_closed() || error.code().is_none_or(is_transient_state)
+            }
             _ => false,
         }
     }
@@ -40,7 +42,10 @@ impl DbError {
 fn is_transient_state(code: &tokio_postgres::error::SqlState) -> bool {
     let code = code.code();
     // 08: connection exceptions, 40: serialization/deadlock, 53: insufficient resources, 57: shutdown.
-    code.starts_with("08") || code.starts_with("40") || code.starts_with("53") || code.starts_with("57")
+    code.starts_with("08")
+        || code.starts_with("40")
+        || code.starts_with("53")
+        || code.starts_with("57")
 }
 
 /// The process-wide pool. Connections are made lazily, so a service starts even while PostgreSQL is down.
@@ -73,7 +78,9 @@ pub async fn ensure_database(url: &str) -> Result<(), DbError> {
         return Ok(());
     };
     let mut admin = config.clone();
-    admin.dbname("postgres").connect_timeout(Duration::from_secs(5));
+    admin
+        .dbname("postgres")
+        .connect_timeout(Duration::from_secs(5));
     let (client, connection) = admin.connect(NoTls).await?;
     let driver = tokio::spawn(connection);
     let exists = client
@@ -82,7 +89,10 @@ pub async fn ensure_database(url: &str) -> Result<(), DbError> {
         .is_some();
     if !exists {
         let quoted = format!("\"{}\"", name.replace('"', "\"\""));
-        match client.batch_execute(&format!("CREATE DATABASE {quoted}")).await {
+        match client
+            .batch_execute(&format!("CREATE DATABASE {quoted}"))
+            .await
+        {
             Ok(()) => tracing::info!(database = %name, "created database"),
             // Another replica won the race.
             Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {}
@@ -100,7 +110,9 @@ pub async fn migrate(pool: &Pool) -> Result<(), DbError> {
     client
         .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
         .await?;
-    let result = embedded::migrations::runner().run_async(&mut **client).await;
+    let result = embedded::migrations::runner()
+        .run_async(&mut **client)
+        .await;
     client
         .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
         .await?;

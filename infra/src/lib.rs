@@ -2,14 +2,17 @@
 //! partitioning), the PostgreSQL pool and schema migrations, the tenant registry with secrets encrypted at rest,
 //! OpenTelemetry wiring with W3C trace-context propagation over NATS and HTTP, and shutdown handling.
 
+pub mod bootstrap;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod retry;
 pub mod shutdown;
 pub mod telemetry;
 pub mod tenants;
 pub mod topology;
 
+pub use bootstrap::{bootstrap, BootstrapArgs, BootstrapError, Infra};
 pub use config::{DatabaseArgs, NatsArgs, SecretsArgs, TenantSeedArgs};
 pub use crypto::SecretBox;
 pub use tenants::{Secret, Tenant, TenantCache, TenantId, TenantStore};

@@ -61,13 +61,18 @@ fn resource(service_name: &'static str) -> Resource {
     Resource::builder().with_service_name(service_name).build()
 }
 
-fn install(service_name: &'static str, provider: Option<SdkTracerProvider>) -> Result<(), TelemetryError> {
+fn install(
+    service_name: &'static str,
+    provider: Option<SdkTracerProvider>,
+) -> Result<(), TelemetryError> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let json = std::env::var("LOG_FORMAT").is_ok_and(|v| v == "json");
     let otel = provider.map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer(service_name)));
     let registry = tracing_subscriber::registry().with(filter).with(otel);
     if json {
-        registry.with(tracing_subscriber::fmt::layer().json()).try_init()?;
+        registry
+            .with(tracing_subscriber::fmt::layer().json())
+            .try_init()?;
     } else {
         registry.with(tracing_subscriber::fmt::layer()).try_init()?;
     }

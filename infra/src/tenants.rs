@@ -143,7 +143,9 @@ impl TenantStore {
 
     pub async fn upsert(&self, tenant: &NewTenant) -> Result<(), TenantError> {
         let id = tenant.id.as_str();
-        let token = self.secrets.seal(&format!("{id}/api_token"), &tenant.api_token);
+        let token = self
+            .secrets
+            .seal(&format!("{id}/api_token"), &tenant.api_token);
         let secret = tenant
             .webhook_secret
             .as_deref()
@@ -187,7 +189,10 @@ impl TenantStore {
     pub async fn get(&self, id: &str) -> Result<Option<Tenant>, TenantError> {
         let client = self.pool.get().await?;
         let row = client
-            .query_opt(&format!("SELECT {COLUMNS} FROM tenants WHERE id = $1"), &[&id])
+            .query_opt(
+                &format!("SELECT {COLUMNS} FROM tenants WHERE id = $1"),
+                &[&id],
+            )
             .await?;
         row.map(|row| self.decode(&row)).transpose()
     }
@@ -202,7 +207,10 @@ impl TenantStore {
 
     pub async fn delete(&self, id: &str) -> Result<bool, TenantError> {
         let client = self.pool.get().await?;
-        Ok(client.execute("DELETE FROM tenants WHERE id = $1", &[&id]).await? == 1)
+        Ok(client
+            .execute("DELETE FROM tenants WHERE id = $1", &[&id])
+            .await?
+            == 1)
     }
 
     fn decode(&self, row: &tokio_postgres::Row) -> Result<Tenant, TenantError> {
@@ -221,7 +229,8 @@ impl TenantStore {
             .get::<_, Option<&str>>(4)
             .map(|sealed| open("webhook_secret", sealed))
             .transpose()?;
-        let account_id = u64::try_from(row.get::<_, i64>(2)).map_err(|_| TenantError::Corrupt(id.clone()))?;
+        let account_id =
+            u64::try_from(row.get::<_, i64>(2)).map_err(|_| TenantError::Corrupt(id.clone()))?;
         Ok(Tenant {
             id: TenantId(id.clone()),
             chatwoot_base_url: row.get(1),

@@ -76,7 +76,10 @@ impl Topology {
     }
 
     fn stream_name(&self, what: &str) -> String {
-        format!("{}_{what}", self.prefix.to_uppercase().replace(['.', '-'], "_"))
+        format!(
+            "{}_{what}",
+            self.prefix.to_uppercase().replace(['.', '-'], "_")
+        )
     }
 
     pub fn events_stream(&self) -> String {
@@ -119,7 +122,12 @@ impl Topology {
         "dispatcher".to_owned()
     }
 
-    fn stream_config(&self, name: String, subjects: Vec<String>, limits: &StreamLimits) -> stream::Config {
+    fn stream_config(
+        &self,
+        name: String,
+        subjects: Vec<String>,
+        limits: &StreamLimits,
+    ) -> stream::Config {
         stream::Config {
             name,
             subjects,
@@ -206,7 +214,11 @@ impl Topology {
         self.create_consumer(&stream, name, config).await
     }
 
-    async fn get_stream(&self, js: &jetstream::Context, name: &str) -> Result<stream::Stream, TopologyError> {
+    async fn get_stream(
+        &self,
+        js: &jetstream::Context,
+        name: &str,
+    ) -> Result<stream::Stream, TopologyError> {
         js.get_stream(name)
             .await
             .map_err(|source| TopologyError::GetStream {
@@ -256,8 +268,9 @@ mod tests {
     #[test]
     fn partitions_are_stable_and_spread() {
         assert_eq!(partition_for("acme", "1042"), partition_for("acme", "1042"));
-        let used: std::collections::HashSet<u32> =
-            (0..1000).map(|c| partition_for("acme", &c.to_string())).collect();
+        let used: std::collections::HashSet<u32> = (0..1000)
+            .map(|c| partition_for("acme", &c.to_string()))
+            .collect();
         assert_eq!(used.len(), PARTITIONS as usize);
     }
 }

@@ -1,1 +1,102 @@
-//! ingress
+//! The ingress: `POST /webhooks/chatwoot/{tenant}` verifies a Chatwoot webhook on its raw bytes, publishes it
+//! to JetStream with a `Nats-Msg-Id` that makes Chatwoot's re-deliveries and duplicate `message_created`
+//! deliveries collapse, and answers 2xx only after JetStream has acknowledged the publish.
+
+mod config;
+mod error;
+mod identity;
+mod webhook;
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use infra::{BootstrapArgs, Infra, TenantCache};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+pub use config::Config;
+pub use error::WebhookError;
+pub use identity::{event_key, partition_key};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngressError {
+    #[error(transparent)]
+    Bootstrap(#[from] infra::BootstrapError),
+    #[error("server error: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+/// Shared by every request.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) infra: Infra,
+    pub(crate) tenants: Arc<TenantCache>,
+    pub(crate) config: Arc<Config>,
+    pub(crate) in_flight: Arc<Semaphore>,
+}
+
+/// The HTTP routes, factored out so tests can drive them without a socket.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/webhooks/chatwoot/{tenant}", post(webhook::receive))
+        .route(
+            "/healthz",
+            get(|| async { Json(json!({ "status": "ok" })) }),
+        )
+        .route("/readyz", get(readyz))
+        .with_state(state)
+}
+
+async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+    match infra::bootstrap::ready(&state.infra).await {
+        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+        Err(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "reason": reason })),
+        ),
+    }
+}
+
+/// Connects, creates the topology and serves on `listener` until `shutdown` is cancelled, then lets in-flight
+/// requests finish for up to the drain timeout.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), IngressError> {
+    let infra = infra::bootstrap(BootstrapArgs {
+        service: "ingress",
+        nats: &config.nats,
+        database: &config.database,
+        secrets: &config.secrets,
+        seed: &config.tenant,
+    })
+    .await?;
+    let state = AppState {
+        tenants: Arc::new(TenantCache::new(
+            infra.tenants.clone(),
+            config.tenant_cache_ttl,
+        )),
+        in_flight: Arc::new(Semaphore::new(config.max_in_flight)),
+        infra,
+        config: Arc::new(config),
+    };
+    let drain = state.config.drain_timeout;
+    tracing::info!(addr = %listener.local_addr()?, "ingress listening");
+    let stop = shutdown.clone();
+    let server = axum::serve(listener, app(state))
+        .with_graceful_shutdown(async move { stop.cancelled().await });
+    tokio::select! {
+        result = server => result?,
+        () = async { shutdown.cancelled().await; tokio::time::sleep(drain).await } => {
+            tracing::warn!("drain timeout reached with requests still in flight");
+        }
+    }
+    tracing::info!("ingress stopped");
+    Ok(())
+}

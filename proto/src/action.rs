@@ -18,13 +18,23 @@ pub struct Action {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionKind {
     /// A public reply to the customer.
-    SendMessage { content: String },
+    SendMessage {
+        content: String,
+    },
     /// A note only agents see.
-    PrivateNote { content: String },
+    PrivateNote {
+        content: String,
+    },
     /// Add labels; the dispatcher sends the union with the current set because Chatwoot replaces it.
-    AddLabels { labels: Vec<String>, known_labels: Vec<String> },
+    AddLabels {
+        labels: Vec<String>,
+        known_labels: Vec<String>,
+    },
     Assign(AssignTarget),
-    SetStatus { status: ConversationStatus, snoozed_until: Option<i64> },
+    SetStatus {
+        status: ConversationStatus,
+        snoozed_until: Option<i64>,
+    },
     SetPriority(Priority),
 }
 
@@ -153,10 +163,12 @@ impl Action {
                 labels: l.labels,
                 known_labels: l.known_labels,
             },
-            Kind::Assign(a) => ActionKind::Assign(match a.target.ok_or(DecodeError::Missing("assign.target"))? {
-                wire::assign::Target::AgentId(id) => AssignTarget::Agent(id),
-                wire::assign::Target::TeamId(id) => AssignTarget::Team(id),
-            }),
+            Kind::Assign(a) => ActionKind::Assign(
+                match a.target.ok_or(DecodeError::Missing("assign.target"))? {
+                    wire::assign::Target::AgentId(id) => AssignTarget::Agent(id),
+                    wire::assign::Target::TeamId(id) => AssignTarget::Team(id),
+                },
+            ),
             Kind::SetStatus(s) => ActionKind::SetStatus {
                 status: status_from_wire(s.status)?,
                 snoozed_until: (s.snoozed_until != 0).then_some(s.snoozed_until),
@@ -243,8 +255,12 @@ mod tests {
     #[test]
     fn every_kind_round_trips_through_the_wire() {
         let kinds = [
-            ActionKind::SendMessage { content: "hi".into() },
-            ActionKind::PrivateNote { content: "note".into() },
+            ActionKind::SendMessage {
+                content: "hi".into(),
+            },
+            ActionKind::PrivateNote {
+                content: "note".into(),
+            },
             ActionKind::AddLabels {
                 labels: vec!["billing".into()],
                 known_labels: vec!["vip".into()],
@@ -276,6 +292,9 @@ mod tests {
             ..Default::default()
         }
         .encode_to_vec();
-        assert!(matches!(Action::decode(&bytes), Err(DecodeError::Missing("kind"))));
+        assert!(matches!(
+            Action::decode(&bytes),
+            Err(DecodeError::Missing("kind"))
+        ));
     }
 }

@@ -90,12 +90,18 @@ mod tests {
             conversation_id: Some(1042),
             replay: None,
         };
-        assert_eq!(EventEnvelope::decode(&envelope.encode_to_vec()).expect("decodes"), envelope);
+        assert_eq!(
+            EventEnvelope::decode(&envelope.encode_to_vec()).expect("decodes"),
+            envelope
+        );
         envelope.conversation_id = None;
         envelope.replay = Some(Replay {
             replay_id: "r1".into(),
             reprocess: true,
         });
-        assert_eq!(EventEnvelope::decode(&envelope.encode_to_vec()).expect("decodes"), envelope);
+        assert_eq!(
+            EventEnvelope::decode(&envelope.encode_to_vec()).expect("decodes"),
+            envelope
+        );
     }
 }

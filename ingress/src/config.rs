@@ -1,0 +1,40 @@
+use std::time::Duration;
+
+use infra::config::parse_duration;
+use infra::{DatabaseArgs, NatsArgs, SecretsArgs, TenantSeedArgs};
+
+/// The ingress: verifies Chatwoot webhooks and publishes them to JetStream.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "ingress", version)]
+pub struct Config {
+    /// Address the webhook endpoint listens on.
+    #[arg(long, env = "LISTEN_ADDR", default_value = "0.0.0.0:8080")]
+    pub listen_addr: String,
+    /// How far X-Chatwoot-Timestamp may be from now before a webhook is refused as a replay.
+    #[arg(long, env = "SIGNATURE_TOLERANCE", default_value = "5m", value_parser = parse_duration)]
+    pub signature_tolerance: Duration,
+    /// Largest accepted body in bytes. Chatwoot allows 150,000-character messages and a message_created body
+    /// repeats the content, so legitimate webhooks reach about 450 KB.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1 << 20)]
+    pub max_body_bytes: usize,
+    /// How long to wait for JetStream's acknowledgement before answering 503 (below Chatwoot's 5 s timeout).
+    #[arg(long, env = "PUBLISH_TIMEOUT", default_value = "3s", value_parser = parse_duration)]
+    pub publish_timeout: Duration,
+    /// Webhooks being published at once; beyond this the ingress answers 503 at once instead of queueing.
+    #[arg(long, env = "MAX_IN_FLIGHT", default_value_t = 2048)]
+    pub max_in_flight: usize,
+    /// How long a tenant's configuration is cached.
+    #[arg(long, env = "TENANT_CACHE_TTL", default_value = "10s", value_parser = parse_duration)]
+    pub tenant_cache_ttl: Duration,
+    /// How long in-flight requests may take to finish after SIGTERM.
+    #[arg(long, env = "DRAIN_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub drain_timeout: Duration,
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub secrets: SecretsArgs,
+    #[command(flatten)]
+    pub tenant: TenantSeedArgs,
+}

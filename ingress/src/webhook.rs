@@ -1,0 +1,245 @@
+//! `POST /webhooks/chatwoot/{tenant}`: size and type checks, tenant lookup, signature on the raw bytes,
+//! parsing, then a publish whose acknowledgement the 2xx waits for.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::Json;
+use bytes::Bytes;
+use chatwoot::{SignedRequest, Webhook};
+use infra::Tenant;
+use proto::EventEnvelope;
+use serde_json::{json, Value};
+use tracing::Instrument;
+
+use crate::error::WebhookError;
+use crate::AppState;
+
+/// A body whose signature checked out (or whose tenant accepts unsigned webhooks). Only this type is parsed.
+struct Verified {
+    tenant: Arc<Tenant>,
+    body: Bytes,
+    signed: bool,
+}
+
+pub(crate) async fn receive(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<Value>), WebhookError> {
+    let span = tracing::info_span!(
+        "webhook",
+        otel.name = "POST /webhooks/chatwoot/{tenant}",
+        otel.kind = "server",
+        http.request.method = "POST",
+        http.route = "/webhooks/chatwoot/{tenant}",
+        http.response.status_code = tracing::field::Empty,
+        tenant = %tenant,
+        event = tracing::field::Empty,
+        event_key = tracing::field::Empty,
+    );
+    infra::telemetry::set_parent_from_http(&span, &headers);
+    let result = handle(&state, &tenant, &headers, body)
+        .instrument(span.clone())
+        .await;
+    let status = match &result {
+        Ok((status, _)) => *status,
+        Err(error) => error.status(),
+    };
+    span.record("http.response.status_code", status.as_u16());
+    result
+}
+
+async fn handle(
+    state: &AppState,
+    tenant_id: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<Value>), WebhookError> {
+    require_json(headers)?;
+    let limit = state.config.max_body_bytes;
+    if content_length(headers).is_some_and(|len| len > limit) {
+        return Err(WebhookError::TooLarge { limit });
+    }
+    let tenant = lookup_tenant(state, tenant_id).await?;
+    let body = axum::body::to_bytes(body, limit).await.map_err(|error| {
+        if is_length_limit(&error) {
+            WebhookError::TooLarge { limit }
+        } else {
+            WebhookError::BadRequest(format!("cannot read body: {error}"))
+        }
+    })?;
+    let verified = verify(tenant, headers, body, state.config.signature_tolerance)?;
+    let hook = parse(&verified.body)?;
+    let delivery_id = header_str(headers, "x-chatwoot-delivery");
+    let tenant = verified.tenant.id.as_str();
+    let event_key = crate::event_key(tenant, &hook, delivery_id, &verified.body);
+    let span = tracing::Span::current();
+    span.record("event", hook.event.as_str());
+    span.record("event_key", event_key.as_str());
+
+    let Ok(_permit) = state.in_flight.try_acquire() else {
+        return Err(WebhookError::Unavailable(
+            "too many webhooks in flight, retry later",
+        ));
+    };
+    let partition =
+        infra::topology::partition_for(tenant, &crate::partition_key(&hook, &event_key));
+    let envelope = EventEnvelope {
+        tenant: tenant.to_owned(),
+        event: hook.event.clone(),
+        delivery_id: delivery_id.unwrap_or_default().to_owned(),
+        event_key: event_key.clone(),
+        received_at_ms: chrono::Utc::now().timestamp_millis(),
+        signed: verified.signed,
+        conversation_id: hook.conversation_id(),
+        body: verified.body,
+        replay: None,
+    };
+    let subject = state.infra.topology.event_subject(tenant, partition);
+    let duplicate = publish(state, subject, &envelope).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "status": "accepted", "event_key": event_key, "duplicate": duplicate })),
+    ))
+}
+
+fn require_json(headers: &HeaderMap) -> Result<(), WebhookError> {
+    let content_type = header_str(headers, header::CONTENT_TYPE.as_str()).unwrap_or_default();
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    if essence.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(WebhookError::UnsupportedMediaType)
+    }
+}
+
+fn content_length(headers: &HeaderMap) -> Option<usize> {
+    header_str(headers, header::CONTENT_LENGTH.as_str())?
+        .parse()
+        .ok()
+}
+
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(e) = source {
+        if e.is::<http_body_util_limited::LengthLimitError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
+
+/// `http-body-util`'s limit error, reached through axum's re-export without another dependency.
+mod http_body_util_limited {
+    pub use axum::extract::rejection::LengthLimitError;
+}
+
+fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn lookup_tenant(state: &AppState, tenant_id: &str) -> Result<Arc<Tenant>, WebhookError> {
+    if infra::TenantId::parse(tenant_id).is_err() {
+        return Err(WebhookError::UnknownTenant(tenant_id.to_owned()));
+    }
+    match state.tenants.get(tenant_id).await {
+        Ok(Some(tenant)) => Ok(tenant),
+        Ok(None) => Err(WebhookError::UnknownTenant(tenant_id.to_owned())),
+        Err(error) => {
+            tracing::error!(%error, "tenant lookup failed");
+            Err(WebhookError::Unavailable(
+                "tenant registry unavailable, retry later",
+            ))
+        }
+    }
+}
+
+/// A tenant with a secret requires a valid signature whenever one is sent; an unsigned webhook passes only when
+/// the tenant explicitly accepts them. A bad signature is never downgraded to "unsigned".
+fn verify(
+    tenant: Arc<Tenant>,
+    headers: &HeaderMap,
+    body: Bytes,
+    tolerance: std::time::Duration,
+) -> Result<Verified, WebhookError> {
+    let request = SignedRequest {
+        timestamp: header_str(headers, "x-chatwoot-timestamp"),
+        signature: header_str(headers, "x-chatwoot-signature"),
+        body: &body,
+    };
+    let unsigned = request.signature.is_none() && request.timestamp.is_none();
+    let signed = match (&tenant.webhook_secret, unsigned) {
+        (_, true) if tenant.allow_unsigned => false,
+        (Some(secret), _) => {
+            let now = chrono::Utc::now().timestamp();
+            request
+                .verify(secret.expose().as_bytes(), now, tolerance)
+                .map_err(|e| WebhookError::Unauthorized(e.to_string()))?;
+            true
+        }
+        (None, _) => {
+            return Err(WebhookError::Unauthorized(
+                "tenant has no webhook secret and does not accept unsigned webhooks".into(),
+            ))
+        }
+    };
+    Ok(Verified {
+        tenant,
+        body,
+        signed,
+    })
+}
+
+fn parse(body: &[u8]) -> Result<Webhook, WebhookError> {
+    let hook = Webhook::parse(body)
+        .map_err(|e| WebhookError::BadRequest(format!("invalid JSON body: {e}")))?;
+    hook.validate()
+        .map_err(|e| WebhookError::BadRequest(e.to_string()))?;
+    Ok(hook)
+}
+
+/// Publishes and waits for JetStream's acknowledgement; returns whether JetStream recognised a duplicate.
+async fn publish(
+    state: &AppState,
+    subject: String,
+    envelope: &EventEnvelope,
+) -> Result<bool, WebhookError> {
+    let span = tracing::info_span!(
+        "publish",
+        otel.name = %format!("send {}", state.infra.topology.events_stream()),
+        otel.kind = "producer",
+        messaging.system = "nats",
+        messaging.operation.type = "send",
+        messaging.destination.name = %subject,
+        messaging.message.id = %envelope.event_key,
+    );
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Nats-Msg-Id", envelope.event_key.as_str());
+    infra::telemetry::inject_nats(&span, &mut headers);
+    let payload = Bytes::from(envelope.encode_to_vec());
+    let js = state.infra.jetstream.clone();
+    let publish = async move {
+        let ack = js.publish_with_headers(subject, headers, payload).await?;
+        ack.await.map_err(async_nats::Error::from)
+    };
+    match tokio::time::timeout(state.config.publish_timeout, publish.instrument(span)).await {
+        Ok(Ok(ack)) => Ok(ack.duplicate),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "publish not acknowledged");
+            Err(WebhookError::Unavailable(
+                "event stream unavailable, retry later",
+            ))
+        }
+        Err(_) => {
+            tracing::warn!("publish timed out");
+            Err(WebhookError::Unavailable(
+                "event stream did not acknowledge in time, retry later",
+            ))
+        }
+    }
+}
