@@ -57,6 +57,11 @@ impl ApiError {
     }
 }
 
+/// The HTTP client could not be set up (TLS backend missing, for instance).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the HTTP client: {0}")]
+pub struct BuildError(#[from] reqwest::Error);
+
 /// A shared HTTP client (one connection pool per process).
 #[derive(Debug, Clone)]
 pub struct ChatwootClient {
@@ -64,7 +69,7 @@ pub struct ChatwootClient {
 }
 
 impl ChatwootClient {
-    pub fn new(timeout: Duration) -> Result<Self, reqwest::Error> {
+    pub fn new(timeout: Duration) -> Result<Self, BuildError> {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))

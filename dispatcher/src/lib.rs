@@ -1,1 +1,87 @@
-//! dispatcher
+//! The dispatcher: a durable pull consumer on the actions stream that calls Chatwoot's REST API. A PostgreSQL
+//! ledger keyed by the action id makes a redelivered action a no-op; transient failures are retried with
+//! exponential backoff and jitter through JetStream (nak with delay); permanent failures and exhausted retries
+//! go to the dead-letter stream with the last error.
+
+mod config;
+pub mod consume;
+pub mod deliver;
+pub mod ledger;
+pub mod retry;
+
+use std::sync::Arc;
+
+use chatwoot::ChatwootClient;
+use infra::{BootstrapArgs, TenantCache};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use config::Config;
+use deliver::Deliverer;
+use retry::RetryPolicy;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DispatcherError {
+    #[error(transparent)]
+    Bootstrap(#[from] infra::BootstrapError),
+    #[error(transparent)]
+    Topology(#[from] infra::topology::TopologyError),
+    #[error(transparent)]
+    Http(#[from] chatwoot::client::BuildError),
+}
+
+/// Serves health on `listener` and delivers actions until `shutdown`, then drains in-flight deliveries.
+pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<(), DispatcherError> {
+    let infra = infra::bootstrap(BootstrapArgs {
+        service: "dispatcher",
+        nats: &config.nats,
+        database: &config.database,
+        secrets: &config.secrets,
+        seed: &config.tenant,
+    })
+    .await?;
+    let max_ack_pending = i64::try_from(config.concurrency * 4).unwrap_or(i64::MAX);
+    let consumer = infra
+        .topology
+        .ensure_dispatcher_consumer(&infra.jetstream, config.ack_wait, max_ack_pending)
+        .await?;
+    let health = infra::health::spawn(
+        listener,
+        infra::health::router(infra.clone(), axum::Router::new()),
+        shutdown.clone(),
+    );
+    let deliverer = Arc::new(Deliverer {
+        pool: infra.pool.clone(),
+        tenants: Arc::new(TenantCache::new(infra.tenants.clone(), config.tenant_cache_ttl)),
+        client: ChatwootClient::new(config.http_timeout)?,
+        policy: RetryPolicy {
+            max_attempts: config.max_attempts,
+            min_delay: config.retry_min_delay,
+            max_delay: config.retry_max_delay,
+        },
+        lease: config.ack_wait,
+        jetstream: infra.jetstream.clone(),
+        topology: infra.topology.clone(),
+    });
+    let tracker = TaskTracker::new();
+    let slots = Arc::new(Semaphore::new(config.concurrency.max(1)));
+    tracing::info!(concurrency = config.concurrency, "dispatcher consuming");
+    consume::fetch_loop(
+        consumer,
+        deliverer,
+        slots,
+        config.fetch_expires,
+        tracker.clone(),
+        shutdown.clone(),
+    )
+    .await;
+    tracker.close();
+    if tokio::time::timeout(config.drain_timeout, tracker.wait()).await.is_err() {
+        tracing::warn!("drain timeout reached; unfinished deliveries will be redelivered");
+    }
+    let _ = health.await;
+    tracing::info!("dispatcher stopped");
+    Ok(())
+}

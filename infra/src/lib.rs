@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod health;
 pub mod retry;
 pub mod shutdown;
 pub mod telemetry;

@@ -1,1 +1,102 @@
-//! worker
+//! The worker: a durable JetStream consumer per partition, shared by any number of replicas. Each event is
+//! recorded in PostgreSQL and processed at most once in effect (ledger + transactional outbox); only an
+//! incoming, public message from a contact can produce a reply, so the bot never answers itself or an agent.
+
+mod config;
+pub mod consume;
+pub mod ledger;
+pub mod process;
+pub mod responder;
+pub mod state;
+
+use std::sync::Arc;
+
+use infra::{BootstrapArgs, TenantCache};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+pub use config::Config;
+use consume::LoopSettings;
+use process::Processor;
+use responder::{Responder, TemplateResponder};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error(transparent)]
+    Bootstrap(#[from] infra::BootstrapError),
+    #[error(transparent)]
+    Topology(#[from] infra::topology::TopologyError),
+}
+
+/// Runs the worker with the template responder.
+pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<(), WorkerError> {
+    let responder = Arc::new(TemplateResponder::new(config.reply_template.clone()));
+    run_with_responder(config, listener, shutdown, responder).await
+}
+
+/// Runs the worker with any responder: serves health on `listener`, consumes every partition until
+/// `shutdown`, then finishes in-flight events within the drain timeout.
+pub async fn run_with_responder(
+    config: Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+    responder: Arc<dyn Responder>,
+) -> Result<(), WorkerError> {
+    let infra = infra::bootstrap(BootstrapArgs {
+        service: "worker",
+        nats: &config.nats,
+        database: &config.database,
+        secrets: &config.secrets,
+        seed: &config.tenant,
+    })
+    .await?;
+    let consumers = infra
+        .topology
+        .ensure_worker_consumers(&infra.jetstream, config.ack_wait)
+        .await?;
+    let health = infra::health::spawn(
+        listener,
+        infra::health::router(infra.clone(), axum::Router::new()),
+        shutdown.clone(),
+    );
+    let processor = Arc::new(Processor {
+        pool: infra.pool.clone(),
+        tenants: Arc::new(TenantCache::new(infra.tenants.clone(), config.tenant_cache_ttl)),
+        responder,
+        jetstream: infra.jetstream.clone(),
+        topology: infra.topology.clone(),
+    });
+    let settings = LoopSettings {
+        fetch_expires: config.fetch_expires,
+        retry_min_delay: config.retry_min_delay,
+        retry_max_delay: config.retry_max_delay,
+    };
+    let mut loops = JoinSet::new();
+    for (partition, consumer) in (0u32..).zip(consumers) {
+        loops.spawn(consume::partition_loop(
+            consumer,
+            infra.topology.worker_consumer(partition),
+            processor.clone(),
+            settings.clone(),
+            shutdown.clone(),
+        ));
+    }
+    tracing::info!(partitions = loops.len(), "worker consuming");
+    shutdown.cancelled().await;
+    let drained = tokio::time::timeout(config.drain_timeout, async {
+        while let Some(result) = loops.join_next().await {
+            if let Err(error) = result {
+                tracing::error!(%error, "partition loop failed");
+            }
+        }
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!("drain timeout reached; unfinished events will be redelivered");
+        loops.abort_all();
+    }
+    let _ = health.await;
+    tracing::info!("worker stopped");
+    Ok(())
+}

@@ -1,0 +1,48 @@
+use std::time::Duration;
+
+use infra::config::parse_duration;
+use infra::{DatabaseArgs, NatsArgs, SecretsArgs, TenantSeedArgs};
+
+/// The dispatcher: delivers actions to Chatwoot's REST API.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "dispatcher", version)]
+pub struct Config {
+    /// Address of /healthz, /readyz and /metrics.
+    #[arg(long, env = "HEALTH_ADDR", default_value = "0.0.0.0:8082")]
+    pub health_addr: String,
+    /// How long JetStream waits for an ack before redelivering an action; also the lease a delivery holds.
+    #[arg(long, env = "ACK_WAIT", default_value = "30s", value_parser = parse_duration)]
+    pub ack_wait: Duration,
+    /// Actions delivered at once by this process.
+    #[arg(long, env = "CONCURRENCY", default_value_t = 64)]
+    pub concurrency: usize,
+    /// Timeout of one Chatwoot API call.
+    #[arg(long, env = "HTTP_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub http_timeout: Duration,
+    /// Attempts before a transiently failing action is dead-lettered.
+    #[arg(long, env = "MAX_ATTEMPTS", default_value_t = 10)]
+    pub max_attempts: u32,
+    /// First retry delay; doubles (with jitter) up to RETRY_MAX_DELAY.
+    #[arg(long, env = "RETRY_MIN_DELAY", default_value = "1s", value_parser = parse_duration)]
+    pub retry_min_delay: Duration,
+    /// Longest retry delay.
+    #[arg(long, env = "RETRY_MAX_DELAY", default_value = "5m", value_parser = parse_duration)]
+    pub retry_max_delay: Duration,
+    /// How long to wait for actions before asking again (also bounds how fast shutdown stops fetching).
+    #[arg(long, env = "FETCH_EXPIRES", default_value = "2s", value_parser = parse_duration)]
+    pub fetch_expires: Duration,
+    /// How long in-flight deliveries may take to finish after SIGTERM.
+    #[arg(long, env = "DRAIN_TIMEOUT", default_value = "20s", value_parser = parse_duration)]
+    pub drain_timeout: Duration,
+    /// How long a tenant's configuration (and API token) is cached.
+    #[arg(long, env = "TENANT_CACHE_TTL", default_value = "10s", value_parser = parse_duration)]
+    pub tenant_cache_ttl: Duration,
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub secrets: SecretsArgs,
+    #[command(flatten)]
+    pub tenant: TenantSeedArgs,
+}

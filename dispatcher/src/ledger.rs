@@ -1,0 +1,148 @@
+//! The dispatcher's ledger, keyed by action id: a redelivered action never posts twice.
+//!
+//! States: `sending` (a dispatcher holds a lease while it calls Chatwoot), `retrying` (failed in a way that
+//! certainly did not reach Chatwoot), `uncertain` (the call may have reached Chatwoot: timeout or dropped
+//! connection), `delivered`, `dead` (dead-lettered). A `sending` row whose lease ran out means its dispatcher
+//! died mid-call, which is uncertain too.
+
+use std::time::Duration;
+
+use deadpool_postgres::{GenericClient, Pool};
+use proto::Action;
+
+/// What this delivery may do with the action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// First or retried attempt that certainly did not reach Chatwoot before: call.
+    Go { attempt: u32 },
+    /// A previous attempt may have reached Chatwoot: check before calling again.
+    Uncertain { attempt: u32 },
+    AlreadyDelivered,
+    AlreadyDead,
+    /// Another dispatcher holds the lease; look again after it expires.
+    Busy(Duration),
+}
+
+pub async fn claim(pool: &Pool, action: &Action, payload: &[u8], lease: Duration) -> Result<Claim, LedgerError> {
+    let mut client = pool.get().await?;
+    let txn = client.transaction().await?;
+    let lease_secs = lease.as_secs_f64();
+    let row = txn
+        .query_opt(
+            "SELECT state, GREATEST(EXTRACT(EPOCH FROM (lease_until - now())), 0)::float8, attempts
+             FROM dispatched_actions WHERE action_id = $1 FOR UPDATE",
+            &[&action.action_id],
+        )
+        .await?;
+    let claim = match row {
+        None => {
+            let inserted = txn
+                .execute(
+                    "INSERT INTO dispatched_actions (action_id, tenant, conversation_id, kind, state, attempts,
+                                                     lease_until, payload)
+                     VALUES ($1, $2, $3, $4, 'sending', 1, now() + make_interval(secs => $5), $6)
+                     ON CONFLICT (action_id) DO NOTHING",
+                    &[
+                        &action.action_id,
+                        &action.tenant,
+                        &i64::try_from(action.conversation_id).unwrap_or(i64::MAX),
+                        &action.kind.name(),
+                        &lease_secs,
+                        &payload,
+                    ],
+                )
+                .await?;
+            if inserted == 1 {
+                Claim::Go { attempt: 1 }
+            } else {
+                Claim::Busy(Duration::from_secs(1))
+            }
+        }
+        Some(row) => {
+            let state: &str = row.get(0);
+            let lease_left: Option<f64> = row.get(1);
+            let attempts: i32 = row.get(2);
+            let attempt = u32::try_from(attempts).unwrap_or(0) + 1;
+            match state {
+                "delivered" => Claim::AlreadyDelivered,
+                "dead" => Claim::AlreadyDead,
+                "sending" if lease_left.is_some_and(|s| s > 0.0) => {
+                    Claim::Busy(Duration::from_secs_f64(lease_left.unwrap_or(1.0)))
+                }
+                "retrying" => Claim::Go { attempt },
+                _ => Claim::Uncertain { attempt },
+            }
+        }
+    };
+    if let Claim::Go { attempt } | Claim::Uncertain { attempt } = claim {
+        if attempt > 1 {
+            txn.execute(
+                "UPDATE dispatched_actions SET state = 'sending', attempts = $2,
+                     lease_until = now() + make_interval(secs => $3), updated_at = now()
+                 WHERE action_id = $1",
+                &[&action.action_id, &i32::try_from(attempt).unwrap_or(i32::MAX), &lease_secs],
+            )
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(claim)
+}
+
+/// Records how the attempt ended.
+pub async fn settle(
+    pool: &Pool,
+    action_id: &str,
+    state: SettledState,
+    status: Option<u16>,
+    error: Option<&str>,
+) -> Result<(), LedgerError> {
+    let client = pool.get().await?;
+    client
+        .execute(
+            "UPDATE dispatched_actions SET state = $2, lease_until = NULL, last_status = $3, last_error = $4,
+                 updated_at = now()
+             WHERE action_id = $1",
+            &[&action_id, &state.as_str(), &status.map(i32::from), &error],
+        )
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettledState {
+    Delivered,
+    Retrying,
+    Uncertain,
+    Dead,
+}
+
+impl SettledState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Retrying => "retrying",
+            Self::Uncertain => "uncertain",
+            Self::Dead => "dead",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("no database connection: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    #[error("database error: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+}
+
+/// Re-arms dead-lettered actions for a redrive: the operator asserts they did not reach Chatwoot.
+pub async fn rearm(client: &impl GenericClient, action_ids: &[String]) -> Result<u64, tokio_postgres::Error> {
+    client
+        .execute(
+            "UPDATE dispatched_actions SET state = 'retrying', attempts = 0, lease_until = NULL, updated_at = now()
+             WHERE action_id = ANY($1) AND state = 'dead'",
+            &[&action_ids],
+        )
+        .await
+}

@@ -1,0 +1,47 @@
+use std::time::Duration;
+
+use infra::config::parse_duration;
+use infra::{DatabaseArgs, NatsArgs, SecretsArgs, TenantSeedArgs};
+
+/// The worker: records events, dedupes them, decides replies and publishes actions.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "worker", version)]
+pub struct Config {
+    /// Address of /healthz, /readyz and /metrics.
+    #[arg(long, env = "HEALTH_ADDR", default_value = "0.0.0.0:8081")]
+    pub health_addr: String,
+    /// How long JetStream waits for an ack before redelivering an event to another worker.
+    #[arg(long, env = "ACK_WAIT", default_value = "30s", value_parser = parse_duration)]
+    pub ack_wait: Duration,
+    /// First retry delay after a transient failure (PostgreSQL or NATS down); doubles up to RETRY_MAX_DELAY.
+    #[arg(long, env = "RETRY_MIN_DELAY", default_value = "500ms", value_parser = parse_duration)]
+    pub retry_min_delay: Duration,
+    /// Longest retry delay.
+    #[arg(long, env = "RETRY_MAX_DELAY", default_value = "30s", value_parser = parse_duration)]
+    pub retry_max_delay: Duration,
+    /// How long to wait for events before asking again (also bounds how fast shutdown stops fetching).
+    #[arg(long, env = "FETCH_EXPIRES", default_value = "2s", value_parser = parse_duration)]
+    pub fetch_expires: Duration,
+    /// How long in-flight events may take to finish after SIGTERM.
+    #[arg(long, env = "DRAIN_TIMEOUT", default_value = "20s", value_parser = parse_duration)]
+    pub drain_timeout: Duration,
+    /// Reply used by the template responder when the tenant sets no `reply_template`. `{name}` is replaced by
+    /// the contact's name.
+    #[arg(
+        long,
+        env = "REPLY_TEMPLATE",
+        default_value = "Hi {name}, thanks for your message! A member of our team will get back to you shortly."
+    )]
+    pub reply_template: String,
+    /// How long a tenant's configuration is cached.
+    #[arg(long, env = "TENANT_CACHE_TTL", default_value = "10s", value_parser = parse_duration)]
+    pub tenant_cache_ttl: Duration,
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub secrets: SecretsArgs,
+    #[command(flatten)]
+    pub tenant: TenantSeedArgs,
+}

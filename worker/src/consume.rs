@@ -1,0 +1,134 @@
+//! One loop per partition: fetch one event, process it, then ack or nak. With `max_ack_pending = 1` on each
+//! partition consumer, JetStream hands out a partition's next event only after this one is settled, whichever
+//! replica holds it, which is what keeps a conversation's events ordered and never concurrent.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::consumer::PullConsumer;
+use async_nats::jetstream::AckKind;
+use futures::StreamExt;
+use proto::EventEnvelope;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::process::{Outcome, ProcessError, Processor};
+
+#[derive(Debug, Clone)]
+pub struct LoopSettings {
+    pub fetch_expires: Duration,
+    pub retry_min_delay: Duration,
+    pub retry_max_delay: Duration,
+}
+
+/// Runs until `shutdown`; an event already fetched is finished (or handed back with a nak) before returning.
+pub async fn partition_loop(
+    consumer: PullConsumer,
+    consumer_name: String,
+    processor: Arc<Processor>,
+    settings: LoopSettings,
+    shutdown: CancellationToken,
+) {
+    let mut failures = 0u64;
+    while !shutdown.is_cancelled() {
+        // Not interrupted by shutdown: the pull request expires on its own within `fetch_expires`, and a message
+        // it still delivers is handed back at once instead of waiting out the ack timeout on a dead subscription.
+        let batch = consumer
+            .batch()
+            .max_messages(1)
+            .expires(settings.fetch_expires)
+            .messages()
+            .await;
+        let mut batch = match batch {
+            Ok(batch) => batch,
+            Err(error) => {
+                failures += 1;
+                tracing::warn!(%error, consumer = %consumer_name, "fetch failed");
+                let delay = infra::retry::backoff_delay(failures, Duration::from_millis(200), Duration::from_secs(5));
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => {}
+                    () = shutdown.cancelled() => {}
+                }
+                continue;
+            }
+        };
+        failures = 0;
+        while let Some(message) = batch.next().await {
+            let message = match message {
+                Ok(message) => message,
+                Err(error) => {
+                    tracing::debug!(%error, consumer = %consumer_name, "fetch interrupted");
+                    break;
+                }
+            };
+            if shutdown.is_cancelled() {
+                settle(&message, AckKind::Nak(None)).await;
+                continue;
+            }
+            handle(&message, &consumer_name, &processor, &settings).await;
+        }
+    }
+}
+
+async fn handle(
+    message: &async_nats::jetstream::Message,
+    consumer_name: &str,
+    processor: &Processor,
+    settings: &LoopSettings,
+) {
+    let (stream_seq, delivered) = message
+        .info()
+        .map(|info| (info.stream_sequence, u64::try_from(info.delivered).unwrap_or(1)))
+        .unwrap_or((0, 1));
+    let span = tracing::info_span!(
+        "process event",
+        otel.name = %format!("process {}", consumer_name),
+        otel.kind = "consumer",
+        messaging.system = "nats",
+        messaging.operation.type = "process",
+        messaging.destination.name = %message.subject,
+        messaging.consumer.group.name = %consumer_name,
+        messaging.message.id = tracing::field::Empty,
+        delivered,
+        outcome = tracing::field::Empty,
+    );
+    infra::telemetry::set_parent_from_nats(&span, message.headers.as_ref());
+    let result = async {
+        let envelope = EventEnvelope::decode(&message.payload)
+            .map_err(|e| ProcessError::Permanent(format!("undecodable event: {e}")))?;
+        tracing::Span::current().record("messaging.message.id", envelope.event_key.as_str());
+        processor.process(&envelope, stream_seq).await
+    }
+    .instrument(span.clone())
+    .await;
+    let kind = disposition(&result, delivered, settings);
+    span.in_scope(|| match &result {
+        Ok(outcome) => {
+            span.record("outcome", outcome.as_str());
+            tracing::debug!(outcome = outcome.as_str(), "event processed");
+        }
+        Err(ProcessError::Transient(reason)) => tracing::warn!(%reason, delivered, "event will be retried"),
+        Err(ProcessError::Permanent(reason)) => tracing::error!(%reason, "event dropped"),
+    });
+    settle(message, kind).await;
+}
+
+/// The one place that decides between done, retry later and give up.
+pub fn disposition(result: &Result<Outcome, ProcessError>, delivered: u64, settings: &LoopSettings) -> AckKind {
+    match result {
+        Ok(_) => AckKind::Ack,
+        Err(ProcessError::Transient(_)) => AckKind::Nak(Some(infra::retry::backoff_delay(
+            delivered,
+            settings.retry_min_delay,
+            settings.retry_max_delay,
+        ))),
+        Err(ProcessError::Permanent(_)) => AckKind::Term,
+    }
+}
+
+async fn settle(message: &async_nats::jetstream::Message, kind: AckKind) {
+    // A lost ack is harmless: the redelivery finds the ledger row and only republishes recorded actions.
+    if let Err(error) = message.ack_with(kind).await {
+        tracing::warn!(%error, "ack not sent; the event will be redelivered and deduplicated");
+    }
+}

@@ -1,0 +1,13 @@
+use clap::Parser;
+use tokio_util::sync::CancellationToken;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = worker::Config::parse();
+    let _telemetry = infra::telemetry::init("worker")?;
+    let listener = tokio::net::TcpListener::bind(&config.health_addr).await?;
+    let shutdown = CancellationToken::new();
+    infra::shutdown::cancel_on_signal(shutdown.clone());
+    worker::run(config, listener, shutdown).await?;
+    Ok(())
+}

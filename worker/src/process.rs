@@ -1,0 +1,221 @@
+//! Processing one event: ledger, state, reply decision and outbox in one transaction, then the publish of the
+//! recorded actions. The caller acks only after this returns `Ok`.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chatwoot::Webhook;
+use deadpool_postgres::Pool;
+use infra::{TenantCache, Topology};
+use proto::{Action, ActionKind, EventEnvelope};
+use tracing::Instrument;
+
+use crate::ledger::{self, LedgerEntry};
+use crate::responder::{ReplyContext, Responder, ResponderError};
+use crate::state;
+
+/// What became of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Recorded and produced actions.
+    Acted,
+    /// Recorded; nothing to do (not a customer message, or the bot is silent in this conversation).
+    Recorded,
+    /// Already processed: its recorded actions were republished.
+    Duplicate,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Acted => "acted",
+            Self::Recorded => "recorded",
+            Self::Duplicate => "duplicate",
+        }
+    }
+}
+
+/// Why an event was not processed. Whether to retry is decided from this in `consume::disposition`.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    #[error("transient: {0}")]
+    Transient(String),
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+impl From<tokio_postgres::Error> for ProcessError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        let transient = infra::db::DbError::Postgres(error).is_transient();
+        let message = "database error".to_owned();
+        if transient {
+            Self::Transient(message)
+        } else {
+            Self::Permanent(message)
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for ProcessError {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        Self::Transient(format!("no database connection: {error}"))
+    }
+}
+
+impl From<ResponderError> for ProcessError {
+    fn from(error: ResponderError) -> Self {
+        Self::Transient(error.to_string())
+    }
+}
+
+pub struct Processor {
+    pub(crate) pool: Pool,
+    pub(crate) tenants: Arc<TenantCache>,
+    pub(crate) responder: Arc<dyn Responder>,
+    pub(crate) jetstream: async_nats::jetstream::Context,
+    pub(crate) topology: Topology,
+}
+
+impl Processor {
+    pub async fn process(&self, envelope: &EventEnvelope, stream_seq: u64) -> Result<Outcome, ProcessError> {
+        let ledger_key = ledger_key(envelope);
+        let mut client = self.pool.get().await?;
+        if let Some(stored) = ledger::stored_actions(&client, &ledger_key).await? {
+            self.publish(&envelope.tenant, stored).await?;
+            return Ok(Outcome::Duplicate);
+        }
+        let tenant = self
+            .tenants
+            .get(&envelope.tenant)
+            .await
+            .map_err(|e| ProcessError::Transient(e.to_string()))?
+            .ok_or_else(|| ProcessError::Permanent(format!("unknown tenant {}", envelope.tenant)))?;
+        let hook = Webhook::parse(&envelope.body)
+            .map_err(|e| ProcessError::Permanent(format!("unparseable webhook: {e}")))?;
+
+        let conversation = match hook.conversation_id() {
+            Some(id) => state::load_conversation(&client, &envelope.tenant, id).await?,
+            None => state::ConversationState::default(),
+        };
+        let kinds = if hook.is_customer_message() && conversation.bot_state == state::BotState::Active {
+            let ctx = ReplyContext {
+                tenant: &tenant,
+                conversation_id: hook.conversation_id().unwrap_or_default(),
+                message_id: hook.id.unwrap_or_default(),
+                content: hook.content.as_deref().unwrap_or_default(),
+                contact_name: hook.sender.as_ref().and_then(|s| s.name.as_deref()),
+                conversation: &conversation,
+            };
+            self.responder
+                .respond(&ctx)
+                .instrument(tracing::info_span!("respond"))
+                .await?
+        } else {
+            Vec::new()
+        };
+        let actions = build_actions(envelope, &ledger_key, hook.conversation_id(), kinds);
+        let outcome = if actions.is_empty() {
+            Outcome::Recorded
+        } else {
+            Outcome::Acted
+        };
+
+        let txn = client.transaction().await?;
+        let entry = LedgerEntry {
+            event_key: &ledger_key,
+            tenant: &envelope.tenant,
+            event: &hook.event,
+            conversation_id: hook.conversation_id(),
+            stream_seq,
+            outcome: outcome.as_str(),
+        };
+        if !ledger::claim(&txn, &entry).await? {
+            // A concurrent delivery (a replay racing the original) won; publish what it recorded.
+            txn.rollback().await?;
+            let stored = ledger::stored_actions(&client, &ledger_key).await?.unwrap_or_default();
+            self.publish(&envelope.tenant, stored).await?;
+            return Ok(Outcome::Duplicate);
+        }
+        state::record(&txn, &envelope.tenant, &hook).await?;
+        ledger::record_actions(&txn, &ledger_key, &actions).await?;
+        txn.commit().await?;
+        self.publish(&envelope.tenant, actions.into_iter().map(|(_, bytes)| bytes).collect())
+            .await?;
+        Ok(outcome)
+    }
+
+    /// Publishes the actions pipelined and waits for every acknowledgement. Ids come from the payload, so a
+    /// republish is dropped by the stream's duplicate window and, beyond it, by the dispatcher's ledger.
+    async fn publish(&self, tenant: &str, payloads: Vec<Bytes>) -> Result<(), ProcessError> {
+        if payloads.is_empty() {
+            return Ok(());
+        }
+        let subject = self.topology.action_subject(tenant);
+        let span = tracing::info_span!(
+            "publish actions",
+            otel.name = %format!("send {}", self.topology.actions_stream()),
+            otel.kind = "producer",
+            messaging.system = "nats",
+            messaging.operation.type = "send",
+            messaging.destination.name = %subject,
+            messaging.batch.message_count = payloads.len(),
+        );
+        async {
+            let mut acks = Vec::with_capacity(payloads.len());
+            for payload in payloads {
+                let action = Action::decode(&payload)
+                    .map_err(|e| ProcessError::Permanent(format!("stored action is corrupt: {e}")))?;
+                let mut headers = async_nats::HeaderMap::new();
+                headers.insert("Nats-Msg-Id", action.action_id.as_str());
+                infra::telemetry::inject_nats(&tracing::Span::current(), &mut headers);
+                let ack = self
+                    .jetstream
+                    .publish_with_headers(subject.clone(), headers, payload)
+                    .await
+                    .map_err(|e| ProcessError::Transient(format!("publish action: {e}")))?;
+                acks.push(ack);
+            }
+            for ack in acks {
+                ack.await
+                    .map_err(|e| ProcessError::Transient(format!("action not acknowledged: {e}")))?;
+            }
+            Ok(())
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+/// Replays that re-process get their own ledger key, so the original processing stays recorded and a second
+/// run of the same replay is still deduplicated.
+fn ledger_key(envelope: &EventEnvelope) -> String {
+    match &envelope.replay {
+        Some(replay) if replay.reprocess => format!("{}#replay:{}", envelope.event_key, replay.replay_id),
+        _ => envelope.event_key.clone(),
+    }
+}
+
+fn build_actions(
+    envelope: &EventEnvelope,
+    ledger_key: &str,
+    conversation_id: Option<u64>,
+    kinds: Vec<ActionKind>,
+) -> Vec<(Action, Bytes)> {
+    let now = chrono::Utc::now().timestamp_millis();
+    kinds
+        .into_iter()
+        .enumerate()
+        .map(|(position, kind)| {
+            let action = Action {
+                action_id: format!("{ledger_key}#{position}"),
+                tenant: envelope.tenant.clone(),
+                conversation_id: conversation_id.unwrap_or_default(),
+                event_key: ledger_key.to_owned(),
+                created_at_ms: now,
+                kind,
+            };
+            let bytes = Bytes::from(action.encode_to_vec());
+            (action, bytes)
+        })
+        .collect()
+}

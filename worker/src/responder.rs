@@ -1,0 +1,95 @@
+//! The seam where replies are decided. The worker calls a [`Responder`] for each message the bot may answer;
+//! triage, rules and AI responders plug in here without touching delivery guarantees, because whatever they
+//! return is recorded with the event and published as actions.
+
+use futures::future::BoxFuture;
+use infra::Tenant;
+use proto::ActionKind;
+
+use crate::state::ConversationState;
+
+/// What a responder knows about the message it answers.
+#[derive(Debug)]
+pub struct ReplyContext<'a> {
+    pub tenant: &'a Tenant,
+    pub conversation_id: u64,
+    pub message_id: u64,
+    pub content: &'a str,
+    pub contact_name: Option<&'a str>,
+    pub conversation: &'a ConversationState,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResponderError {
+    /// Worth retrying the event later (a model server timing out, say).
+    #[error("responder temporarily unavailable: {0}")]
+    Transient(String),
+}
+
+/// Decides the actions for one customer message.
+pub trait Responder: Send + Sync {
+    fn respond<'a>(&'a self, ctx: &'a ReplyContext<'a>) -> BoxFuture<'a, Result<Vec<ActionKind>, ResponderError>>;
+}
+
+/// Acknowledges every message with the tenant's `reply_template` setting (or the configured default).
+#[derive(Debug, Clone)]
+pub struct TemplateResponder {
+    default_template: String,
+}
+
+impl TemplateResponder {
+    pub fn new(default_template: impl Into<String>) -> Self {
+        Self {
+            default_template: default_template.into(),
+        }
+    }
+
+    fn render(&self, ctx: &ReplyContext<'_>) -> String {
+        let template = ctx
+            .tenant
+            .settings
+            .get("reply_template")
+            .and_then(|v| v.as_str())
+            .unwrap_or(&self.default_template);
+        let name = ctx
+            .contact_name
+            .and_then(|n| n.split_whitespace().next())
+            .unwrap_or("there");
+        template.replace("{name}", name)
+    }
+}
+
+impl Responder for TemplateResponder {
+    fn respond<'a>(&'a self, ctx: &'a ReplyContext<'a>) -> BoxFuture<'a, Result<Vec<ActionKind>, ResponderError>> {
+        let content = self.render(ctx);
+        Box::pin(async move { Ok(vec![ActionKind::SendMessage { content }]) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_greets_the_contact_by_first_name() {
+        let tenant = Tenant {
+            id: infra::TenantId::parse("acme").expect("valid"),
+            chatwoot_base_url: "http://x".into(),
+            account_id: 3,
+            api_token: infra::Secret::new("t"),
+            webhook_secret: None,
+            allow_unsigned: false,
+            settings: serde_json::json!({ "reply_template": "Hello {name}!" }),
+        };
+        let conversation = ConversationState::default();
+        let ctx = ReplyContext {
+            tenant: &tenant,
+            conversation_id: 1,
+            message_id: 2,
+            content: "hi",
+            contact_name: Some("Maya Lindqvist"),
+            conversation: &conversation,
+        };
+        assert_eq!(TemplateResponder::new("unused").render(&ctx), "Hello Maya!");
+    }
+}
