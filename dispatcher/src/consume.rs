@@ -40,7 +40,11 @@ pub async fn fetch_loop(
                 drop(first);
                 failures += 1;
                 tracing::warn!(%error, "fetch failed");
-                let delay = infra::retry::backoff_delay(failures, Duration::from_millis(200), Duration::from_secs(5));
+                let delay = infra::retry::backoff_delay(
+                    failures,
+                    Duration::from_millis(200),
+                    Duration::from_secs(5),
+                );
                 tokio::select! {
                     () = tokio::time::sleep(delay) => {}
                     () = shutdown.cancelled() => {}
@@ -87,7 +91,10 @@ async fn handle(deliverer: &Deliverer, message: async_nats::jetstream::Message) 
         outcome = tracing::field::Empty,
     );
     infra::telemetry::set_parent_from_nats(&span, message.headers.as_ref());
-    let (outcome, settle) = deliverer.deliver(&message.payload).instrument(span.clone()).await;
+    let (outcome, settle) = deliverer
+        .deliver(&message.payload)
+        .instrument(span.clone())
+        .await;
     span.record("outcome", outcome.as_str());
     let kind = match settle {
         Settle::Ack => AckKind::Ack,

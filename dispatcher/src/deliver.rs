@@ -81,10 +81,16 @@ impl Deliverer {
         }
     }
 
-    async fn try_deliver(&self, action: &Action, payload: &Bytes) -> Result<(Outcome, Settle), ledger::LedgerError> {
+    async fn try_deliver(
+        &self,
+        action: &Action,
+        payload: &Bytes,
+    ) -> Result<(Outcome, Settle), ledger::LedgerError> {
         let claim = ledger::claim(&self.pool, action, payload, self.lease).await?;
         let (attempt, uncertain) = match claim {
-            Claim::AlreadyDelivered | Claim::AlreadyDead => return Ok((Outcome::AlreadyDelivered, Settle::Ack)),
+            Claim::AlreadyDelivered | Claim::AlreadyDead => {
+                return Ok((Outcome::AlreadyDelivered, Settle::Ack))
+            }
             Claim::Busy(wait) => return Ok((Outcome::Busy, Settle::Nak(wait))),
             Claim::Go { attempt } => (attempt, false),
             Claim::Uncertain { attempt } => (attempt, true),
@@ -96,8 +102,14 @@ impl Deliverer {
                 return self.give_up(action, payload, attempt, None, &reason).await;
             }
             Err(error) => {
-                ledger::settle(&self.pool, &action.action_id, SettledState::Retrying, None, Some(&error.to_string()))
-                    .await?;
+                ledger::settle(
+                    &self.pool,
+                    &action.action_id,
+                    SettledState::Retrying,
+                    None,
+                    Some(&error.to_string()),
+                )
+                .await?;
                 return Ok((Outcome::Retrying, Settle::Nak(self.policy.min_delay)));
             }
         };
@@ -105,7 +117,14 @@ impl Deliverer {
             match self.already_posted(&tenant, action).await {
                 Ok(true) => {
                     tracing::info!(action_id = %action.action_id, "earlier uncertain attempt had arrived");
-                    ledger::settle(&self.pool, &action.action_id, SettledState::Delivered, None, None).await?;
+                    ledger::settle(
+                        &self.pool,
+                        &action.action_id,
+                        SettledState::Delivered,
+                        None,
+                        None,
+                    )
+                    .await?;
                     return Ok((Outcome::AlreadyDelivered, Settle::Ack));
                 }
                 Ok(false) => {}
@@ -116,13 +135,22 @@ impl Deliverer {
                         "delivery uncertain: an earlier attempt may have reached Chatwoot and it cannot be \
                          checked ({error}); look at the conversation and redrive if the message is missing"
                     );
-                    return self.give_up(action, payload, attempt, error.status(), &reason).await;
+                    return self
+                        .give_up(action, payload, attempt, error.status(), &reason)
+                        .await;
                 }
             }
         }
         match self.call(&tenant, action).await {
             Ok(status) => {
-                ledger::settle(&self.pool, &action.action_id, SettledState::Delivered, Some(status), None).await?;
+                ledger::settle(
+                    &self.pool,
+                    &action.action_id,
+                    SettledState::Delivered,
+                    Some(status),
+                    None,
+                )
+                .await?;
                 Ok((Outcome::Delivered, Settle::Ack))
             }
             Err(error) => match self.policy.decide(&error, attempt) {
@@ -133,8 +161,14 @@ impl Deliverer {
                         SettledState::Retrying
                     };
                     tracing::warn!(%error, attempt, ?delay, action_id = %action.action_id, "will retry");
-                    ledger::settle(&self.pool, &action.action_id, state, error.status(), Some(&error.to_string()))
-                        .await?;
+                    ledger::settle(
+                        &self.pool,
+                        &action.action_id,
+                        state,
+                        error.status(),
+                        Some(&error.to_string()),
+                    )
+                    .await?;
                     Ok((Outcome::Retrying, Settle::Nak(delay)))
                 }
                 Decision::GiveUp => {
@@ -155,8 +189,13 @@ impl Deliverer {
             ActionKind::PrivateNote { content } => {
                 calls::create_message(conversation, content, true, &source_id(&action.action_id))
             }
-            ActionKind::AddLabels { labels, known_labels } => {
-                let mut union = self.current_labels(tenant, conversation, known_labels).await?;
+            ActionKind::AddLabels {
+                labels,
+                known_labels,
+            } => {
+                let mut union = self
+                    .current_labels(tenant, conversation, known_labels)
+                    .await?;
                 for label in labels {
                     if !union.contains(label) {
                         union.push(label.clone());
@@ -166,24 +205,38 @@ impl Deliverer {
             }
             ActionKind::Assign(AssignTarget::Agent(id)) => calls::assign_agent(conversation, *id),
             ActionKind::Assign(AssignTarget::Team(id)) => calls::assign_team(conversation, *id),
-            ActionKind::SetStatus { status, snoozed_until } => {
-                calls::toggle_status(conversation, status.as_str(), *snoozed_until)
+            ActionKind::SetStatus {
+                status,
+                snoozed_until,
+            } => calls::toggle_status(conversation, status.as_str(), *snoozed_until),
+            ActionKind::SetPriority(priority) => {
+                calls::toggle_priority(conversation, priority.as_str())
             }
-            ActionKind::SetPriority(priority) => calls::toggle_priority(conversation, priority.as_str()),
         };
         Ok(self.client.send(tenant, &request).await?.status)
     }
 
     /// Labels POST replaces the set, so start from Chatwoot's current labels; tokens that may not read them
     /// (agent bots before mid-2026) fall back to what the worker saw in the webhooks.
-    async fn current_labels(&self, tenant: &Tenant, conversation: u64, known: &[String]) -> Result<Vec<String>, ApiError> {
-        match self.client.send(tenant, &calls::list_labels(conversation)).await {
+    async fn current_labels(
+        &self,
+        tenant: &Tenant,
+        conversation: u64,
+        known: &[String],
+    ) -> Result<Vec<String>, ApiError> {
+        match self
+            .client
+            .send(tenant, &calls::list_labels(conversation))
+            .await
+        {
             Ok(response) => Ok(response
                 .json()
                 .and_then(|v| v.get("payload").cloned())
                 .and_then(|p| serde_json::from_value::<Vec<String>>(p).ok())
                 .unwrap_or_else(|| known.to_vec())),
-            Err(ApiError::Status { status: 401 | 403, .. }) => Ok(known.to_vec()),
+            Err(ApiError::Status {
+                status: 401 | 403, ..
+            }) => Ok(known.to_vec()),
             Err(error) => Err(error),
         }
     }
@@ -212,19 +265,34 @@ impl Deliverer {
     ) -> Result<(Outcome, Settle), ledger::LedgerError> {
         tracing::error!(action_id = %action.action_id, attempt, ?status, %reason, "action dead-lettered");
         let mut headers = async_nats::HeaderMap::new();
-        headers.insert("Nats-Msg-Id", format!("dlq:{}:{attempt}", action.action_id).as_str());
+        headers.insert(
+            "Nats-Msg-Id",
+            format!("dlq:{}:{attempt}", action.action_id).as_str(),
+        );
         headers.insert("Cw-Action-Id", action.action_id.as_str());
         headers.insert("Cw-Kind", action.kind.name());
         headers.insert("Cw-Attempts", attempt.to_string().as_str());
-        headers.insert("Cw-Status", status.map(|s| s.to_string()).unwrap_or_default().as_str());
+        headers.insert(
+            "Cw-Status",
+            status.map(|s| s.to_string()).unwrap_or_default().as_str(),
+        );
         headers.insert("Cw-Error", one_line(reason).as_str());
         let subject = self.topology.dead_letter_subject(&action.tenant);
-        if let Err(error) = publish_and_wait(&self.jetstream, subject, headers, payload.clone()).await {
+        if let Err(error) =
+            publish_and_wait(&self.jetstream, subject, headers, payload.clone()).await
+        {
             // Not dead-lettered yet, so not given up: the redelivery tries again.
             tracing::warn!(%error, "dead-letter publish failed");
             return Ok((Outcome::Failed, Settle::Nak(self.policy.min_delay)));
         }
-        ledger::settle(&self.pool, &action.action_id, SettledState::Dead, status, Some(reason)).await?;
+        ledger::settle(
+            &self.pool,
+            &action.action_id,
+            SettledState::Dead,
+            status,
+            Some(reason),
+        )
+        .await?;
         Ok((Outcome::DeadLettered, Settle::Ack))
     }
 
@@ -232,7 +300,9 @@ impl Deliverer {
         let mut headers = async_nats::HeaderMap::new();
         headers.insert("Cw-Error", one_line(reason).as_str());
         let subject = self.topology.dead_letter_subject("_invalid");
-        if let Err(error) = publish_and_wait(&self.jetstream, subject, headers, payload.clone()).await {
+        if let Err(error) =
+            publish_and_wait(&self.jetstream, subject, headers, payload.clone()).await
+        {
             tracing::error!(%error, "cannot dead-letter an undecodable action; dropping it");
         }
     }
@@ -244,7 +314,9 @@ async fn publish_and_wait(
     headers: async_nats::HeaderMap,
     payload: Bytes,
 ) -> Result<(), async_nats::Error> {
-    js.publish_with_headers(subject, headers, payload).await?.await?;
+    js.publish_with_headers(subject, headers, payload)
+        .await?
+        .await?;
     Ok(())
 }
 

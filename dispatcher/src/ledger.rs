@@ -14,16 +14,25 @@ use proto::Action;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {
     /// First or retried attempt that certainly did not reach Chatwoot before: call.
-    Go { attempt: u32 },
+    Go {
+        attempt: u32,
+    },
     /// A previous attempt may have reached Chatwoot: check before calling again.
-    Uncertain { attempt: u32 },
+    Uncertain {
+        attempt: u32,
+    },
     AlreadyDelivered,
     AlreadyDead,
     /// Another dispatcher holds the lease; look again after it expires.
     Busy(Duration),
 }
 
-pub async fn claim(pool: &Pool, action: &Action, payload: &[u8], lease: Duration) -> Result<Claim, LedgerError> {
+pub async fn claim(
+    pool: &Pool,
+    action: &Action,
+    payload: &[u8],
+    lease: Duration,
+) -> Result<Claim, LedgerError> {
     let mut client = pool.get().await?;
     let txn = client.transaction().await?;
     let lease_secs = lease.as_secs_f64();
@@ -80,7 +89,11 @@ pub async fn claim(pool: &Pool, action: &Action, payload: &[u8], lease: Duration
                 "UPDATE dispatched_actions SET state = 'sending', attempts = $2,
                      lease_until = now() + make_interval(secs => $3), updated_at = now()
                  WHERE action_id = $1",
-                &[&action.action_id, &i32::try_from(attempt).unwrap_or(i32::MAX), &lease_secs],
+                &[
+                    &action.action_id,
+                    &i32::try_from(attempt).unwrap_or(i32::MAX),
+                    &lease_secs,
+                ],
             )
             .await?;
         }
@@ -137,7 +150,10 @@ pub enum LedgerError {
 }
 
 /// Re-arms dead-lettered actions for a redrive: the operator asserts they did not reach Chatwoot.
-pub async fn rearm(client: &impl GenericClient, action_ids: &[String]) -> Result<u64, tokio_postgres::Error> {
+pub async fn rearm(
+    client: &impl GenericClient,
+    action_ids: &[String],
+) -> Result<u64, tokio_postgres::Error> {
     client
         .execute(
             "UPDATE dispatched_actions SET state = 'retrying', attempts = 0, lease_until = NULL, updated_at = now()

@@ -33,7 +33,11 @@ pub enum DispatcherError {
 }
 
 /// Serves health on `listener` and delivers actions until `shutdown`, then drains in-flight deliveries.
-pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<(), DispatcherError> {
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), DispatcherError> {
     let infra = infra::bootstrap(BootstrapArgs {
         service: "dispatcher",
         nats: &config.nats,
@@ -54,7 +58,10 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     );
     let deliverer = Arc::new(Deliverer {
         pool: infra.pool.clone(),
-        tenants: Arc::new(TenantCache::new(infra.tenants.clone(), config.tenant_cache_ttl)),
+        tenants: Arc::new(TenantCache::new(
+            infra.tenants.clone(),
+            config.tenant_cache_ttl,
+        )),
         client: ChatwootClient::new(config.http_timeout)?,
         policy: RetryPolicy {
             max_attempts: config.max_attempts,
@@ -78,7 +85,10 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     )
     .await;
     tracker.close();
-    if tokio::time::timeout(config.drain_timeout, tracker.wait()).await.is_err() {
+    if tokio::time::timeout(config.drain_timeout, tracker.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!("drain timeout reached; unfinished deliveries will be redelivered");
     }
     let _ = health.await;

@@ -30,7 +30,8 @@ impl RetryPolicy {
         if !transient || attempt >= self.max_attempts {
             return Decision::GiveUp;
         }
-        let mut delay = infra::retry::backoff_delay(u64::from(attempt), self.min_delay, self.max_delay);
+        let mut delay =
+            infra::retry::backoff_delay(u64::from(attempt), self.min_delay, self.max_delay);
         if let ApiError::Status {
             status: 429,
             retry_after,
@@ -75,14 +76,27 @@ mod tests {
     #[test]
     fn permanent_statuses_are_not_retried() {
         for code in [400, 401, 403, 404, 422] {
-            assert_eq!(policy().decide(&status(code), 1), Decision::GiveUp, "{code}");
+            assert_eq!(
+                policy().decide(&status(code), 1),
+                Decision::GiveUp,
+                "{code}"
+            );
         }
     }
 
     #[test]
     fn transient_failures_are_retried_until_the_attempts_run_out() {
-        for error in [status(500), status(503), status(429), ApiError::Timeout, ApiError::Connect("x".into())] {
-            assert!(matches!(policy().decide(&error, 1), Decision::Retry(_)), "{error}");
+        for error in [
+            status(500),
+            status(503),
+            status(429),
+            ApiError::Timeout,
+            ApiError::Connect("x".into()),
+        ] {
+            assert!(
+                matches!(policy().decide(&error, 1), Decision::Retry(_)),
+                "{error}"
+            );
             assert_eq!(policy().decide(&error, 5), Decision::GiveUp, "{error}");
         }
     }
@@ -94,6 +108,8 @@ mod tests {
             retry_after: Some(Duration::from_secs(7)),
             body: String::new(),
         };
-        assert!(matches!(policy().decide(&error, 1), Decision::Retry(d) if d >= Duration::from_secs(7)));
+        assert!(
+            matches!(policy().decide(&error, 1), Decision::Retry(d) if d >= Duration::from_secs(7))
+        );
     }
 }

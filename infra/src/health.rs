@@ -14,7 +14,10 @@ use crate::Infra;
 /// (metrics) to the same port.
 pub fn router(infra: Infra, extra: Router) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }))
+        .route(
+            "/healthz",
+            get(|| async { Json(json!({ "status": "ok" })) }),
+        )
         .route("/readyz", get(readyz))
         .with_state(infra)
         .merge(extra)
@@ -31,7 +34,11 @@ async fn readyz(State(infra): State<Infra>) -> (StatusCode, Json<serde_json::Val
 }
 
 /// Serves `router` until `shutdown`.
-pub fn spawn(listener: TcpListener, router: Router, shutdown: CancellationToken) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    listener: TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let result = axum::serve(listener, router)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })

@@ -44,7 +44,11 @@ pub async fn partition_loop(
             Err(error) => {
                 failures += 1;
                 tracing::warn!(%error, consumer = %consumer_name, "fetch failed");
-                let delay = infra::retry::backoff_delay(failures, Duration::from_millis(200), Duration::from_secs(5));
+                let delay = infra::retry::backoff_delay(
+                    failures,
+                    Duration::from_millis(200),
+                    Duration::from_secs(5),
+                );
                 tokio::select! {
                     () = tokio::time::sleep(delay) => {}
                     () = shutdown.cancelled() => {}
@@ -78,7 +82,12 @@ async fn handle(
 ) {
     let (stream_seq, delivered) = message
         .info()
-        .map(|info| (info.stream_sequence, u64::try_from(info.delivered).unwrap_or(1)))
+        .map(|info| {
+            (
+                info.stream_sequence,
+                u64::try_from(info.delivered).unwrap_or(1),
+            )
+        })
         .unwrap_or((0, 1));
     let span = tracing::info_span!(
         "process event",
@@ -107,14 +116,20 @@ async fn handle(
             span.record("outcome", outcome.as_str());
             tracing::debug!(outcome = outcome.as_str(), "event processed");
         }
-        Err(ProcessError::Transient(reason)) => tracing::warn!(%reason, delivered, "event will be retried"),
+        Err(ProcessError::Transient(reason)) => {
+            tracing::warn!(%reason, delivered, "event will be retried")
+        }
         Err(ProcessError::Permanent(reason)) => tracing::error!(%reason, "event dropped"),
     });
     settle(message, kind).await;
 }
 
 /// The one place that decides between done, retry later and give up.
-pub fn disposition(result: &Result<Outcome, ProcessError>, delivered: u64, settings: &LoopSettings) -> AckKind {
+pub fn disposition(
+    result: &Result<Outcome, ProcessError>,
+    delivered: u64,
+    settings: &LoopSettings,
+) -> AckKind {
     match result {
         Ok(_) => AckKind::Ack,
         Err(ProcessError::Transient(_)) => AckKind::Nak(Some(infra::retry::backoff_delay(

@@ -3,8 +3,8 @@
 //! and only republishes those stored actions, whose ids make JetStream and the dispatcher drop the copies.
 
 use bytes::Bytes;
-use proto::Action;
 use deadpool_postgres::GenericClient;
+use proto::Action;
 
 /// The event's row as the ledger stores it.
 #[derive(Debug)]
@@ -43,7 +43,10 @@ pub async fn stored_actions(
 
 /// Claims the event key; `false` means another delivery already recorded it (the unique key decides, not a
 /// read-then-write).
-pub async fn claim(client: &impl GenericClient, entry: &LedgerEntry<'_>) -> Result<bool, tokio_postgres::Error> {
+pub async fn claim(
+    client: &impl GenericClient,
+    entry: &LedgerEntry<'_>,
+) -> Result<bool, tokio_postgres::Error> {
     let inserted = client
         .execute(
             "INSERT INTO processed_events (event_key, tenant, event, conversation_id, stream_seq, outcome)
@@ -77,7 +80,13 @@ pub async fn record_actions(
         client
             .execute(
                 &statement,
-                &[&action.action_id, &event_key, &position, &action.kind.name(), &payload.as_ref()],
+                &[
+                    &action.action_id,
+                    &event_key,
+                    &position,
+                    &action.kind.name(),
+                    &payload.as_ref(),
+                ],
             )
             .await?;
     }

@@ -30,7 +30,11 @@ pub enum WorkerError {
 }
 
 /// Runs the worker with the template responder.
-pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<(), WorkerError> {
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), WorkerError> {
     let responder = Arc::new(TemplateResponder::new(config.reply_template.clone()));
     run_with_responder(config, listener, shutdown, responder).await
 }
@@ -62,7 +66,10 @@ pub async fn run_with_responder(
     );
     let processor = Arc::new(Processor {
         pool: infra.pool.clone(),
-        tenants: Arc::new(TenantCache::new(infra.tenants.clone(), config.tenant_cache_ttl)),
+        tenants: Arc::new(TenantCache::new(
+            infra.tenants.clone(),
+            config.tenant_cache_ttl,
+        )),
         responder,
         jetstream: infra.jetstream.clone(),
         topology: infra.topology.clone(),

@@ -69,15 +69,19 @@ impl From<ResponderError> for ProcessError {
 }
 
 pub struct Processor {
-    pub(crate) pool: Pool,
-    pub(crate) tenants: Arc<TenantCache>,
-    pub(crate) responder: Arc<dyn Responder>,
-    pub(crate) jetstream: async_nats::jetstream::Context,
-    pub(crate) topology: Topology,
+    pub pool: Pool,
+    pub tenants: Arc<TenantCache>,
+    pub responder: Arc<dyn Responder>,
+    pub jetstream: async_nats::jetstream::Context,
+    pub topology: Topology,
 }
 
 impl Processor {
-    pub async fn process(&self, envelope: &EventEnvelope, stream_seq: u64) -> Result<Outcome, ProcessError> {
+    pub async fn process(
+        &self,
+        envelope: &EventEnvelope,
+        stream_seq: u64,
+    ) -> Result<Outcome, ProcessError> {
         let ledger_key = ledger_key(envelope);
         let mut client = self.pool.get().await?;
         if let Some(stored) = ledger::stored_actions(&client, &ledger_key).await? {
@@ -89,7 +93,9 @@ impl Processor {
             .get(&envelope.tenant)
             .await
             .map_err(|e| ProcessError::Transient(e.to_string()))?
-            .ok_or_else(|| ProcessError::Permanent(format!("unknown tenant {}", envelope.tenant)))?;
+            .ok_or_else(|| {
+                ProcessError::Permanent(format!("unknown tenant {}", envelope.tenant))
+            })?;
         let hook = Webhook::parse(&envelope.body)
             .map_err(|e| ProcessError::Permanent(format!("unparseable webhook: {e}")))?;
 
@@ -97,22 +103,23 @@ impl Processor {
             Some(id) => state::load_conversation(&client, &envelope.tenant, id).await?,
             None => state::ConversationState::default(),
         };
-        let kinds = if hook.is_customer_message() && conversation.bot_state == state::BotState::Active {
-            let ctx = ReplyContext {
-                tenant: &tenant,
-                conversation_id: hook.conversation_id().unwrap_or_default(),
-                message_id: hook.id.unwrap_or_default(),
-                content: hook.content.as_deref().unwrap_or_default(),
-                contact_name: hook.sender.as_ref().and_then(|s| s.name.as_deref()),
-                conversation: &conversation,
+        let kinds =
+            if hook.is_customer_message() && conversation.bot_state == state::BotState::Active {
+                let ctx = ReplyContext {
+                    tenant: &tenant,
+                    conversation_id: hook.conversation_id().unwrap_or_default(),
+                    message_id: hook.id.unwrap_or_default(),
+                    content: hook.content.as_deref().unwrap_or_default(),
+                    contact_name: hook.sender.as_ref().and_then(|s| s.name.as_deref()),
+                    conversation: &conversation,
+                };
+                self.responder
+                    .respond(&ctx)
+                    .instrument(tracing::info_span!("respond"))
+                    .await?
+            } else {
+                Vec::new()
             };
-            self.responder
-                .respond(&ctx)
-                .instrument(tracing::info_span!("respond"))
-                .await?
-        } else {
-            Vec::new()
-        };
         let actions = build_actions(envelope, &ledger_key, hook.conversation_id(), kinds);
         let outcome = if actions.is_empty() {
             Outcome::Recorded
@@ -132,15 +139,20 @@ impl Processor {
         if !ledger::claim(&txn, &entry).await? {
             // A concurrent delivery (a replay racing the original) won; publish what it recorded.
             txn.rollback().await?;
-            let stored = ledger::stored_actions(&client, &ledger_key).await?.unwrap_or_default();
+            let stored = ledger::stored_actions(&client, &ledger_key)
+                .await?
+                .unwrap_or_default();
             self.publish(&envelope.tenant, stored).await?;
             return Ok(Outcome::Duplicate);
         }
         state::record(&txn, &envelope.tenant, &hook).await?;
         ledger::record_actions(&txn, &ledger_key, &actions).await?;
         txn.commit().await?;
-        self.publish(&envelope.tenant, actions.into_iter().map(|(_, bytes)| bytes).collect())
-            .await?;
+        self.publish(
+            &envelope.tenant,
+            actions.into_iter().map(|(_, bytes)| bytes).collect(),
+        )
+        .await?;
         Ok(outcome)
     }
 
@@ -163,8 +175,9 @@ impl Processor {
         async {
             let mut acks = Vec::with_capacity(payloads.len());
             for payload in payloads {
-                let action = Action::decode(&payload)
-                    .map_err(|e| ProcessError::Permanent(format!("stored action is corrupt: {e}")))?;
+                let action = Action::decode(&payload).map_err(|e| {
+                    ProcessError::Permanent(format!("stored action is corrupt: {e}"))
+                })?;
                 let mut headers = async_nats::HeaderMap::new();
                 headers.insert("Nats-Msg-Id", action.action_id.as_str());
                 infra::telemetry::inject_nats(&tracing::Span::current(), &mut headers);
@@ -176,8 +189,9 @@ impl Processor {
                 acks.push(ack);
             }
             for ack in acks {
-                ack.await
-                    .map_err(|e| ProcessError::Transient(format!("action not acknowledged: {e}")))?;
+                ack.await.map_err(|e| {
+                    ProcessError::Transient(format!("action not acknowledged: {e}"))
+                })?;
             }
             Ok(())
         }
@@ -190,7 +204,9 @@ impl Processor {
 /// run of the same replay is still deduplicated.
 fn ledger_key(envelope: &EventEnvelope) -> String {
     match &envelope.replay {
-        Some(replay) if replay.reprocess => format!("{}#replay:{}", envelope.event_key, replay.replay_id),
+        Some(replay) if replay.reprocess => {
+            format!("{}#replay:{}", envelope.event_key, replay.replay_id)
+        }
         _ => envelope.event_key.clone(),
     }
 }

@@ -28,7 +28,10 @@ pub enum ResponderError {
 
 /// Decides the actions for one customer message.
 pub trait Responder: Send + Sync {
-    fn respond<'a>(&'a self, ctx: &'a ReplyContext<'a>) -> BoxFuture<'a, Result<Vec<ActionKind>, ResponderError>>;
+    fn respond<'a>(
+        &'a self,
+        ctx: &'a ReplyContext<'a>,
+    ) -> BoxFuture<'a, Result<Vec<ActionKind>, ResponderError>>;
 }
 
 /// Acknowledges every message with the tenant's `reply_template` setting (or the configured default).
@@ -60,7 +63,10 @@ impl TemplateResponder {
 }
 
 impl Responder for TemplateResponder {
-    fn respond<'a>(&'a self, ctx: &'a ReplyContext<'a>) -> BoxFuture<'a, Result<Vec<ActionKind>, ResponderError>> {
+    fn respond<'a>(
+        &'a self,
+        ctx: &'a ReplyContext<'a>,
+    ) -> BoxFuture<'a, Result<Vec<ActionKind>, ResponderError>> {
         let content = self.render(ctx);
         Box::pin(async move { Ok(vec![ActionKind::SendMessage { content }]) })
     }

@@ -52,15 +52,21 @@ pub async fn load_conversation(
             &[&tenant, &to_i64(conversation_id)],
         )
         .await?;
-    Ok(row.map_or_else(ConversationState::default, |row| ConversationState {
-        bot_state: BotState::parse(row.get(0)),
-        labels: row.get(1),
-        status: row.get(2),
-    }))
+    Ok(
+        row.map_or_else(ConversationState::default, |row| ConversationState {
+            bot_state: BotState::parse(row.get(0)),
+            labels: row.get(1),
+            status: row.get(2),
+        }),
+    )
 }
 
 /// Folds one event into the stored state.
-pub async fn record(client: &impl GenericClient, tenant: &str, hook: &Webhook) -> Result<(), tokio_postgres::Error> {
+pub async fn record(
+    client: &impl GenericClient,
+    tenant: &str,
+    hook: &Webhook,
+) -> Result<(), tokio_postgres::Error> {
     if let Some(contact) = contact_of(hook) {
         client
             .execute(
@@ -88,7 +94,9 @@ pub async fn record(client: &impl GenericClient, tenant: &str, hook: &Webhook) -
     let Some(conversation_id) = hook.conversation_id() else {
         return Ok(());
     };
-    let conversation = if hook.event.starts_with("conversation_") && !hook.event.starts_with("conversation_typing") {
+    let conversation = if hook.event.starts_with("conversation_")
+        && !hook.event.starts_with("conversation_typing")
+    {
         ConversationFields {
             inbox_id: hook.inbox_id,
             status: hook.status.clone(),
@@ -105,8 +113,14 @@ pub async fn record(client: &impl GenericClient, tenant: &str, hook: &Webhook) -
         }
     };
     let meta = hook.conversation_meta();
-    let assignee = meta.and_then(|m| m.assignee.as_ref()).and_then(|a| a.id).map(to_i64);
-    let team = meta.and_then(|m| m.team.as_ref()).and_then(|t| t.id).map(to_i64);
+    let assignee = meta
+        .and_then(|m| m.assignee.as_ref())
+        .and_then(|a| a.id)
+        .map(to_i64);
+    let team = meta
+        .and_then(|m| m.team.as_ref())
+        .and_then(|t| t.id)
+        .map(to_i64);
     let contact_id = hook.contact_id().map(to_i64);
     let resolved = conversation.status.as_deref() == Some("resolved");
     client
@@ -225,7 +239,10 @@ fn contact_of(hook: &Webhook) -> Option<ContactFields<'_>> {
             email: &hook.email,
             phone_number: &hook.phone_number,
             identifier: &hook.identifier,
-            custom_attributes: hook.custom_attributes.clone().unwrap_or_else(|| serde_json::json!({})),
+            custom_attributes: hook
+                .custom_attributes
+                .clone()
+                .unwrap_or_else(|| serde_json::json!({})),
         });
     }
     if hook.is_message_event() && hook.sender_kind() == SenderKind::Contact {
@@ -241,7 +258,10 @@ fn contact_from_sender(s: &chatwoot::webhook::Sender) -> Option<ContactFields<'_
         email: &s.email,
         phone_number: &s.phone_number,
         identifier: &s.identifier,
-        custom_attributes: s.custom_attributes.clone().unwrap_or_else(|| serde_json::json!({})),
+        custom_attributes: s
+            .custom_attributes
+            .clone()
+            .unwrap_or_else(|| serde_json::json!({})),
     })
 }
 

@@ -1,0 +1,355 @@
+//! The end-to-end harness: each [`Env`] gets its own NATS prefix (streams and consumers), its own PostgreSQL
+//! database and its own Chatwoot simulator, and starts the real ingress, worker and dispatcher in-process on
+//! port 0. Tests, the fault suite and the benchmark all drive the pipeline through it.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use rand::Rng;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use chatwoot_sim;
+
+/// The fixtures' webhook secret and the simulator's token.
+pub const WEBHOOK_SECRET: &str = "Hs7kQ2vN9xPzR4mWb8cTf3Ld";
+pub const API_TOKEN: &str = "demo-token";
+pub const TENANT: &str = "acme";
+pub const ACCOUNT_ID: u64 = 3;
+
+/// A test's private slice of NATS and PostgreSQL, and its simulator.
+pub struct Env {
+    pub nats_url: String,
+    pub database_url: String,
+    admin_database_url: String,
+    pub prefix: String,
+    pub secrets_key: String,
+    pub sim: chatwoot_sim::Simulator,
+    pub http: reqwest::Client,
+}
+
+/// A service started in-process.
+pub struct Service {
+    pub addr: SocketAddr,
+    shutdown: CancellationToken,
+    handle: JoinHandle<Result<(), String>>,
+}
+
+impl Service {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Graceful stop (as on SIGTERM); returns the service's result.
+    pub async fn stop(self) -> Result<(), String> {
+        self.shutdown.cancel();
+        self.handle.await.map_err(|e| e.to_string())?
+    }
+
+    /// Abrupt stop: the task is dropped mid-flight, like a killed process (nothing is acked or drained).
+    pub fn kill(self) {
+        self.handle.abort();
+    }
+}
+
+/// Reads a file of `../shared/fixtures/chatwoot`.
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../../shared/fixtures/chatwoot/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
+}
+
+fn random_suffix() -> String {
+    format!(
+        "{:012x}",
+        rand::thread_rng().gen::<u64>() & 0xffff_ffff_ffff
+    )
+}
+
+impl Env {
+    pub async fn new() -> Self {
+        let nats_url =
+            std::env::var("TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
+        let admin = std::env::var("TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let suffix = random_suffix();
+        let database_url = with_database(&admin, &format!("e2e_{suffix}"));
+        let sim = chatwoot_sim::spawn(chatwoot_sim::SimConfig::single(ACCOUNT_ID, API_TOKEN)).await;
+        let env = Self {
+            nats_url,
+            database_url,
+            admin_database_url: admin,
+            prefix: format!("t{suffix}"),
+            secrets_key: infra::SecretBox::generate_key(),
+            sim,
+            http: reqwest::Client::new(),
+        };
+        env.add_tenant(TENANT, Some(WEBHOOK_SECRET), false).await;
+        env
+    }
+
+    /// Arguments every service takes.
+    pub fn common_args(&self) -> Vec<String> {
+        [
+            "--nats-url",
+            &self.nats_url,
+            "--nats-prefix",
+            &self.prefix,
+            "--database-url",
+            &self.database_url,
+            "--database-pool-size",
+            "8",
+            "--secrets-key",
+            &self.secrets_key,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
+    pub async fn pool(&self) -> infra::db::Pool {
+        infra::db::connect_and_migrate(&self.database_url, 4)
+            .await
+            .expect("test database")
+    }
+
+    pub async fn tenants(&self) -> infra::TenantStore {
+        let secrets = infra::SecretBox::from_base64(&self.secrets_key).expect("key");
+        infra::TenantStore::new(self.pool().await, secrets)
+    }
+
+    /// Registers a tenant whose Chatwoot is this environment's simulator.
+    pub async fn add_tenant(&self, id: &str, secret: Option<&str>, allow_unsigned: bool) {
+        self.tenants()
+            .await
+            .upsert(&infra::tenants::NewTenant {
+                id: infra::TenantId::parse(id).expect("valid tenant id"),
+                chatwoot_base_url: self.sim.base_url(),
+                account_id: ACCOUNT_ID,
+                api_token: API_TOKEN.into(),
+                webhook_secret: secret.map(str::to_owned),
+                allow_unsigned,
+                settings: serde_json::json!({}),
+            })
+            .await
+            .expect("tenant upsert");
+    }
+
+    fn args(&self, program: &str, extra: &[&str]) -> Vec<String> {
+        let mut args = vec![program.to_owned()];
+        args.extend(self.common_args());
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    }
+
+    pub async fn start_ingress(&self, extra: &[&str]) -> Service {
+        let config =
+            ingress::Config::try_parse_from(self.args("ingress", extra)).expect("ingress args");
+        start(|listener, token| async move {
+            ingress::run(config, listener, token)
+                .await
+                .map_err(|e| e.to_string())
+        })
+        .await
+    }
+
+    pub async fn start_worker(&self, extra: &[&str]) -> Service {
+        let mut args = vec![
+            "--fetch-expires",
+            "500ms",
+            "--retry-min-delay",
+            "100ms",
+            "--retry-max-delay",
+            "2s",
+        ];
+        args.extend_from_slice(extra);
+        let config =
+            worker::Config::try_parse_from(self.args("worker", &args)).expect("worker args");
+        start(|listener, token| async move {
+            worker::run(config, listener, token)
+                .await
+                .map_err(|e| e.to_string())
+        })
+        .await
+    }
+
+    pub async fn start_dispatcher(&self, extra: &[&str]) -> Service {
+        let mut args = vec![
+            "--fetch-expires",
+            "500ms",
+            "--retry-min-delay",
+            "100ms",
+            "--retry-max-delay",
+            "1s",
+            "--http-timeout",
+            "2s",
+        ];
+        args.extend_from_slice(extra);
+        let config = dispatcher::Config::try_parse_from(self.args("dispatcher", &args))
+            .expect("dispatcher args");
+        start(|listener, token| async move {
+            dispatcher::run(config, listener, token)
+                .await
+                .map_err(|e| e.to_string())
+        })
+        .await
+    }
+
+    /// Signs `body` as Chatwoot would (now) and posts it to `ingress` for `tenant`.
+    pub async fn send(
+        &self,
+        ingress: &Service,
+        tenant: &str,
+        body: &[u8],
+        delivery_id: &str,
+    ) -> (u16, serde_json::Value) {
+        let timestamp = chrono::Utc::now().timestamp();
+        let signature = chatwoot::sign(WEBHOOK_SECRET.as_bytes(), timestamp, body);
+        self.post(
+            ingress,
+            tenant,
+            body.to_vec(),
+            &[
+                ("content-type", "application/json"),
+                ("x-chatwoot-delivery", delivery_id),
+                ("x-chatwoot-timestamp", &timestamp.to_string()),
+                ("x-chatwoot-signature", &signature),
+            ],
+        )
+        .await
+    }
+
+    /// Posts raw bytes with exactly the given headers.
+    pub async fn post(
+        &self,
+        ingress: &Service,
+        tenant: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let mut request = self
+            .http
+            .post(format!("{}/webhooks/chatwoot/{tenant}", ingress.url()))
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("ingress answers");
+        let status = response.status().as_u16();
+        let json = response.json().await.unwrap_or(serde_json::Value::Null);
+        (status, json)
+    }
+
+    pub async fn jetstream(&self) -> async_nats::jetstream::Context {
+        let client = async_nats::connect(&self.nats_url).await.expect("NATS");
+        async_nats::jetstream::new(client)
+    }
+
+    pub fn topology(&self) -> infra::Topology {
+        infra::Topology::new(&self.prefix)
+    }
+
+    /// Messages stored in one of this environment's streams (0 when it does not exist yet).
+    pub async fn stream_len(&self, stream: &str) -> u64 {
+        match self.jetstream().await.get_stream(stream).await {
+            Ok(mut stream) => stream.info().await.map(|i| i.state.messages).unwrap_or(0),
+            Err(_) => 0,
+        }
+    }
+
+    /// Rows in a table of this environment's database.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let pool = self.pool().await;
+        let client = pool.get().await.expect("db");
+        client
+            .query_one(sql, &[])
+            .await
+            .expect("count query")
+            .get(0)
+    }
+
+    /// Removes the streams and the database (best effort).
+    pub async fn cleanup(self) {
+        let js = self.jetstream().await;
+        let topology = self.topology();
+        for stream in [
+            topology.events_stream(),
+            topology.actions_stream(),
+            topology.dead_letter_stream(),
+        ] {
+            let _ = js.delete_stream(&stream).await;
+        }
+        if let Ok((client, connection)) =
+            tokio_postgres::connect(&self.admin_database_url, tokio_postgres::NoTls).await
+        {
+            tokio::spawn(connection);
+            let name = self
+                .database_url
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let _ = client
+                .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await;
+        }
+    }
+}
+
+/// Polls `check` every 25 ms until it holds or `timeout` passes; returns whether it held.
+pub async fn eventually<F, Fut>(timeout: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if check().await {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// The same server, another database (query parameters are not kept).
+fn with_database(url: &str, database: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+    let authority = rest.split('/').next().unwrap_or(rest);
+    format!("{scheme}://{authority}/{database}")
+}
+
+async fn start<F, Fut>(run: F) -> Service
+where
+    F: FnOnce(TcpListener, CancellationToken) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let addr = listener.local_addr().expect("local addr");
+    let shutdown = CancellationToken::new();
+    let handle = tokio::spawn(run(listener, shutdown.clone()));
+    let client = reqwest::Client::new();
+    let ready = eventually(Duration::from_secs(30), || {
+        let client = client.clone();
+        async move {
+            client
+                .get(format!("http://{addr}/readyz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+        }
+    })
+    .await;
+    assert!(ready, "service on {addr} did not become ready");
+    Service {
+        addr,
+        shutdown,
+        handle,
+    }
+}

@@ -1,0 +1,6 @@
+//! End-to-end tests of the pipeline against real NATS and PostgreSQL, with the Chatwoot simulator.
+#![allow(clippy::unwrap_used)]
+
+mod core_pipeline;
+mod ingress_rejects;
+mod trace;
