@@ -1,6 +1,7 @@
 //! Chatwoot's REST API, as used by the dispatcher and the `doctor` command. The client only reports what
 //! happened; whether to retry is decided by the caller's retry policy.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use infra::Tenant;
@@ -62,10 +63,20 @@ impl ApiError {
 #[error("cannot build the HTTP client: {0}")]
 pub struct BuildError(#[from] reqwest::Error);
 
+/// Told about every call: route template, HTTP status (`None` when no response came) and latency.
+pub type Observer = Arc<dyn Fn(&'static str, Option<u16>, Duration) + Send + Sync>;
+
 /// A shared HTTP client (one connection pool per process).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ChatwootClient {
     http: reqwest::Client,
+    observer: Option<Observer>,
+}
+
+impl std::fmt::Debug for ChatwootClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatwootClient").finish_non_exhaustive()
+    }
 }
 
 impl ChatwootClient {
@@ -76,7 +87,16 @@ impl ChatwootClient {
             .pool_max_idle_per_host(64)
             .user_agent(concat!("chatwoot-pipeline/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Self { http })
+        Ok(Self {
+            http,
+            observer: None,
+        })
+    }
+
+    /// Reports every call to `observer` (for latency metrics).
+    pub fn with_observer(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// The account-scoped URL of a request.
@@ -125,6 +145,7 @@ impl ChatwootClient {
         if let Some(body) = &request.body {
             builder = builder.json(body);
         }
+        let started = std::time::Instant::now();
         let result = async {
             let response = builder.send().await.map_err(classify_transport)?;
             let status = response.status().as_u16();
@@ -150,6 +171,13 @@ impl ChatwootClient {
         .await;
         if result.is_err() {
             span.record("otel.status_code", "ERROR");
+        }
+        if let Some(observer) = &self.observer {
+            let status = match &result {
+                Ok(response) => Some(response.status),
+                Err(error) => error.status(),
+            };
+            observer(request.route, status, started.elapsed());
         }
         result
     }

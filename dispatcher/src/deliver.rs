@@ -53,6 +53,7 @@ pub struct Deliverer {
     pub(crate) lease: Duration,
     pub(crate) jetstream: async_nats::jetstream::Context,
     pub(crate) topology: Topology,
+    pub(crate) metrics: crate::metrics::DispatcherMetrics,
 }
 
 /// The `source_id` given to messages the pipeline posts: how a later attempt recognises that an earlier,
@@ -68,17 +69,21 @@ impl Deliverer {
             Err(error) => {
                 let reason = format!("undecodable action: {error}");
                 self.dead_letter_raw(payload, &reason).await;
+                self.metrics
+                    .action("undecodable", Outcome::DeadLettered.as_str());
                 return (Outcome::DeadLettered, Settle::Ack);
             }
         };
-        match self.try_deliver(&action, payload).await {
+        let result = match self.try_deliver(&action, payload).await {
             Ok(result) => result,
             // The ledger is unreachable: nothing was called, try again shortly.
             Err(error) => {
                 tracing::warn!(%error, "ledger unavailable");
                 (Outcome::Failed, Settle::Nak(self.policy.min_delay))
             }
-        }
+        };
+        self.metrics.action(action.kind.name(), result.0.as_str());
+        result
     }
 
     async fn try_deliver(

@@ -7,6 +7,7 @@ mod config;
 pub mod consume;
 pub mod deliver;
 pub mod ledger;
+pub mod metrics;
 pub mod retry;
 
 use std::sync::Arc;
@@ -51,18 +52,32 @@ pub async fn run(
         .topology
         .ensure_dispatcher_consumer(&infra.jetstream, config.ack_wait, max_ack_pending)
         .await?;
-    let health = infra::health::spawn(
-        listener,
-        infra::health::router(infra.clone(), axum::Router::new()),
+    let mut registry = prometheus_client::registry::Registry::default();
+    let metrics = metrics::DispatcherMetrics::register(&mut registry);
+    infra::metrics::lag::LagGauges::register(&mut registry).spawn_refresh(
+        vec![consumer.clone()],
+        std::time::Duration::from_secs(10),
         shutdown.clone(),
     );
+    let health = infra::health::spawn(
+        listener,
+        infra::health::router(infra.clone(), infra::metrics::router(Arc::new(registry))),
+        shutdown.clone(),
+    );
+    let observer_metrics = metrics.clone();
+    let client = ChatwootClient::new(config.http_timeout)?.with_observer(Arc::new(
+        move |route, status, elapsed| {
+            observer_metrics.request(route, status, elapsed);
+        },
+    ));
     let deliverer = Arc::new(Deliverer {
         pool: infra.pool.clone(),
         tenants: Arc::new(TenantCache::new(
             infra.tenants.clone(),
             config.tenant_cache_ttl,
         )),
-        client: ChatwootClient::new(config.http_timeout)?,
+        client,
+        metrics,
         policy: RetryPolicy {
             max_attempts: config.max_attempts,
             min_delay: config.retry_min_delay,

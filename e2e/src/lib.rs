@@ -33,6 +33,8 @@ pub struct Env {
 /// A service started in-process.
 pub struct Service {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served (the health port, except for the ingress).
+    pub metrics_addr: SocketAddr,
     shutdown: CancellationToken,
     handle: JoinHandle<Result<(), String>>,
 }
@@ -40,6 +42,16 @@ pub struct Service {
 impl Service {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The service's Prometheus text.
+    pub async fn metrics(&self) -> String {
+        reqwest::get(format!("http://{}/metrics", self.metrics_addr))
+            .await
+            .expect("metrics endpoint")
+            .text()
+            .await
+            .expect("metrics body")
     }
 
     /// Graceful stop (as on SIGTERM); returns the service's result.
@@ -149,12 +161,16 @@ impl Env {
     pub async fn start_ingress(&self, extra: &[&str]) -> Service {
         let config =
             ingress::Config::try_parse_from(self.args("ingress", extra)).expect("ingress args");
-        start(|listener, token| async move {
-            ingress::run(config, listener, token)
+        let metrics = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let metrics_addr = metrics.local_addr().expect("local addr");
+        let mut service = start(|listener, token| async move {
+            ingress::run_with_metrics_listener(config, listener, metrics, token)
                 .await
                 .map_err(|e| e.to_string())
         })
-        .await
+        .await;
+        service.metrics_addr = metrics_addr;
+        service
     }
 
     pub async fn start_worker(&self, extra: &[&str]) -> Service {
@@ -335,20 +351,27 @@ where
     let shutdown = CancellationToken::new();
     let handle = tokio::spawn(run(listener, shutdown.clone()));
     let client = reqwest::Client::new();
-    let ready = eventually(Duration::from_secs(30), || {
+    let ready = eventually(Duration::from_secs(60), || {
         let client = client.clone();
+        let stopped = handle.is_finished();
         async move {
-            client
-                .get(format!("http://{addr}/readyz"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
+            stopped
+                || client
+                    .get(format!("http://{addr}/readyz"))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success())
         }
     })
     .await;
+    if handle.is_finished() {
+        let result = handle.await;
+        panic!("service on {addr} stopped while starting: {result:?}");
+    }
     assert!(ready, "service on {addr} did not become ready");
     Service {
         addr,
+        metrics_addr: addr,
         shutdown,
         handle,
     }

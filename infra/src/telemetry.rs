@@ -61,21 +61,36 @@ fn resource(service_name: &'static str) -> Resource {
     Resource::builder().with_service_name(service_name).build()
 }
 
+/// Logs follow `RUST_LOG`; exported spans follow `OTEL_TRACES_FILTER` (default `info`), so quieting the logs
+/// does not silently switch tracing off.
 fn install(
     service_name: &'static str,
     provider: Option<SdkTracerProvider>,
 ) -> Result<(), TelemetryError> {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    use tracing_subscriber::Layer;
+    let log_filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let trace_filter =
+        EnvFilter::try_from_env("OTEL_TRACES_FILTER").unwrap_or_else(|_| EnvFilter::new("info"));
     let json = std::env::var("LOG_FORMAT").is_ok_and(|v| v == "json");
-    let otel = provider.map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer(service_name)));
-    let registry = tracing_subscriber::registry().with(filter).with(otel);
-    if json {
-        registry
-            .with(tracing_subscriber::fmt::layer().json())
-            .try_init()?;
+    let otel = provider.map(|p| {
+        tracing_opentelemetry::layer()
+            .with_tracer(p.tracer(service_name))
+            .with_filter(trace_filter)
+    });
+    let logs = if json {
+        tracing_subscriber::fmt::layer()
+            .json()
+            .with_filter(log_filter)
+            .boxed()
     } else {
-        registry.with(tracing_subscriber::fmt::layer()).try_init()?;
-    }
+        tracing_subscriber::fmt::layer()
+            .with_filter(log_filter)
+            .boxed()
+    };
+    tracing_subscriber::registry()
+        .with(otel)
+        .with(logs)
+        .try_init()?;
     Ok(())
 }
 

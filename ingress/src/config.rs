@@ -10,6 +10,9 @@ pub struct Config {
     /// Address the webhook endpoint listens on.
     #[arg(long, env = "LISTEN_ADDR", default_value = "0.0.0.0:8080")]
     pub listen_addr: String,
+    /// Address of the Prometheus `/metrics` endpoint (kept off the public port).
+    #[arg(long, env = "METRICS_ADDR", default_value = "0.0.0.0:9090")]
+    pub metrics_addr: String,
     /// How far X-Chatwoot-Timestamp may be from now before a webhook is refused as a replay.
     #[arg(long, env = "SIGNATURE_TOLERANCE", default_value = "5m", value_parser = parse_duration)]
     pub signature_tolerance: Duration,

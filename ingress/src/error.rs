@@ -37,6 +37,19 @@ impl WebhookError {
         }
     }
 
+    pub fn outcome(&self) -> crate::metrics::WebhookOutcome {
+        use crate::metrics::WebhookOutcome as O;
+        match self {
+            Self::UnknownTenant(_) => O::unknown_tenant,
+            Self::Unauthorized(_) => O::unauthorized,
+            Self::BadRequest(_) => O::bad_request,
+            Self::TooLarge { .. } => O::too_large,
+            Self::UnsupportedMediaType => O::unsupported_media_type,
+            Self::Unavailable(_) => O::unavailable,
+            Self::Internal(_) => O::internal,
+        }
+    }
+
     /// A closed set for logs and metrics.
     pub fn reason(&self) -> &'static str {
         match self {

@@ -5,6 +5,7 @@
 mod config;
 mod error;
 mod identity;
+pub mod metrics;
 mod webhook;
 
 use std::sync::Arc;
@@ -38,6 +39,7 @@ pub struct AppState {
     pub(crate) tenants: Arc<TenantCache>,
     pub(crate) config: Arc<Config>,
     pub(crate) in_flight: Arc<Semaphore>,
+    pub(crate) metrics: metrics::IngressMetrics,
 }
 
 /// The HTTP routes, factored out so tests can drive them without a socket.
@@ -62,11 +64,22 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::
     }
 }
 
-/// Connects, creates the topology and serves on `listener` until `shutdown` is cancelled, then lets in-flight
-/// requests finish for up to the drain timeout.
+/// Binds `METRICS_ADDR` and runs the ingress on `listener`.
 pub async fn run(
     config: Config,
     listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), IngressError> {
+    let metrics_listener = TcpListener::bind(&config.metrics_addr).await?;
+    run_with_metrics_listener(config, listener, metrics_listener, shutdown).await
+}
+
+/// Connects, creates the topology and serves webhooks on `listener` and `/metrics` on `metrics_listener` until
+/// `shutdown` is cancelled, then lets in-flight requests finish for up to the drain timeout.
+pub async fn run_with_metrics_listener(
+    config: Config,
+    listener: TcpListener,
+    metrics_listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), IngressError> {
     let infra = infra::bootstrap(BootstrapArgs {
@@ -77,7 +90,15 @@ pub async fn run(
         seed: &config.tenant,
     })
     .await?;
+    let mut registry = prometheus_client::registry::Registry::default();
+    let metrics = metrics::IngressMetrics::register(&mut registry);
+    let metrics_server = infra::health::spawn(
+        metrics_listener,
+        infra::metrics::router(Arc::new(registry)),
+        shutdown.clone(),
+    );
     let state = AppState {
+        metrics,
         tenants: Arc::new(TenantCache::new(
             infra.tenants.clone(),
             config.tenant_cache_ttl,
@@ -97,6 +118,7 @@ pub async fn run(
             tracing::warn!("drain timeout reached with requests still in flight");
         }
     }
+    let _ = metrics_server.await;
     tracing::info!("ingress stopped");
     Ok(())
 }

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use tracing::Instrument;
 
 use crate::error::WebhookError;
+use crate::metrics::WebhookOutcome;
 use crate::AppState;
 
 /// A body whose signature checked out (or whose tenant accepts unsigned webhooks). Only this type is parsed.
@@ -42,13 +43,18 @@ pub(crate) async fn receive(
         event_key = tracing::field::Empty,
     );
     infra::telemetry::set_parent_from_http(&span, &headers);
+    let started = std::time::Instant::now();
     let result = handle(&state, &tenant, &headers, body)
         .instrument(span.clone())
         .await;
-    let status = match &result {
-        Ok((status, _)) => *status,
-        Err(error) => error.status(),
+    let (status, outcome) = match &result {
+        Ok((status, json)) if json["duplicate"] == true => (*status, WebhookOutcome::duplicate),
+        Ok((status, _)) => (*status, WebhookOutcome::accepted),
+        Err(error) => (error.status(), error.outcome()),
     };
+    state
+        .metrics
+        .observe(outcome, started.elapsed().as_secs_f64());
     span.record("http.response.status_code", status.as_u16());
     result
 }

@@ -12,6 +12,7 @@ use proto::EventEnvelope;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use crate::metrics::{EventOutcome, WorkerMetrics};
 use crate::process::{Outcome, ProcessError, Processor};
 
 #[derive(Debug, Clone)]
@@ -27,6 +28,7 @@ pub async fn partition_loop(
     consumer_name: String,
     processor: Arc<Processor>,
     settings: LoopSettings,
+    metrics: WorkerMetrics,
     shutdown: CancellationToken,
 ) {
     let mut failures = 0u64;
@@ -69,7 +71,7 @@ pub async fn partition_loop(
                 settle(&message, AckKind::Nak(None)).await;
                 continue;
             }
-            handle(&message, &consumer_name, &processor, &settings).await;
+            handle(&message, &consumer_name, &processor, &settings, &metrics).await;
         }
     }
 }
@@ -79,7 +81,9 @@ async fn handle(
     consumer_name: &str,
     processor: &Processor,
     settings: &LoopSettings,
+    metrics: &WorkerMetrics,
 ) {
+    let started = std::time::Instant::now();
     let (stream_seq, delivered) = message
         .info()
         .map(|info| {
@@ -121,6 +125,14 @@ async fn handle(
         }
         Err(ProcessError::Permanent(reason)) => tracing::error!(%reason, "event dropped"),
     });
+    let outcome = match &result {
+        Ok(Outcome::Acted) => EventOutcome::acted,
+        Ok(Outcome::Recorded) => EventOutcome::recorded,
+        Ok(Outcome::Duplicate) => EventOutcome::duplicate,
+        Err(ProcessError::Transient(_)) => EventOutcome::retried,
+        Err(ProcessError::Permanent(_)) => EventOutcome::dropped,
+    };
+    metrics.observe(outcome, started.elapsed().as_secs_f64());
     settle(message, kind).await;
 }
 

@@ -5,6 +5,7 @@
 mod config;
 pub mod consume;
 pub mod ledger;
+pub mod metrics;
 pub mod process;
 pub mod responder;
 pub mod state;
@@ -59,9 +60,16 @@ pub async fn run_with_responder(
         .topology
         .ensure_worker_consumers(&infra.jetstream, config.ack_wait)
         .await?;
+    let mut registry = prometheus_client::registry::Registry::default();
+    let metrics = metrics::WorkerMetrics::register(&mut registry);
+    infra::metrics::lag::LagGauges::register(&mut registry).spawn_refresh(
+        consumers.clone(),
+        std::time::Duration::from_secs(10),
+        shutdown.clone(),
+    );
     let health = infra::health::spawn(
         listener,
-        infra::health::router(infra.clone(), axum::Router::new()),
+        infra::health::router(infra.clone(), infra::metrics::router(Arc::new(registry))),
         shutdown.clone(),
     );
     let processor = Arc::new(Processor {
@@ -86,6 +94,7 @@ pub async fn run_with_responder(
             infra.topology.worker_consumer(partition),
             processor.clone(),
             settings.clone(),
+            metrics.clone(),
             shutdown.clone(),
         ));
     }

@@ -3,4 +3,5 @@
 
 mod core_pipeline;
 mod ingress_rejects;
+mod metrics;
 mod trace;

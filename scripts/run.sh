@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Runs the product locally: PostgreSQL and NATS (started if needed), the Chatwoot simulator as the demo tenant's
+# Chatwoot, the ingress, a worker and a dispatcher. It then sends one signed demo webhook and shows the reply
+# the simulator received. Ctrl-C stops everything.
+#
+# Point it at a real Chatwoot instead by exporting TENANT_ID, CHATWOOT_BASE_URL, CHATWOOT_ACCOUNT_ID,
+# CHATWOOT_API_TOKEN and CHATWOOT_WEBHOOK_SECRET (see README); the simulator is then not started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+STATE="$ROOT/.run"
+mkdir -p "$STATE"
+
+./scripts/services.sh
+echo "[run] building (release)..." >&2
+cargo build --release --locked -q -p ingress -p worker -p dispatcher -p chatwoot-sim
+BIN="$ROOT/target/release"
+
+if [ -z "${SECRETS_KEY:-}" ]; then
+  [ -s "$STATE/secrets.key" ] || python3 -c 'import os,base64;print(base64.b64encode(os.urandom(32)).decode())' >"$STATE/secrets.key"
+  SECRETS_KEY=$(cat "$STATE/secrets.key")
+fi
+export SECRETS_KEY
+export NATS_URL="${NATS_URL:-nats://127.0.0.1:${NATS_PORT:-4222}}"
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:${PGPORT:-5432}/chatwoot_pipeline}"
+export RUST_LOG="${RUST_LOG:-info,async_nats=warn,refinery_core=warn,tokio_postgres=warn}"
+
+pids=()
+stop() {
+  echo "[run] stopping..." >&2
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop EXIT INT TERM
+
+demo=""
+if [ -z "${CHATWOOT_BASE_URL:-}" ]; then
+  demo=1
+  export TENANT_ID=demo CHATWOOT_BASE_URL=http://127.0.0.1:3000 CHATWOOT_ACCOUNT_ID=3
+  export CHATWOOT_API_TOKEN=demo-token CHATWOOT_WEBHOOK_SECRET=demo-webhook-secret
+  SIM_LISTEN=127.0.0.1:3000 SIM_ACCOUNT_ID=3 SIM_API_TOKEN=demo-token "$BIN/chatwoot-sim" >"$STATE/chatwoot-sim.log" 2>&1 &
+  pids+=($!)
+fi
+
+LISTEN_ADDR=127.0.0.1:8080 "$BIN/ingress" >"$STATE/ingress.log" 2>&1 &
+pids+=($!)
+HEALTH_ADDR=127.0.0.1:8081 "$BIN/worker" >"$STATE/worker.log" 2>&1 &
+pids+=($!)
+HEALTH_ADDR=127.0.0.1:8082 "$BIN/dispatcher" >"$STATE/dispatcher.log" 2>&1 &
+pids+=($!)
+
+for port in 8080 8081 8082; do
+  for _ in $(seq 1 150); do
+    curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { echo "[run] service on $port not ready; see $STATE/*.log" >&2; exit 1; }
+done
+echo "[run] ingress http://127.0.0.1:8080/webhooks/chatwoot/$TENANT_ID  (logs in $STATE/)" >&2
+
+if [ -n "$demo" ]; then
+  fixture="$ROOT/../shared/fixtures/chatwoot/message_created_incoming_contact.json"
+  [ -f "$fixture" ] || fixture="$ROOT/e2e/demo/message_created.json"
+  ts=$(date +%s)
+  sig=$(python3 -c 'import hmac,hashlib,sys;b=open(sys.argv[1],"rb").read();print("sha256="+hmac.new(b"demo-webhook-secret",sys.argv[2].encode()+b"."+b,hashlib.sha256).hexdigest())' "$fixture" "$ts")
+  echo "[run] sending a signed demo webhook (a customer asks about a double charge)..." >&2
+  curl -sS -X POST "http://127.0.0.1:8080/webhooks/chatwoot/demo" -H 'Content-Type: application/json' \
+    -H "X-Chatwoot-Delivery: demo-$ts" -H "X-Chatwoot-Timestamp: $ts" -H "X-Chatwoot-Signature: $sig" \
+    --data-binary "@$fixture"
+  echo >&2
+  for _ in $(seq 1 100); do
+    reply=$(curl -fsS http://127.0.0.1:3000/__sim/requests | python3 -c 'import json,sys
+for r in json.load(sys.stdin):
+    if r["method"]=="POST" and r["path"].endswith("/messages"): print(r["path"], "->", r["status"], r["body"])' || true)
+    [ -n "$reply" ] && break
+    sleep 0.1
+  done
+  echo "[run] the simulated Chatwoot received: $reply" >&2
+  echo "[run] recorded calls: curl http://127.0.0.1:3000/__sim/requests" >&2
+fi
+echo "[run] running; Ctrl-C to stop" >&2
+wait -n "${pids[@]}" || true

