@@ -1,1 +1,99 @@
-//! cwctl
+//! `cwctl`, the pipeline's operator CLI, as a library: [`run`] executes a parsed [`Cli`] and writes its report to
+//! any [`Write`], so tests run commands in-process and read what an operator would see. Diagnostics go through
+//! `tracing` (stderr in the binary), never to `out`.
+//!
+//! Command groups live in one module each ([`tenants`], [`dlq`], [`replay`]); a new group adds a variant to
+//! [`Command`], a module with `pub async fn run(args, &mut Context, out) -> Result<Exit, CliError>`, and one arm
+//! in [`run`]'s `match`. Who may run what is described in [`admin`].
+//!
+//! Global options (`--nats-url`, `--nats-prefix`, `--database-url`, `--secrets-key`, ...) come before the command,
+//! or from the environment (`NATS_URL`, `NATS_PREFIX`, `DATABASE_URL`, `SECRETS_KEY`, ...), the same variables the
+//! services read.
+
+use std::io::Write;
+
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+pub mod admin;
+pub mod context;
+pub mod dlq;
+pub mod error;
+pub mod output;
+pub mod replay;
+pub mod tenants;
+
+pub use context::Context;
+pub use error::{CliError, Exit};
+
+/// The command line. [`Parser::parse`] / [`Parser::try_parse_from`] work as usual.
+#[derive(Debug, Args)]
+#[command(about = "Operate the Chatwoot pipeline: tenants, dead letters, replays", long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub nats: infra::NatsArgs,
+    #[command(flatten)]
+    pub database: infra::DatabaseArgs,
+    /// Needed only by commands that change something (see [`admin`]), so read-only ones run without it: `None`
+    /// when neither `--secrets-key` nor `SECRETS_KEY` is given.
+    #[command(flatten)]
+    pub secrets: Option<infra::SecretsArgs>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+// Written by hand rather than derived only to make infra's `--secrets-key` optional (clap keeps a flattened
+// `Option<Args>`'s required arguments required).
+impl CommandFactory for Cli {
+    fn command() -> clap::Command {
+        relax(<Self as Args>::augment_args(base()))
+    }
+
+    fn command_for_update() -> clap::Command {
+        relax(<Self as Args>::augment_args_for_update(base()))
+    }
+}
+
+impl Parser for Cli {}
+
+fn base() -> clap::Command {
+    clap::Command::new("cwctl").version(env!("CARGO_PKG_VERSION"))
+}
+
+fn relax(command: clap::Command) -> clap::Command {
+    command.mut_arg("secrets_key", |arg| arg.required(false))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Register, list, remove tenants; rotate their API token.
+    #[command(subcommand)]
+    Tenants(tenants::TenantsCommand),
+    /// List and redrive the dispatcher's dead letters.
+    #[command(subcommand)]
+    Dlq(dlq::DlqCommand),
+    /// Re-publish a tenant's events from the events stream's history.
+    ///
+    /// Each event goes back to its own subject marked as a replay, with `Nats-Msg-Id:
+    /// {event_key}#replay:{replay_id}`, so re-running with the same --replay-id publishes nothing twice. By
+    /// default the worker trusts its ledger (already processed events post nothing new); --reprocess makes it
+    /// process them again. Needs SECRETS_KEY unless --dry-run.
+    Replay(replay::ReplayArgs),
+}
+
+/// Runs one command, writing its report to `out`.
+pub async fn run(cli: Cli, out: &mut impl Write) -> Result<Exit, CliError> {
+    let Cli {
+        nats,
+        database,
+        secrets,
+        command,
+    } = cli;
+    let mut ctx = Context::new(nats, database, secrets);
+    let exit = match command {
+        Command::Tenants(command) => tenants::run(command, &mut ctx, out).await?,
+        Command::Dlq(command) => dlq::run(command, &mut ctx, out).await?,
+        Command::Replay(args) => replay::run(args, &mut ctx, out).await?,
+    };
+    out.flush()?;
+    Ok(exit)
+}

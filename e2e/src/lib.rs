@@ -145,7 +145,7 @@ impl Env {
                 api_token: API_TOKEN.into(),
                 webhook_secret: secret.map(str::to_owned),
                 allow_unsigned,
-                settings: serde_json::json!({}),
+                settings: Some(serde_json::json!({})),
             })
             .await
             .expect("tenant upsert");

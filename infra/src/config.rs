@@ -137,7 +137,7 @@ impl TenantSeedArgs {
                 .ok_or_else(|| missing("CHATWOOT_API_TOKEN"))?,
             webhook_secret: self.chatwoot_webhook_secret.clone(),
             allow_unsigned: self.chatwoot_allow_unsigned,
-            settings: serde_json::json!({}),
+            settings: None,
         }))
     }
 }

@@ -103,7 +103,7 @@ pub fn inject_nats(span: &tracing::Span, headers: &mut async_nats::HeaderMap) {
 pub fn set_parent_from_nats(span: &tracing::Span, headers: Option<&async_nats::HeaderMap>) {
     if let Some(headers) = headers {
         let context = TraceContextPropagator::new().extract(&NatsHeadersRef(headers));
-        let _ = span.set_parent(context);
+        span.set_parent(context);
     }
 }
 
@@ -116,7 +116,7 @@ pub fn inject_http(span: &tracing::Span, headers: &mut http::HeaderMap) {
 pub fn set_parent_from_http(span: &tracing::Span, headers: &http::HeaderMap) {
     if headers.contains_key("traceparent") {
         let context = TraceContextPropagator::new().extract(&HttpHeadersRef(headers));
-        let _ = span.set_parent(context);
+        span.set_parent(context);
     }
 }
 

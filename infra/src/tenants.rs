@@ -87,7 +87,8 @@ pub struct NewTenant {
     pub api_token: String,
     pub webhook_secret: Option<String>,
     pub allow_unsigned: bool,
-    pub settings: serde_json::Value,
+    /// `None` keeps the stored settings (a tenant seeded from the environment must not wipe them).
+    pub settings: Option<serde_json::Value>,
 }
 
 impl std::fmt::Debug for NewTenant {
@@ -156,9 +157,10 @@ impl TenantStore {
             .execute(
                 "INSERT INTO tenants (id, chatwoot_base_url, account_id, api_token_enc, webhook_secret_enc,
                                       allow_unsigned, settings)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, '{}'::jsonb))
                  ON CONFLICT (id) DO UPDATE SET chatwoot_base_url = $2, account_id = $3, api_token_enc = $4,
-                     webhook_secret_enc = $5, allow_unsigned = $6, settings = $7, updated_at = now()",
+                     webhook_secret_enc = $5, allow_unsigned = $6,
+                     settings = COALESCE($7, tenants.settings), updated_at = now()",
                 &[
                     &id,
                     &tenant.chatwoot_base_url.trim_end_matches('/'),
@@ -243,13 +245,16 @@ impl TenantStore {
     }
 }
 
+/// When a lookup was made, and what it found (absence is cached too, against probing).
+type CachedTenant = (Instant, Option<Arc<Tenant>>);
+
 /// A read-through cache so the hot paths do not query PostgreSQL per message. Entries live `ttl`, which bounds
 /// how long a changed token or secret takes to reach every replica.
 #[derive(Debug)]
 pub struct TenantCache {
     store: TenantStore,
     ttl: Duration,
-    entries: RwLock<HashMap<String, (Instant, Option<Arc<Tenant>>)>>,
+    entries: RwLock<HashMap<String, CachedTenant>>,
 }
 
 impl TenantCache {

@@ -8,6 +8,7 @@ pub mod ledger;
 pub mod metrics;
 pub mod process;
 pub mod responder;
+pub mod rules;
 pub mod state;
 
 use std::sync::Arc;
