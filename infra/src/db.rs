@@ -72,33 +72,35 @@ pub fn pool(url: &str, size: usize) -> Result<Pool, DbError> {
         .build()?)
 }
 
-/// Creates the database named in `url` when it does not exist (connecting to `postgres` to do so).
+/// Creates the database named in `url` when it does not exist (connecting to `postgres` to do so). When the
+/// database exists nothing else is touched, so an application user without CREATEDB (CloudNativePG, managed
+/// databases) works.
 pub async fn ensure_database(url: &str) -> Result<(), DbError> {
     let config: tokio_postgres::Config = url.parse().map_err(DbError::Config)?;
     let Some(name) = config.get_dbname().map(str::to_owned) else {
         return Ok(());
     };
+    let mut probe = config.clone();
+    probe.connect_timeout(Duration::from_secs(5));
+    match probe.connect(NoTls).await {
+        Ok((client, connection)) => {
+            drop(client);
+            let _ = connection.await;
+            return Ok(());
+        }
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::INVALID_CATALOG_NAME) => {}
+        Err(e) => return Err(e.into()),
+    }
     let mut admin = config.clone();
-    admin
-        .dbname("postgres")
-        .connect_timeout(Duration::from_secs(5));
+    admin.dbname("postgres").connect_timeout(Duration::from_secs(5));
     let (client, connection) = admin.connect(NoTls).await?;
     let driver = tokio::spawn(connection);
-    let exists = client
-        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
-        .await?
-        .is_some();
-    if !exists {
-        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
-        match client
-            .batch_execute(&format!("CREATE DATABASE {quoted}"))
-            .await
-        {
-            Ok(()) => tracing::info!(database = %name, "created database"),
-            // Another replica won the race.
-            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {}
-            Err(e) => return Err(e.into()),
-        }
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    match client.batch_execute(&format!("CREATE DATABASE {quoted}")).await {
+        Ok(()) => tracing::info!(database = %name, "created database"),
+        // Another replica won the race.
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {}
+        Err(e) => return Err(e.into()),
     }
     drop(client);
     let _ = driver.await;
