@@ -62,11 +62,14 @@ if [ -n "$demo" ]; then
   fixture="$ROOT/../shared/fixtures/chatwoot/message_created_incoming_contact.json"
   [ -f "$fixture" ] || fixture="$ROOT/e2e/demo/message_created.json"
   ts=$(date +%s)
-  sig=$(python3 -c 'import hmac,hashlib,sys;b=open(sys.argv[1],"rb").read();print("sha256="+hmac.new(b"demo-webhook-secret",sys.argv[2].encode()+b"."+b,hashlib.sha256).hexdigest())' "$fixture" "$ts")
+  # A fresh message id per run, so the dedupe ledger does not (rightly) swallow the demo on a second run.
+  body="$STATE/demo-webhook.json"
+  python3 -c 'import json,sys;d=json.load(open(sys.argv[1]));d["id"]=int(sys.argv[2]);open(sys.argv[3],"w").write(json.dumps(d,separators=(",",":"),ensure_ascii=False))' "$fixture" "$ts" "$body"
+  sig=$(python3 -c 'import hmac,hashlib,sys;b=open(sys.argv[1],"rb").read();print("sha256="+hmac.new(b"demo-webhook-secret",sys.argv[2].encode()+b"."+b,hashlib.sha256).hexdigest())' "$body" "$ts")
   echo "[run] sending a signed demo webhook (a customer asks about a double charge)..." >&2
   curl -sS -X POST "http://127.0.0.1:8080/webhooks/chatwoot/demo" -H 'Content-Type: application/json' \
     -H "X-Chatwoot-Delivery: demo-$ts" -H "X-Chatwoot-Timestamp: $ts" -H "X-Chatwoot-Signature: $sig" \
-    --data-binary "@$fixture"
+    --data-binary "@$body"
   echo >&2
   for _ in $(seq 1 100); do
     reply=$(curl -fsS http://127.0.0.1:3000/__sim/requests | python3 -c 'import json,sys

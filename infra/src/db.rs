@@ -98,8 +98,10 @@ pub async fn ensure_database(url: &str) -> Result<(), DbError> {
     let quoted = format!("\"{}\"", name.replace('"', "\"\""));
     match client.batch_execute(&format!("CREATE DATABASE {quoted}")).await {
         Ok(()) => tracing::info!(database = %name, "created database"),
-        // Another replica won the race.
-        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {}
+        // Another replica won the race (a concurrent CREATE DATABASE fails on pg_database's unique index).
+        Err(e)
+            if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE)
+                || e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => {}
         Err(e) => return Err(e.into()),
     }
     drop(client);
