@@ -28,6 +28,9 @@ pub struct Env {
     pub secrets_key: String,
     pub sim: chatwoot_sim::Simulator,
     pub http: reqwest::Client,
+    /// The worker's RULES_DIR. The test tenant starts with an empty rule set, so the core tests do not depend
+    /// on the time of day (the default rules answer differently after hours).
+    pub rules_dir: tempfile::TempDir,
 }
 
 /// A service started in-process.
@@ -99,8 +102,10 @@ impl Env {
             secrets_key: infra::SecretBox::generate_key(),
             sim,
             http: reqwest::Client::new(),
+            rules_dir: tempfile::tempdir().expect("rules dir"),
         };
         env.add_tenant(TENANT, Some(WEBHOOK_SECRET), false).await;
+        env.write_rules(TENANT, "");
         env
     }
 
@@ -151,6 +156,14 @@ impl Env {
             .expect("tenant upsert");
     }
 
+    /// Replaces a tenant's rules file (the worker picks it up without a restart).
+    pub fn write_rules(&self, tenant: &str, rules: &str) {
+        let path = self.rules_dir.path().join(format!("{tenant}.toml"));
+        let temp = self.rules_dir.path().join(format!(".{tenant}.toml.tmp"));
+        std::fs::write(&temp, rules).expect("write rules");
+        std::fs::rename(&temp, &path).expect("install rules");
+    }
+
     fn args(&self, program: &str, extra: &[&str]) -> Vec<String> {
         let mut args = vec![program.to_owned()];
         args.extend(self.common_args());
@@ -174,6 +187,7 @@ impl Env {
     }
 
     pub async fn start_worker(&self, extra: &[&str]) -> Service {
+        let rules_dir = self.rules_dir.path().display().to_string();
         let mut args = vec![
             "--fetch-expires",
             "500ms",
@@ -181,6 +195,12 @@ impl Env {
             "100ms",
             "--retry-max-delay",
             "2s",
+            "--rules-recheck",
+            "0s",
+            "--sla-check-interval",
+            "200ms",
+            "--rules-dir",
+            &rules_dir,
         ];
         args.extend_from_slice(extra);
         let config =

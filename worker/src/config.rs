@@ -33,6 +33,15 @@ pub struct Config {
         default_value = "Hi {name}, thanks for your message! A member of our team will get back to you shortly."
     )]
     pub reply_template: String,
+    /// Folder of per-tenant rules files (`<tenant>.toml`); tenants without one use the default rules.
+    #[arg(long, env = "RULES_DIR")]
+    pub rules_dir: Option<std::path::PathBuf>,
+    /// How often a tenant's rules file is checked for changes (reload without restart).
+    #[arg(long, env = "RULES_RECHECK", default_value = "2s", value_parser = parse_duration)]
+    pub rules_recheck: Duration,
+    /// How often conversations are checked against the first-reply SLA.
+    #[arg(long, env = "SLA_CHECK_INTERVAL", default_value = "30s", value_parser = parse_duration)]
+    pub sla_check_interval: Duration,
     /// How long a tenant's configuration is cached.
     #[arg(long, env = "TENANT_CACHE_TTL", default_value = "10s", value_parser = parse_duration)]
     pub tenant_cache_ttl: Duration,

@@ -4,11 +4,13 @@
 
 mod config;
 pub mod consume;
+pub mod decide;
 pub mod ledger;
 pub mod metrics;
 pub mod process;
 pub mod responder;
 pub mod rules;
+pub mod sla;
 pub mod state;
 
 use std::sync::Arc;
@@ -80,6 +82,10 @@ pub async fn run_with_responder(
             config.tenant_cache_ttl,
         )),
         responder,
+        brain: Arc::new(decide::Brain::new(
+            triage::Triager::default(),
+            rules::RuleBook::new(config.rules_dir.clone(), config.rules_recheck),
+        )),
         jetstream: infra.jetstream.clone(),
         topology: infra.topology.clone(),
     });
@@ -88,6 +94,11 @@ pub async fn run_with_responder(
         retry_min_delay: config.retry_min_delay,
         retry_max_delay: config.retry_max_delay,
     };
+    let sla_watch = sla::spawn(
+        processor.clone(),
+        config.sla_check_interval,
+        shutdown.clone(),
+    );
     let mut loops = JoinSet::new();
     for (partition, consumer) in (0u32..).zip(consumers) {
         loops.spawn(consume::partition_loop(
@@ -113,6 +124,7 @@ pub async fn run_with_responder(
         tracing::warn!("drain timeout reached; unfinished events will be redelivered");
         loops.abort_all();
     }
+    let _ = sla_watch.await;
     let _ = health.await;
     tracing::info!("worker stopped");
     Ok(())

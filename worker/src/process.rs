@@ -6,10 +6,11 @@ use std::sync::Arc;
 use bytes::Bytes;
 use chatwoot::Webhook;
 use deadpool_postgres::Pool;
-use infra::{TenantCache, Topology};
+use infra::{Tenant, TenantCache, Topology};
 use proto::{Action, ActionKind, EventEnvelope};
 use tracing::Instrument;
 
+use crate::decide::{Brain, Decision, MessageContext};
 use crate::ledger::{self, LedgerEntry};
 use crate::responder::{ReplyContext, Responder, ResponderError};
 use crate::state;
@@ -72,6 +73,7 @@ pub struct Processor {
     pub pool: Pool,
     pub tenants: Arc<TenantCache>,
     pub responder: Arc<dyn Responder>,
+    pub brain: Arc<Brain>,
     pub jetstream: async_nats::jetstream::Context,
     pub topology: Topology,
 }
@@ -103,23 +105,11 @@ impl Processor {
             Some(id) => state::load_conversation(&client, &envelope.tenant, id).await?,
             None => state::ConversationState::default(),
         };
-        let kinds =
-            if hook.is_customer_message() && conversation.bot_state == state::BotState::Active {
-                let ctx = ReplyContext {
-                    tenant: &tenant,
-                    conversation_id: hook.conversation_id().unwrap_or_default(),
-                    message_id: hook.id.unwrap_or_default(),
-                    content: hook.content.as_deref().unwrap_or_default(),
-                    contact_name: hook.sender.as_ref().and_then(|s| s.name.as_deref()),
-                    conversation: &conversation,
-                };
-                self.responder
-                    .respond(&ctx)
-                    .instrument(tracing::info_span!("respond"))
-                    .await?
-            } else {
-                Vec::new()
-            };
+        let (kinds, decision) = if hook.is_customer_message() {
+            self.decide(&client, &tenant, &hook, &conversation).await?
+        } else {
+            (Vec::new(), None)
+        };
         let actions = build_actions(envelope, &ledger_key, hook.conversation_id(), kinds);
         let outcome = if actions.is_empty() {
             Outcome::Recorded
@@ -146,6 +136,19 @@ impl Processor {
             return Ok(Outcome::Duplicate);
         }
         state::record(&txn, &envelope.tenant, &hook).await?;
+        if let (Some(decision), Some(conversation_id)) = (&decision, hook.conversation_id()) {
+            let triage = serde_json::to_value(&decision.triage).unwrap_or_default();
+            state::apply_decision(
+                &txn,
+                &envelope.tenant,
+                conversation_id,
+                hook.id,
+                decision.bot_state,
+                &decision.new_flags,
+                &triage,
+            )
+            .await?;
+        }
         ledger::record_actions(&txn, &ledger_key, &actions).await?;
         txn.commit().await?;
         self.publish(
@@ -156,9 +159,68 @@ impl Processor {
         Ok(outcome)
     }
 
+    /// Triage, rules, handoff and the responder for one customer message.
+    async fn decide(
+        &self,
+        client: &deadpool_postgres::Client,
+        tenant: &Tenant,
+        hook: &Webhook,
+        conversation: &state::ConversationState,
+    ) -> Result<(Vec<ActionKind>, Option<Decision>), ProcessError> {
+        let text = hook.content.as_deref().unwrap_or_default();
+        let conversation_meta = hook.conversation.as_ref();
+        let assigned = hook
+            .conversation_meta()
+            .is_some_and(|m| m.assignee.as_ref().and_then(|a| a.id).is_some());
+        let decision = self.brain.decide(&MessageContext {
+            tenant: tenant.id.as_str(),
+            text,
+            inbox_id: conversation_meta.and_then(|c| c.inbox_id),
+            channel: conversation_meta.and_then(|c| c.channel.as_deref()),
+            contact_attributes: hook
+                .sender
+                .as_ref()
+                .and_then(|s| s.custom_attributes.as_ref()),
+            assigned,
+            conversation,
+            now: chrono::Utc::now(),
+        });
+        tracing::debug!(fired = ?decision.fired, language = %decision.triage.language, "rules evaluated");
+        let mut kinds = decision.actions.clone();
+        if let Some((rule, agents)) = &decision.round_robin {
+            if let Some(agent) =
+                state::next_in_rotation(client, tenant.id.as_str(), rule, agents).await?
+            {
+                kinds.push(ActionKind::Assign(proto::AssignTarget::Agent(agent)));
+            }
+        }
+        if decision.respond {
+            let ctx = ReplyContext {
+                tenant,
+                conversation_id: hook.conversation_id().unwrap_or_default(),
+                message_id: hook.id.unwrap_or_default(),
+                content: text,
+                contact_name: hook.sender.as_ref().and_then(|s| s.name.as_deref()),
+                conversation,
+                triage: Some(&decision.triage),
+            };
+            let reply = self
+                .responder
+                .respond(&ctx)
+                .instrument(tracing::info_span!("respond"))
+                .await?;
+            kinds.extend(reply);
+        }
+        Ok((kinds, Some(decision)))
+    }
+
     /// Publishes the actions pipelined and waits for every acknowledgement. Ids come from the payload, so a
     /// republish is dropped by the stream's duplicate window and, beyond it, by the dispatcher's ledger.
-    async fn publish(&self, tenant: &str, payloads: Vec<Bytes>) -> Result<(), ProcessError> {
+    pub(crate) async fn publish(
+        &self,
+        tenant: &str,
+        payloads: Vec<Bytes>,
+    ) -> Result<(), ProcessError> {
         if payloads.is_empty() {
             return Ok(());
         }

@@ -17,6 +17,8 @@ pub struct ReplyContext<'a> {
     pub content: &'a str,
     pub contact_name: Option<&'a str>,
     pub conversation: &'a ConversationState,
+    /// The message's triage (language, categories...), when it was triaged.
+    pub triage: Option<&'a triage::Triage>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +97,7 @@ mod tests {
             content: "hi",
             contact_name: Some("Maya Lindqvist"),
             conversation: &conversation,
+            triage: None,
         };
         assert_eq!(TemplateResponder::new("unused").render(&ctx), "Hello Maya!");
     }

@@ -39,6 +39,8 @@ pub struct ConversationState {
     pub bot_state: BotState,
     pub labels: Vec<String>,
     pub status: Option<String>,
+    /// Facts rules test once per conversation (see `conversation_flags`).
+    pub flags: Vec<String>,
 }
 
 pub async fn load_conversation(
@@ -48,7 +50,10 @@ pub async fn load_conversation(
 ) -> Result<ConversationState, tokio_postgres::Error> {
     let row = client
         .query_opt(
-            "SELECT bot_state, labels, status FROM conversations WHERE tenant = $1 AND conversation_id = $2",
+            "SELECT bot_state, labels, status,
+                    ARRAY(SELECT flag FROM conversation_flags f
+                          WHERE f.tenant = c.tenant AND f.conversation_id = c.conversation_id)
+             FROM conversations c WHERE tenant = $1 AND conversation_id = $2",
             &[&tenant, &to_i64(conversation_id)],
         )
         .await?;
@@ -57,6 +62,7 @@ pub async fn load_conversation(
             bot_state: BotState::parse(row.get(0)),
             labels: row.get(1),
             status: row.get(2),
+            flags: row.get(3),
         }),
     )
 }
@@ -122,7 +128,13 @@ pub async fn record(
         .and_then(|t| t.id)
         .map(to_i64);
     let contact_id = hook.contact_id().map(to_i64);
-    let resolved = conversation.status.as_deref() == Some("resolved");
+    // Resolving a conversation, or putting it back to pending (the agent-bot convention for "bot, take over"),
+    // gives it back to the bot. Only explicit status events count: the status embedded in a message webhook may
+    // predate the bot's own handoff.
+    let handed_back = matches!(
+        hook.event.as_str(),
+        "conversation_status_changed" | "conversation_resolved"
+    ) && matches!(conversation.status.as_deref(), Some("resolved" | "pending"));
     client
         .execute(
             "INSERT INTO conversations (tenant, conversation_id, inbox_id, contact_id, status, priority, labels,
@@ -136,7 +148,6 @@ pub async fn record(
                  labels = COALESCE($7, conversations.labels),
                  assignee_id = EXCLUDED.assignee_id,
                  team_id = EXCLUDED.team_id,
-                 -- Resolving a conversation gives it back to the bot.
                  bot_state = CASE WHEN $10 THEN 'active' ELSE conversations.bot_state END,
                  last_event_at = now(),
                  updated_at = now()",
@@ -150,7 +161,7 @@ pub async fn record(
                 &conversation.labels,
                 &assignee,
                 &team,
-                &resolved,
+                &handed_back,
             ],
         )
         .await?;
@@ -268,4 +279,68 @@ fn contact_from_sender(s: &chatwoot::webhook::Sender) -> Option<ContactFields<'_
 /// Chatwoot ids fit in i64 (PostgreSQL bigint); saturate rather than wrap on nonsense input.
 pub fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// Applies what the decision changed about the conversation, inside the event's transaction.
+pub async fn apply_decision(
+    client: &impl GenericClient,
+    tenant: &str,
+    conversation_id: u64,
+    message_id: Option<u64>,
+    bot_state: Option<BotState>,
+    new_flags: &[String],
+    triage: &serde_json::Value,
+) -> Result<(), tokio_postgres::Error> {
+    let conversation = to_i64(conversation_id);
+    if let Some(state) = bot_state {
+        client
+            .execute(
+                "UPDATE conversations SET bot_state = $3, updated_at = now() WHERE tenant = $1 AND conversation_id = $2",
+                &[&tenant, &conversation, &state.as_str()],
+            )
+            .await?;
+    }
+    for flag in new_flags {
+        client
+            .execute(
+                "INSERT INTO conversation_flags (tenant, conversation_id, flag) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+                &[&tenant, &conversation, flag],
+            )
+            .await?;
+    }
+    if let Some(message_id) = message_id {
+        client
+            .execute(
+                "UPDATE messages SET triage = $3 WHERE tenant = $1 AND message_id = $2",
+                &[&tenant, &to_i64(message_id), triage],
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// The next agent of a shared round-robin rotation (one counter per tenant and rule, advanced atomically).
+pub async fn next_in_rotation(
+    client: &impl GenericClient,
+    tenant: &str,
+    rule: &str,
+    agents: &[u64],
+) -> Result<Option<u64>, tokio_postgres::Error> {
+    if agents.is_empty() {
+        return Ok(None);
+    }
+    let row = client
+        .query_one(
+            "INSERT INTO round_robin (tenant, rule, next) VALUES ($1, $2, 1)
+             ON CONFLICT (tenant, rule) DO UPDATE SET next = round_robin.next + 1
+             RETURNING next - 1",
+            &[&tenant, &rule],
+        )
+        .await?;
+    let position: i64 = row.get(0);
+    let len = i64::try_from(agents.len()).unwrap_or(1);
+    Ok(agents
+        .get(usize::try_from(position.rem_euclid(len)).unwrap_or(0))
+        .copied())
 }

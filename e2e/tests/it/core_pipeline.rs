@@ -247,6 +247,10 @@ async fn a_worker_dying_between_publish_and_ack_causes_no_second_reply() {
             Duration::from_secs(10),
         )),
         responder: std::sync::Arc::new(worker::responder::TemplateResponder::new("Hi {name}")),
+        brain: std::sync::Arc::new(worker::decide::Brain::new(
+            triage::Triager::default(),
+            worker::rules::RuleBook::new(Some(env.rules_dir.path().to_owned()), Duration::ZERO),
+        )),
         jetstream: js.clone(),
         topology: topology.clone(),
     };

@@ -39,7 +39,7 @@ pub struct CompiledSettings {
     pub business_days: Vec<Weekday>,
     pub opens: NaiveTime,
     pub closes: NaiveTime,
-    pub sla_minutes: u32,
+    pub first_reply_sla: std::time::Duration,
 }
 
 #[derive(Debug)]
@@ -217,7 +217,8 @@ fn compile_settings(settings: &Settings) -> Result<CompiledSettings, RulesError>
         business_days,
         opens,
         closes,
-        sla_minutes: settings.sla_minutes,
+        first_reply_sla: infra::config::parse_duration(&settings.first_reply_sla)
+            .map_err(|message| bad("first_reply_sla", message))?,
     })
 }
 

@@ -22,9 +22,9 @@ pub struct Settings {
     pub support_team: Option<u64>,
     #[serde(default)]
     pub support_agents: Vec<u64>,
-    /// First human reply expected within this many minutes.
+    /// First public human reply expected within this duration ("30m", "2h").
     #[serde(default = "default_sla")]
-    pub sla_minutes: u32,
+    pub first_reply_sla: String,
 }
 
 fn default_timezone() -> String {
@@ -41,8 +41,8 @@ fn default_hours() -> String {
     "09:00-17:00".into()
 }
 
-fn default_sla() -> u32 {
-    30
+fn default_sla() -> String {
+    "30m".into()
 }
 
 /// Conditions: every one that is present must hold; a list holds when any of its values matches.

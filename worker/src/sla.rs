@@ -1,0 +1,132 @@
+//! The first-reply SLA watch: a conversation whose customer has waited longer than the tenant's
+//! `first_reply_sla` for a public reply from a person gets a label and a private note, once.
+//!
+//! Every worker replica runs the watch. Exactly one acts per conversation: the breach is claimed with an
+//! `UPDATE … WHERE sla_breached_at IS NULL` over rows locked `FOR UPDATE SKIP LOCKED`, and the actions are
+//! published (with deterministic ids) before that claim commits, so a crash in between only repeats a publish
+//! that JetStream and the dispatcher's ledger drop.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use proto::{Action, ActionKind};
+use tokio_util::sync::CancellationToken;
+
+use crate::process::{ProcessError, Processor};
+
+/// The label a breached conversation gets.
+pub const SLA_LABEL: &str = "sla-breached";
+
+pub fn spawn(
+    processor: Arc<Processor>,
+    interval: Duration,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(interval) => {}
+                () = shutdown.cancelled() => return,
+            }
+            if let Err(error) = check_all(&processor).await {
+                tracing::warn!(%error, "SLA check failed; will try again");
+            }
+        }
+    })
+}
+
+async fn check_all(processor: &Processor) -> Result<(), ProcessError> {
+    let tenants = processor
+        .tenants
+        .store()
+        .list()
+        .await
+        .map_err(|e| ProcessError::Transient(e.to_string()))?;
+    for tenant in tenants {
+        let sla = processor
+            .brain
+            .rules()
+            .get(tenant.id.as_str())
+            .settings
+            .first_reply_sla;
+        check_tenant(processor, tenant.id.as_str(), sla).await?;
+    }
+    Ok(())
+}
+
+async fn check_tenant(
+    processor: &Processor,
+    tenant: &str,
+    sla: Duration,
+) -> Result<(), ProcessError> {
+    let mut client = processor.pool.get().await?;
+    let txn = client.transaction().await?;
+    let rows = txn
+        .query(
+            "WITH due AS (
+                 SELECT conversation_id FROM conversations
+                 WHERE tenant = $1 AND first_contact_at < now() - make_interval(secs => $2)
+                   AND first_human_reply_at IS NULL AND sla_breached_at IS NULL
+                   AND COALESCE(status, '') <> 'resolved'
+                 ORDER BY first_contact_at LIMIT 100
+                 FOR UPDATE SKIP LOCKED)
+             UPDATE conversations c SET sla_breached_at = now()
+             FROM due WHERE c.tenant = $1 AND c.conversation_id = due.conversation_id
+             RETURNING c.conversation_id, c.labels, c.first_contact_at",
+            &[&tenant, &sla.as_secs_f64()],
+        )
+        .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut payloads = Vec::new();
+    for row in &rows {
+        let conversation: i64 = row.get(0);
+        let labels: Vec<String> = row.get(1);
+        let since: chrono::DateTime<chrono::Utc> = row.get(2);
+        let key = format!("{tenant}:sla:{conversation}");
+        let kinds = [
+            ActionKind::AddLabels {
+                labels: vec![SLA_LABEL.to_owned()],
+                known_labels: labels,
+            },
+            ActionKind::PrivateNote {
+                content: format!(
+                    "First-reply SLA of {} breached: the customer has been waiting since {} and no agent has \
+                     replied publicly yet.",
+                    humanize(sla),
+                    since.format("%Y-%m-%d %H:%M UTC")
+                ),
+            },
+        ];
+        for (position, kind) in kinds.into_iter().enumerate() {
+            let action = Action {
+                action_id: format!("{key}#{position}"),
+                tenant: tenant.to_owned(),
+                conversation_id: u64::try_from(conversation).unwrap_or_default(),
+                event_key: key.clone(),
+                created_at_ms: chrono::Utc::now().timestamp_millis(),
+                kind,
+            };
+            payloads.push(Bytes::from(action.encode_to_vec()));
+        }
+    }
+    processor.publish(tenant, payloads).await?;
+    txn.commit().await?;
+    tracing::info!(
+        tenant,
+        conversations = rows.len(),
+        "first-reply SLA breached"
+    );
+    Ok(())
+}
+
+fn humanize(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    match secs {
+        s if s % 3600 == 0 && s > 0 => format!("{} h", s / 3600),
+        s if s % 60 == 0 && s > 0 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
+}
