@@ -4,4 +4,5 @@
 mod core_pipeline;
 mod ingress_rejects;
 mod metrics;
+mod routing;
 mod trace;

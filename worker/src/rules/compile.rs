@@ -126,13 +126,18 @@ impl RuleSet {
                 .get("name")
                 .and_then(|n| n.as_str())
                 .map_or_else(|| format!("#{}", index + 1), str::to_owned);
+            // Re-read the rule from its own text so a type error's span points at the offending key.
+            let text = toml::to_string(&item).unwrap_or_default();
             let spec: RuleSpec =
-                item.try_into()
-                    .map_err(|e: toml::de::Error| RulesError::Rule {
-                        rule: label.clone(),
-                        field: field_of(&e),
-                        message: e.message().to_owned(),
-                    })?;
+                toml::from_str(&text).map_err(|e: toml::de::Error| RulesError::Rule {
+                    rule: label.clone(),
+                    field: if e.message().starts_with("missing field") {
+                        field_of(&e)
+                    } else {
+                        key_at(&e, &text).unwrap_or_else(|| field_of(&e))
+                    },
+                    message: e.message().to_owned(),
+                })?;
             rules.push(compile_rule(spec, &settings, &messages)?);
         }
         let mut names = std::collections::HashSet::new();
@@ -162,6 +167,24 @@ impl RuleSet {
             .or_else(|| variants.values().next())
             .map(String::as_str)
     }
+}
+
+/// The dotted key on the line an error's span points at (`when.keywords`, `priority`).
+fn key_at(error: &toml::de::Error, text: &str) -> Option<String> {
+    let start = error.span()?.start;
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next()?;
+    let key = line.split_once('=')?.0.trim().to_owned();
+    let table = text[..line_start].lines().rev().find_map(|l| {
+        l.trim()
+            .strip_prefix('[')
+            .and_then(|l| l.strip_suffix(']'))
+            .map(str::to_owned)
+    });
+    Some(match table {
+        Some(table) => format!("{table}.{key}"),
+        None => key,
+    })
 }
 
 /// The dotted key a serde error refers to, or `?` when the error has none.
@@ -399,7 +422,23 @@ mod tests {
                 "[[rules]]\nname = \"typo\"\npriority = 1\nthen.add_label = [\"a\"]",
                 RulesError::Rule {
                     rule: "typo".into(),
-                    field: "add_label".into(),
+                    field: "then.add_label".into(),
+                    message: String::new(),
+                },
+            ),
+            (
+                "[[rules]]\nname = \"t\"\npriority = \"high\"",
+                RulesError::Rule {
+                    rule: "t".into(),
+                    field: "priority".into(),
+                    message: String::new(),
+                },
+            ),
+            (
+                "[[rules]]\nname = \"w\"\npriority = 1\nwhen.urgent = \"yes\"",
+                RulesError::Rule {
+                    rule: "w".into(),
+                    field: "when.urgent".into(),
                     message: String::new(),
                 },
             ),
