@@ -201,8 +201,21 @@ impl CategoryRules {
                 _ => {}
             }
         }
+        let product = has(Cue::Product) || mentions_model_year(msg);
+        for h in hits.iter().filter(|h| h.value == Cue::Replacement) {
+            // "a replacement headlight", "a replacement for a 2012 Prius" ask for a part, not a return.
+            let part_follows = hits
+                .iter()
+                .any(|p| p.value == Cue::Product && p.start >= h.end && p.start <= h.end + 3);
+            let fitment = msg.doc.tokens.get(h.end).is_some_and(|t| t.text == "for") && product;
+            if part_follows || fitment {
+                set(&mut on, Cue::Inventory);
+            } else {
+                set(&mut on, Cue::Returns);
+            }
+        }
         // "Is it available?" is about a part unless a room or a hotel amenity is in play.
-        if has(Cue::Avail) && !booking && !hotel && (has(Cue::Product) || !on.contains(&true)) {
+        if has(Cue::Avail) && !booking && !hotel && (product || !on.contains(&true)) {
             set(&mut on, Cue::Inventory);
         }
         on
@@ -234,6 +247,16 @@ fn is_parcel_arrival(msg: &Message, arrive: &Hit<Cue>, hits: &[Hit<Cue>]) -> boo
             && h.start < arrive.end + OBJECT_WINDOW
             && h.end > from
             && msg.doc.tokens[h.start].clause == clause
+    })
+}
+
+/// A model year followed by a name ("2012 Prius", "2019 Mazda 3") marks a car, hence a parts question.
+fn mentions_model_year(msg: &Message) -> bool {
+    msg.doc.tokens.windows(2).any(|w| {
+        w[0].text
+            .parse::<u16>()
+            .is_ok_and(|y| (1980..=2030).contains(&y))
+            && w[1].text.chars().next().is_some_and(char::is_alphabetic)
     })
 }
 

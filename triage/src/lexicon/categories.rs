@@ -34,6 +34,8 @@ pub(crate) enum Cue {
     Hotel,
     /// Car makes and part nouns: availability questions are about parts.
     Product,
+    /// "replacement": a return ("send a replacement") unless a part follows ("replacement headlight").
+    Replacement,
     /// Subjects that make an arrival something other than a parcel.
     NotParcel,
 }
@@ -65,10 +67,11 @@ pub(crate) const CUES: &Table<Cue> = &[
         EN,
         Cue::Returns,
         "return; returns; returned; returning; refund*; money back; reimburs*; exchange; exchanged; exchanging
-         swap; swapped; replacement; replacements; replace; send ~3 back; take ~3 back; credit note; store credit; rma
+         swap; swapped; replace; send ~3 back; take ~3 back; credit note; store credit; rma
          send|ship ~3 new|another|right|correct one|part|ones|parts; send|ship ~3 replacement
          warranty; guarantee; deposit|cash|money ~2 back; owe|owes|owed ~1 me|us; refnd; cancle",
     ),
+    (EN, Cue::Replacement, "replacement; replacements"),
     (EN, Cue::Cancel, "cancel; cancelled; canceled; cancelling; canceling; cancellation"),
     (EN, Cue::Arrive, "arrive; arrived; arrives; arriving; not|never received; have not received|got"),
     (
@@ -176,7 +179,13 @@ pub(crate) const CUES: &Table<Cue> = &[
          bougie*; candel*; zundkerz*; scheinwerfer; faro*; farol*; phare*; koplamp*; pneu*; neumatico*; reifen
          gomme; banden; pieza*; peca; pecas; pezzo; pezzi; piece*; onderdeel*; onderdelen; teil; teile; ersatzteil*
          tergicristall*; escobilla*; limpiaparabrisas; scheibenwischer*; ruitenwisser*; essuie*; ampoule*
-         olfilter; oliefilter; bomba; pompe; pumpe; correia; courroie; riemen; amortecedor*; ammortizzator*",
+         olfilter; oliefilter; bomba; pompe; pumpe; correia; courroie; riemen; amortecedor*; ammortizzator*
+         catalytic; converter; dpf; injector*; thermostat*; gasket*; caliper*; hub; wheel; wheels; rim; rims
+         bonnet; grille; windscreen; windshield; wiper; horn; fuse; fuses; starter; ecu; towbar; spoiler
+         silencer; muffler; manifold; intercooler; condenser; compressor; driveshaft; axle; head unit; stereo
+         prius; auris; rav4; jetta; tiguan; touran; transit; ranger; kuga; qashqai; juke; micra; jazz; swift
+         sportage; ceed; picanto; tucson; i10; i20; i30; berlingo; kangoo; megane; scenic; captur; duster
+         sandero; a3; a4; a6; q3; q5; x1; x3; x5; superb; mk7; mk8; tdi; tdci; hdi; dci; mx5; cx5; outlander",
     ),
     (
         ANY,

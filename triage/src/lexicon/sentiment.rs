@@ -80,7 +80,7 @@ pub(crate) const CUES: &Table<Tone> = &[
     (
         ES,
         Tone::Neg(2),
-        "tirado; tirada; verguenza; inaceptable; ridicul*; terrible; horrible; fatal; pesimo; peor; enfadad*; harto; harta
+        "tirado; tirada; averiado; averia; verguenza; inaceptable; ridicul*; terrible; horrible; fatal; pesimo; peor; enfadad*; harto; harta
          indignante; decepcion*; decepcionad*; nadie ~2 responde|contesta; tercera vez; una estafa",
     ),
     (DE, Tone::Pos(1), "danke; dankeschon; gut; nett; freundlich; zufrieden"),
@@ -106,7 +106,7 @@ pub(crate) const CUES: &Table<Tone> = &[
     (
         FR,
         Tone::Pos(2),
-        "merci beaucoup; merci pour; merci a; felicitations; chapeau; mille mercis; super; genial; parfait*; excellent*; formidable
+        "merci beaucoup; merci pour; merci a; felicitations; chapeau; remercie; remercions; remerciements; mille mercis; super; genial; parfait*; excellent*; formidable
          magnifique; delicieux; ravi; ravie; recommande*; top; bravo; aide rapide; au top",
     ),
     (
@@ -119,7 +119,7 @@ pub(crate) const CUES: &Table<Tone> = &[
         FR,
         Tone::Neg(2),
         "inadmissible; inacceptable; honte; honteux; ridicule; nul; nulle; horrible; scandaleux; decu; decue
-         furieux; furieuse; agace; agacee; enerve; enervee; troisieme fois; catastrophe",
+         furieux; furieuse; agace; agacee; enerve; enervee; troisieme fois; catastrophe; en panne",
     ),
     (PT, Tone::Pos(1), "obrigado; obrigada; bom; boa; simpatic*"),
     (
@@ -138,7 +138,7 @@ pub(crate) const CUES: &Table<Tone> = &[
         PT,
         Tone::Neg(2),
         "vergonha; inaceitavel; ridicul*; pessim*; horrivel; terrivel; absurdo; decepcion*; irritad*; chatead*
-         revoltad*; terceira vez; descaso; palhacada",
+         revoltad*; terceira vez; descaso; palhacada; avariou; avariado; avaria",
     ),
     (IT, Tone::Pos(1), "grazie; bene; gentile; gentili; contento; contenta"),
     (
@@ -157,7 +157,7 @@ pub(crate) const CUES: &Table<Tone> = &[
         IT,
         Tone::Neg(2),
         "vergogna; inaccettabile; ridicol*; pessim*; orribile; terribile; assurdo; deluso; delusa; arrabbiat*
-         scandalos*; terza volta; indecente",
+         scandalos*; terza volta; indecente; guasto; in panne",
     ),
     (NL, Tone::Pos(1), "bedankt; dank; dankjewel; dankuwel; goed; fijn; tevreden; vriendelijk"),
     (
@@ -176,7 +176,7 @@ pub(crate) const CUES: &Table<Tone> = &[
         NL,
         Tone::Neg(2),
         "schandalig; onacceptabel; belachelijk; slecht; slechte; vreselijk; teleurgesteld; teleurstellend
-         boos; woedend; derde keer; waardeloos",
+         boos; woedend; derde keer; waardeloos; pech; gestrand",
     ),
     (ANY, Tone::Pos(1), "lol; haha"),
 ];
