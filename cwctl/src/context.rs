@@ -38,6 +38,15 @@ impl Context {
         &self.nats_args
     }
 
+    pub fn database_url(&self) -> &str {
+        &self.database_args.database_url
+    }
+
+    /// The secrets key, if one was given (not checked).
+    pub fn secrets(&self) -> Option<&SecretsArgs> {
+        self.secrets.as_ref()
+    }
+
     /// The PostgreSQL pool; the first call creates the database if needed and applies pending migrations.
     pub async fn pool(&mut self) -> Result<Pool, CliError> {
         if let Some(pool) = &self.pool {

@@ -10,6 +10,8 @@ pub enum Exit {
     /// The command finished but left part of what was selected undone (e.g. a dead letter whose payload cannot
     /// be decoded cannot be redriven); the output says which.
     Incomplete,
+    /// A command with its own documented exit codes (`doctor`).
+    Code(u8),
 }
 
 impl Exit {
@@ -17,6 +19,7 @@ impl Exit {
         match self {
             Self::Success => 0,
             Self::Incomplete => 1,
+            Self::Code(code) => code,
         }
     }
 }

@@ -17,17 +17,20 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 pub mod admin;
 pub mod context;
 pub mod dlq;
+pub mod doctor;
 pub mod error;
 pub mod output;
 pub mod replay;
+pub mod rules_cmd;
 pub mod tenants;
+pub mod triage_cmd;
 
 pub use context::Context;
 pub use error::{CliError, Exit};
 
 /// The command line. [`Parser::parse`] / [`Parser::try_parse_from`] work as usual.
 #[derive(Debug, Args)]
-#[command(about = "Operate the Chatwoot pipeline: tenants, dead letters, replays", long_about = None)]
+#[command(about = "Operate the Chatwoot pipeline: tenants, dead letters, replays, triage, rules, health", long_about = None)]
 pub struct Cli {
     #[command(flatten)]
     pub nats: infra::NatsArgs,
@@ -78,6 +81,16 @@ pub enum Command {
     /// default the worker trusts its ledger (already processed events post nothing new); --reprocess makes it
     /// process them again. Needs SECRETS_KEY unless --dry-run.
     Replay(replay::ReplayArgs),
+    /// Triage JSON Lines `{"id","text"}` from stdin (or --input) into one JSON line per message; --score
+    /// compares with the labels of a labelled file and prints per-label figures.
+    Triage(triage_cmd::TriageArgs),
+    /// Check rules files, print the defaults, or dry-run the rules on a message.
+    #[command(subcommand)]
+    Rules(rules_cmd::RulesCommand),
+    /// Check NATS, streams and consumers, PostgreSQL and migrations, and each tenant's Chatwoot (health and
+    /// token). Exit codes: 0 healthy, 1 configuration missing, 2 Chatwoot unreachable, 3 authentication failed,
+    /// 4 both, 5 NATS, 6 PostgreSQL, 7 both.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Runs one command, writing its report to `out`.
@@ -93,6 +106,9 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> Result<Exit, CliError> {
         Command::Tenants(command) => tenants::run(command, &mut ctx, out).await?,
         Command::Dlq(command) => dlq::run(command, &mut ctx, out).await?,
         Command::Replay(args) => replay::run(args, &mut ctx, out).await?,
+        Command::Triage(args) => triage_cmd::run(args, out)?,
+        Command::Rules(command) => rules_cmd::run(command, out)?,
+        Command::Doctor(args) => doctor::run(args, &mut ctx, out).await?,
     };
     out.flush()?;
     Ok(exit)

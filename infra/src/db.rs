@@ -92,11 +92,16 @@ pub async fn ensure_database(url: &str) -> Result<(), DbError> {
         Err(e) => return Err(e.into()),
     }
     let mut admin = config.clone();
-    admin.dbname("postgres").connect_timeout(Duration::from_secs(5));
+    admin
+        .dbname("postgres")
+        .connect_timeout(Duration::from_secs(5));
     let (client, connection) = admin.connect(NoTls).await?;
     let driver = tokio::spawn(connection);
     let quoted = format!("\"{}\"", name.replace('"', "\"\""));
-    match client.batch_execute(&format!("CREATE DATABASE {quoted}")).await {
+    match client
+        .batch_execute(&format!("CREATE DATABASE {quoted}"))
+        .await
+    {
         Ok(()) => tracing::info!(database = %name, "created database"),
         // Another replica won the race (a concurrent CREATE DATABASE fails on pg_database's unique index).
         Err(e)
@@ -126,6 +131,39 @@ pub async fn migrate(pool: &Pool) -> Result<(), DbError> {
         tracing::info!(migration = %migration, "applied migration");
     }
     Ok(())
+}
+
+/// The newest migration this build carries, to compare with what a database has applied.
+pub fn latest_migration_version() -> i64 {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| i64::from(m.version()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// The newest migration applied to the database behind `client`, if any.
+pub async fn applied_migration_version(
+    client: &tokio_postgres::Client,
+) -> Result<Option<i64>, DbError> {
+    let exists = client
+        .query_one(
+            "SELECT to_regclass('refinery_schema_history') IS NOT NULL",
+            &[],
+        )
+        .await?
+        .get::<_, bool>(0);
+    if !exists {
+        return Ok(None);
+    }
+    Ok(client
+        .query_one(
+            "SELECT max(version)::bigint FROM refinery_schema_history",
+            &[],
+        )
+        .await?
+        .get(0))
 }
 
 /// `ensure_database`, `pool` and `migrate` in one call: what every service does at start.

@@ -5,3 +5,4 @@ mod dlq;
 mod replay;
 mod support;
 mod tenants;
+mod triage_rules;

@@ -2,6 +2,16 @@
 
 use e2e::{fixture, Env, TENANT, WEBHOOK_SECRET};
 
+/// (name, tenant, body, headers, expected status, words the reason must contain)
+type Case = (
+    &'static str,
+    String,
+    Vec<u8>,
+    Vec<(String, String)>,
+    u16,
+    &'static str,
+);
+
 fn signed_headers(body: &[u8], timestamp: i64, secret: &str) -> Vec<(String, String)> {
     vec![
         ("content-type".into(), "application/json".into()),
@@ -48,7 +58,7 @@ async fn bad_input_is_rejected_with_a_clear_reason_and_nothing_is_published() {
     };
     let body_only_signature = body_only_hmac(&body);
 
-    let cases: Vec<(&str, String, Vec<u8>, Vec<(String, String)>, u16, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "wrong signature",
             TENANT.into(),

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod core_pipeline;
+mod doctor;
 mod ingress_rejects;
 mod metrics;
 mod routing;

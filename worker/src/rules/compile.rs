@@ -150,7 +150,7 @@ impl RuleSet {
                 });
             }
         }
-        rules.sort_by(|a, b| b.priority.cmp(&a.priority));
+        rules.sort_by_key(|rule| std::cmp::Reverse(rule.priority));
         Ok(Self {
             settings: compiled_settings,
             messages,

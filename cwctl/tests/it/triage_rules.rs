@@ -1,0 +1,115 @@
+//! The `triage` command over the labelled sample, and the `rules` commands.
+
+use clap::Parser;
+
+const SAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/triage/examples.jsonl"
+);
+
+async fn cwctl(args: &[&str]) -> (u8, String) {
+    let mut argv = vec!["cwctl"];
+    argv.extend_from_slice(args);
+    let cli = cwctl::Cli::try_parse_from(argv).expect("arguments");
+    let mut out = Vec::new();
+    let code = match cwctl::run(cli, &mut out).await {
+        Ok(exit) => exit.code(),
+        Err(error) => {
+            out.extend_from_slice(error.to_string().as_bytes());
+            error.exit_code()
+        }
+    };
+    (code, String::from_utf8(out).expect("utf-8"))
+}
+
+/// Runs the command as an operator would and scores its JSON Lines output against the sample's labels.
+#[tokio::test]
+async fn the_triage_command_over_the_sample_meets_the_targets() {
+    let sample = std::env::var("TRIAGE_EXAMPLES").unwrap_or_else(|_| SAMPLE.to_owned());
+    let (code, output) = cwctl(&["triage", "--input", &sample]).await;
+    assert_eq!(code, 0, "{output}");
+    let predicted: Vec<triage::Triage> = output
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect();
+    let gold: Vec<triage::eval::Labelled> = std::fs::read_to_string(&sample)
+        .expect("sample")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("labelled line"))
+        .collect();
+    assert_eq!(predicted.len(), gold.len());
+    for (line, g) in output.lines().zip(&gold) {
+        let value: serde_json::Value = serde_json::from_str(line).expect("json");
+        assert_eq!(value["id"], g.id.as_str(), "ids echoed in order");
+    }
+    let report = triage::eval::score(&gold, &predicted);
+    println!("{report}");
+    let json = serde_json::to_value(&report).expect("report is serializable");
+    println!("{}", serde_json::to_string(&json).unwrap_or_default());
+    let figure = |path: &str| {
+        json.pointer(path)
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(-1.0)
+    };
+    assert_eq!(figure("/legal/recall"), 1.0, "legal recall");
+    assert_eq!(figure("/fraud/recall"), 1.0, "fraud recall");
+    assert_eq!(
+        figure("/legal/false_alarms") + figure("/fraud/false_alarms"),
+        0.0,
+        "no false alarms"
+    );
+    assert!(figure("/handoff/recall") >= 0.95, "handoff recall");
+    assert!(figure("/category_macro_f1") >= 0.85, "category macro-F1");
+    assert!(figure("/language_accuracy") >= 0.95, "language accuracy");
+
+    let (code, scored) = cwctl(&["triage", "--input", &sample, "--score"]).await;
+    assert_eq!(code, 0);
+    assert!(!scored.trim().is_empty());
+}
+
+#[tokio::test]
+async fn rules_check_and_dry_run() {
+    let dir = tempfile::tempdir().expect("dir");
+    let good = dir.path().join("acme.toml");
+    std::fs::write(&good, "[[rules]]\nname = \"vip\"\npriority = 5\nwhen.contact = { vip = true }\nthen.add_labels = [\"vip\"]\n")
+        .expect("write");
+    let (code, out) = cwctl(&["rules", "check", good.to_str().expect("path")]).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 rules, valid"), "{out}");
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[rules]]\nname = \"vip\"\npriority = 5\nthen.priority = \"asap\"\n",
+    )
+    .expect("write");
+    let (code, out) = cwctl(&["rules", "check", bad.to_str().expect("path")]).await;
+    assert_eq!(code, 2);
+    assert!(
+        out.contains("rule `vip`") && out.contains("then.priority"),
+        "{out}"
+    );
+
+    let (code, out) = cwctl(&[
+        "rules",
+        "dry-run",
+        "--tenant",
+        "nobody-has-a-file",
+        "--text",
+        "I will sue you and my lawyer will call",
+        "--at",
+        "2026-11-18T20:00:00Z",
+    ])
+    .await;
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("escalate-legal-and-fraud") && out.contains("after-hours"),
+        "{out}"
+    );
+    assert!(
+        out.contains("set priority urgent") && out.contains("private note"),
+        "{out}"
+    );
+    assert!(out.contains("bot: handed_off"), "{out}");
+}
