@@ -5,5 +5,6 @@ mod core_pipeline;
 mod doctor;
 mod ingress_rejects;
 mod metrics;
+mod ordering;
 mod routing;
 mod trace;
