@@ -79,6 +79,15 @@ impl<T: Copy + PartialEq> Default for Lexicon<T> {
 /// Static lexicon data: languages, value, patterns separated by `;` or newlines.
 pub(crate) type Table<T> = [(LangMask, T, &'static str)];
 
+/// Language masks for the tables' first column (one bit per `Lang`, in `Lang::ALL` order).
+pub(crate) const EN: LangMask = 1;
+pub(crate) const ES: LangMask = 1 << 1;
+pub(crate) const DE: LangMask = 1 << 2;
+pub(crate) const FR: LangMask = 1 << 3;
+pub(crate) const PT: LangMask = 1 << 4;
+pub(crate) const IT: LangMask = 1 << 5;
+pub(crate) const NL: LangMask = 1 << 6;
+
 /// Static mask data: languages, scope (`None` = every value), patterns.
 pub(crate) type Masks<T> = Table<Option<T>>;
 

@@ -1,15 +1,8 @@
 //! Urgency cues: emergencies, explicit urgency, deadlines, and explicit calm ("no rush").
 
 use super::Table;
-use crate::lang::{LangMask, ANY};
-
-const EN: LangMask = 1;
-const ES: LangMask = 1 << 1;
-const DE: LangMask = 1 << 2;
-const FR: LangMask = 1 << 3;
-const PT: LangMask = 1 << 4;
-const IT: LangMask = 1 << 5;
-const NL: LangMask = 1 << 6;
+use super::{DE, EN, ES, FR, IT, NL, PT};
+use crate::lang::ANY;
 
 /// Kinds of urgency cue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
