@@ -48,8 +48,14 @@ ensure_postgres() {
   if ! grep -q "chatwoot-pipeline" "$hba"; then
     as_root sed -i "1i host all all 127.0.0.1/32 trust # chatwoot-pipeline dev/CI\nhost all all ::1/128 trust # chatwoot-pipeline dev/CI" "$hba"
   fi
-  log "starting PostgreSQL $version"
-  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  # apt's postinst may already have started the cluster (then only the new pg_hba line needs a reload).
+  if as_root pg_ctlcluster --skip-systemctl-redirect "$version" main status >/dev/null 2>&1; then
+    log "reloading PostgreSQL $version"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+  else
+    log "starting PostgreSQL $version"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  fi
   wait_for_port "$PGPORT" PostgreSQL
 }
 
