@@ -85,5 +85,16 @@ ensure_nats() {
   wait_for_port "$NATS_PORT" NATS
 }
 
+ensure_tools() {
+  local missing=()
+  command -v curl >/dev/null 2>&1 || missing+=(curl ca-certificates)
+  command -v python3 >/dev/null 2>&1 || missing+=(python3)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]} (apt)"
+    apt_install "${missing[@]}"
+  fi
+}
+
+ensure_tools
 ensure_postgres
 ensure_nats
