@@ -13,7 +13,7 @@ mkdir -p "$STATE"
 
 ./scripts/services.sh
 echo "[run] building (release)..." >&2
-cargo build --release --locked -q -p ingress -p worker -p dispatcher -p chatwoot-sim
+cargo build --release --locked -q -p ingress -p worker -p dispatcher -p chatwoot-sim -p cwctl
 BIN="$ROOT/target/release"
 
 if [ -z "${SECRETS_KEY:-}" ]; then
@@ -59,6 +59,9 @@ done
 echo "[run] ingress http://127.0.0.1:8080/webhooks/chatwoot/$TENANT_ID  (logs in $STATE/)" >&2
 
 if [ -n "$demo" ]; then
+  # The demo tenant answers from this knowledge base (AI drafts by default); re-importing changes nothing.
+  echo "[run] importing the demo knowledge base (demo/kb)..." >&2
+  "$BIN/cwctl" kb import --tenant "$TENANT_ID" "$ROOT/demo/kb" >&2
   fixture="$ROOT/../shared/fixtures/chatwoot/message_created_incoming_contact.json"
   [ -f "$fixture" ] || fixture="$ROOT/e2e/demo/message_created.json"
   ts=$(date +%s)
@@ -79,6 +82,9 @@ for r in json.load(sys.stdin):
     sleep 0.1
   done
   echo "[run] the simulated Chatwoot received: $reply" >&2
+  case "$reply" in
+    *'"private":true'*) echo "[run] that is an AI draft; an agent's private note /approve sends it (docs/ai-replies.md)" >&2 ;;
+  esac
   echo "[run] recorded calls: curl http://127.0.0.1:3000/__sim/requests" >&2
 fi
 echo "[run] running; Ctrl-C to stop" >&2

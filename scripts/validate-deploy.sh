@@ -702,7 +702,7 @@ HISTOGRAMS = {"webhook_request_duration_seconds", "event_processing_duration_sec
 OUTCOMES = {
     "webhooks_received_total": {"accepted", "duplicate", "unauthorized", "unknown_tenant", "bad_request",
                                 "too_large", "unsupported_media_type", "unavailable"},
-    "events_processed_total": {"acted", "recorded", "duplicate", "retried", "dropped"},
+    "events_processed_total": {"acted", "recorded", "duplicate", "retried", "dead_lettered"},
     "actions_delivered_total": {"delivered", "already_delivered", "retrying", "dead_lettered", "busy", "failed"},
 }
 

@@ -117,6 +117,16 @@ impl Sender {
     }
 }
 
+/// Prefix of the `source_id` the pipeline gives the messages it posts. Chatwoot keeps `source_id` and echoes it in
+/// webhooks, which is how the pipeline recognises its own messages whatever token posted them (a user token makes
+/// them look like an agent's).
+pub const OWN_SOURCE_PREFIX: &str = "cwp:";
+
+/// The `source_id` of the message posted for `action_id`.
+pub fn own_source_id(action_id: &str) -> String {
+    format!("{OWN_SOURCE_PREFIX}{action_id}")
+}
+
 /// A required field is missing or has the wrong type; the ingress answers 400 naming it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("missing or invalid field `{0}`")]
@@ -189,6 +199,13 @@ impl Webhook {
         Ok(())
     }
 
+    /// A message this pipeline posted itself (a reply, a note, an approved draft), echoed back by Chatwoot.
+    pub fn is_own_message(&self) -> bool {
+        self.source_id
+            .as_deref()
+            .is_some_and(|s| s.starts_with(OWN_SOURCE_PREFIX))
+    }
+
     /// The sender of a message event.
     pub fn sender_kind(&self) -> SenderKind {
         self.sender
@@ -258,6 +275,14 @@ mod tests {
         );
         assert_eq!(fixture("contact_updated.json").contact_id(), Some(5821));
         assert_eq!(fixture("webwidget_triggered.json").contact_id(), Some(5821));
+    }
+
+    #[test]
+    fn the_pipelines_own_messages_are_recognised_by_source_id() {
+        let mut echo = fixture("message_created_outgoing_agent.json");
+        assert!(!echo.is_own_message());
+        echo.source_id = Some(own_source_id("acme:message_created:1#0"));
+        assert!(echo.is_own_message());
     }
 
     #[test]

@@ -121,6 +121,8 @@ pub struct DeadLetter {
     pub error: Option<String>,
     pub conversation_id: Option<u64>,
     pub event_key: Option<String>,
+    /// For a dead-lettered event (kind `event`): the events subject it came from, where a redrive puts it back.
+    pub subject: Option<String>,
     /// The action, when the payload decodes.
     #[serde(skip)]
     pub action: Option<proto::Action>,
@@ -138,7 +140,17 @@ impl DeadLetter {
                 .map(|v| v.as_str().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        let action = proto::Action::decode(&message.payload).ok();
+        let is_event = header("Cw-Kind").as_deref() == Some("event");
+        let action = if is_event {
+            None
+        } else {
+            proto::Action::decode(&message.payload).ok()
+        };
+        let envelope = if is_event {
+            proto::EventEnvelope::decode(&message.payload).ok()
+        } else {
+            None
+        };
         let subject_prefix = format!("{}.dlq.", topology.prefix());
         let tenant = message
             .subject
@@ -156,8 +168,15 @@ impl DeadLetter {
             attempts: header("Cw-Attempts").and_then(|v| v.parse().ok()),
             status: header("Cw-Status").and_then(|v| v.parse().ok()),
             error: header("Cw-Error"),
-            conversation_id: action.as_ref().map(|a| a.conversation_id),
-            event_key: action.as_ref().map(|a| a.event_key.clone()),
+            conversation_id: action
+                .as_ref()
+                .map(|a| a.conversation_id)
+                .or_else(|| envelope.as_ref().and_then(|e| e.conversation_id)),
+            event_key: action
+                .as_ref()
+                .map(|a| a.event_key.clone())
+                .or_else(|| envelope.as_ref().map(|e| e.event_key.clone())),
+            subject: header("Cw-Subject").filter(|_| is_event),
             action,
             payload: message.payload,
         }
@@ -427,6 +446,9 @@ pub async fn redrive_one(
     topology: &Topology,
     letter: &DeadLetter,
 ) -> Result<Redriven, CliError> {
+    if let Some(subject) = &letter.subject {
+        return redrive_event(js, stream, letter, subject).await;
+    }
     let Some(action) = &letter.action else {
         return Ok(Redriven::Undecodable);
     };
@@ -472,6 +494,30 @@ pub async fn redrive_one(
         .map_err(|e| CliError::nats("republish the action", e))?
         .await
         .map_err(|e| CliError::nats("republish the action (acknowledgement)", e))?;
+    delete(stream, letter.seq).await?;
+    Ok(Redriven::Redriven {
+        duplicate: ack.duplicate,
+    })
+}
+
+/// Puts a dead-lettered event back on its subject; the worker processes it as new (its ledger never claimed it).
+async fn redrive_event(
+    js: &jetstream::Context,
+    stream: &Stream,
+    letter: &DeadLetter,
+    subject: &str,
+) -> Result<Redriven, CliError> {
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert(
+        async_nats::header::NATS_MESSAGE_ID,
+        format!("redrive:event:{}", letter.seq).as_str(),
+    );
+    let ack = js
+        .publish_with_headers(subject.to_owned(), headers, letter.payload.clone())
+        .await
+        .map_err(|e| CliError::nats("republish the event", e))?
+        .await
+        .map_err(|e| CliError::nats("republish the event (acknowledgement)", e))?;
     delete(stream, letter.seq).await?;
     Ok(Redriven::Redriven {
         duplicate: ack.duplicate,

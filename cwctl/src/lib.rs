@@ -19,8 +19,10 @@ pub mod context;
 pub mod dlq;
 pub mod doctor;
 pub mod error;
+pub mod kb;
 pub mod output;
 pub mod replay;
+pub mod report;
 pub mod rules_cmd;
 pub mod tenants;
 pub mod triage_cmd;
@@ -91,6 +93,11 @@ pub enum Command {
     /// token). Exit codes: 0 healthy, 1 configuration missing, 2 Chatwoot unreachable, 3 authentication failed,
     /// 4 both, 5 NATS, 6 PostgreSQL, 7 both.
     Doctor(doctor::DoctorArgs),
+    /// A tenant's knowledge base: import (Markdown folder or JSON Lines), list, search.
+    #[command(subcommand)]
+    Kb(kb::KbCommand),
+    /// AI drafts per tenant: drafted, approved, rejected, stale, approval rate, mean grades, edit distance.
+    Report(report::ReportArgs),
 }
 
 /// Runs one command, writing its report to `out`.
@@ -109,6 +116,8 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> Result<Exit, CliError> {
         Command::Triage(args) => triage_cmd::run(args, out)?,
         Command::Rules(command) => rules_cmd::run(command, out)?,
         Command::Doctor(args) => doctor::run(args, &mut ctx, out).await?,
+        Command::Kb(command) => kb::run(command, &mut ctx, out).await?,
+        Command::Report(args) => report::run(args, &mut ctx, out).await?,
     };
     out.flush()?;
     Ok(exit)

@@ -169,6 +169,9 @@ fn settings(args: &AddArgs) -> Result<serde_json::Value, CliError> {
             "{origin}: settings must be a JSON object"
         )));
     }
+    // The worker falls back to knowledge-base drafts on invalid AI settings; refuse them here instead.
+    assist::AiSettings::from_tenant_settings(&value)
+        .map_err(|e| CliError::Invalid(format!("{origin}: {e}")))?;
     Ok(value)
 }
 

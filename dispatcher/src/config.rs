@@ -34,6 +34,13 @@ pub struct Config {
     /// How long in-flight deliveries may take to finish after SIGTERM.
     #[arg(long, env = "DRAIN_TIMEOUT", default_value = "20s", value_parser = parse_duration)]
     pub drain_timeout: Duration,
+    /// Chatwoot API calls per minute per tenant, shared by all dispatcher replicas (Chatwoot's default limit is
+    /// 3000 per minute per client IP). A tenant's `rate_limit_per_minute` setting overrides it; 0 disables it.
+    #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 3000)]
+    pub rate_limit_per_minute: u32,
+    /// How long a tenant's rate stays cut after Chatwoot answers 429 (each 429 halves it, down to 1/8).
+    #[arg(long, env = "RATE_LIMIT_COOLDOWN", default_value = "60s", value_parser = parse_duration)]
+    pub rate_limit_cooldown: Duration,
     /// How long a tenant's configuration (and API token) is cached.
     #[arg(long, env = "TENANT_CACHE_TTL", default_value = "10s", value_parser = parse_duration)]
     pub tenant_cache_ttl: Duration,

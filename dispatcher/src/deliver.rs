@@ -6,13 +6,22 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use chatwoot::client::calls;
-use chatwoot::{ApiError, ChatwootClient};
+use chatwoot::{ApiError, ApiRequest, ApiResponse, ChatwootClient};
 use deadpool_postgres::Pool;
 use infra::{Tenant, TenantCache, Topology};
 use proto::{Action, ActionKind, AssignTarget};
 
 use crate::ledger::{self, Claim, SettledState};
-use crate::retry::{may_have_arrived, Decision, RetryPolicy};
+use crate::ratelimit::{Grant, Permit, RateLimitError, RateLimiter, Throttled};
+use crate::retry::{is_auth_failure, is_rate_limited, may_have_arrived, Decision, RetryPolicy};
+
+/// A delivery whose next rate-limit token is due within this waits for it in-process rather than going back to
+/// JetStream (which costs a redelivery and, under a backlog, a busier consumer).
+const INLINE_WAIT: Duration = Duration::from_millis(500);
+/// Chatwoot's page of `GET …/messages`.
+const RECONCILE_PAGE: usize = 20;
+/// How far back an uncertain delivery looks for its earlier attempt before calling it undecidable.
+const MAX_RECONCILE_PAGES: usize = 10;
 
 /// How the consumer settles the JetStream message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +38,8 @@ pub enum Outcome {
     Retrying,
     DeadLettered,
     Busy,
+    /// No rate-limit token: back to JetStream, no attempt counted.
+    Throttled,
     Failed,
 }
 
@@ -40,6 +51,7 @@ impl Outcome {
             Self::Retrying => "retrying",
             Self::DeadLettered => "dead_lettered",
             Self::Busy => "busy",
+            Self::Throttled => "throttled",
             Self::Failed => "failed",
         }
     }
@@ -54,12 +66,53 @@ pub struct Deliverer {
     pub(crate) jetstream: async_nats::jetstream::Context,
     pub(crate) topology: Topology,
     pub(crate) metrics: crate::metrics::DispatcherMetrics,
+    pub(crate) limiter: RateLimiter,
+    /// Calls per minute for tenants without their own `rate_limit_per_minute` (0: unlimited).
+    pub(crate) rate_per_minute: u32,
+}
+
+/// The ledger or the rate limit's table cannot be reached: nothing was called, try again shortly.
+#[derive(Debug, thiserror::Error)]
+pub enum Unavailable {
+    #[error(transparent)]
+    Ledger(#[from] ledger::LedgerError),
+    #[error(transparent)]
+    RateLimit(#[from] RateLimitError),
+}
+
+/// Why a call was not (successfully) made.
+#[derive(Debug)]
+enum CallError {
+    /// Chatwoot answered with an error, or did not answer.
+    Api(ApiError),
+    /// The call was not made.
+    Held(Held),
+}
+
+#[derive(Debug)]
+enum Held {
+    Throttled(Throttled),
+    Unavailable(RateLimitError),
+}
+
+impl From<ApiError> for CallError {
+    fn from(error: ApiError) -> Self {
+        Self::Api(error)
+    }
+}
+
+/// Chatwoot calls an action makes (when no earlier attempt needs checking); its tokens are taken up front.
+fn calls_needed(kind: &ActionKind) -> u32 {
+    match kind {
+        ActionKind::AddLabels { .. } => 2,
+        _ => 1,
+    }
 }
 
 /// The `source_id` given to messages the pipeline posts: how a later attempt recognises that an earlier,
 /// uncertain one did arrive.
 pub fn source_id(action_id: &str) -> String {
-    format!("cwp:{action_id}")
+    chatwoot::own_source_id(action_id)
 }
 
 impl Deliverer {
@@ -76,9 +129,8 @@ impl Deliverer {
         };
         let result = match self.try_deliver(&action, payload).await {
             Ok(result) => result,
-            // The ledger is unreachable: nothing was called, try again shortly.
             Err(error) => {
-                tracing::warn!(%error, "ledger unavailable");
+                tracing::warn!(%error, "delivery not attempted");
                 (Outcome::Failed, Settle::Nak(self.policy.min_delay))
             }
         };
@@ -90,7 +142,29 @@ impl Deliverer {
         &self,
         action: &Action,
         payload: &Bytes,
-    ) -> Result<(Outcome, Settle), ledger::LedgerError> {
+    ) -> Result<(Outcome, Settle), Unavailable> {
+        let tenant = match self.tenants.get(&action.tenant).await {
+            Ok(tenant) => tenant,
+            // Nothing claimed yet, nothing to undo: look again shortly.
+            Err(error) => {
+                tracing::warn!(%error, tenant = %action.tenant, "tenant lookup failed");
+                return Ok((Outcome::Retrying, Settle::Nak(self.policy.min_delay)));
+            }
+        };
+        // Tokens before the claim, so a throttled delivery leaves the ledger untouched; a delivery that turns out
+        // to need no call gives them back when the permit drops.
+        let mut permit = match &tenant {
+            Some(tenant) => match self.tokens(tenant, calls_needed(&action.kind)).await? {
+                Ok(permit) => permit,
+                Err(throttled) => {
+                    return Ok((
+                        Outcome::Throttled,
+                        Settle::Nak(self.policy.throttled(throttled)),
+                    ))
+                }
+            },
+            None => Permit::unlimited(),
+        };
         let claim = ledger::claim(&self.pool, action, payload, self.lease).await?;
         let (attempt, uncertain) = match claim {
             Claim::AlreadyDelivered | Claim::AlreadyDead => {
@@ -100,26 +174,14 @@ impl Deliverer {
             Claim::Go { attempt } => (attempt, false),
             Claim::Uncertain { attempt } => (attempt, true),
         };
-        let tenant = match self.tenants.get(&action.tenant).await {
-            Ok(Some(tenant)) => tenant,
-            Ok(None) => {
-                let reason = format!("unknown tenant {}", action.tenant);
-                return self.give_up(action, payload, attempt, None, &reason).await;
-            }
-            Err(error) => {
-                ledger::settle(
-                    &self.pool,
-                    &action.action_id,
-                    SettledState::Retrying,
-                    None,
-                    Some(&error.to_string()),
-                )
-                .await?;
-                return Ok((Outcome::Retrying, Settle::Nak(self.policy.min_delay)));
-            }
+        let Some(tenant) = tenant else {
+            let reason = format!("unknown tenant {}", action.tenant);
+            return Ok(self
+                .give_up(action, payload, attempt, None, &reason)
+                .await?);
         };
         if uncertain && !action.kind.is_idempotent() {
-            match self.already_posted(&tenant, action).await {
+            match self.already_posted(&tenant, action, &mut permit).await {
                 Ok(true) => {
                     tracing::info!(action_id = %action.action_id, "earlier uncertain attempt had arrived");
                     ledger::settle(
@@ -133,20 +195,23 @@ impl Deliverer {
                     return Ok((Outcome::AlreadyDelivered, Settle::Ack));
                 }
                 Ok(false) => {}
-                Err(error) => {
+                Err(CallError::Api(error)) => {
                     // Without a way to look (a bot token may not list messages) a resend could show the customer
                     // the reply twice; an operator decides with the dead letter's explanation.
                     let reason = format!(
                         "delivery uncertain: an earlier attempt may have reached Chatwoot and it cannot be \
                          checked ({error}); look at the conversation and redrive if the message is missing"
                     );
-                    return self
+                    return Ok(self
                         .give_up(action, payload, attempt, error.status(), &reason)
-                        .await;
+                        .await?);
+                }
+                Err(CallError::Held(held)) => {
+                    return self.hand_back(action, SettledState::Uncertain, held).await
                 }
             }
         }
-        match self.call(&tenant, action).await {
+        match self.call(&tenant, action, &mut permit).await {
             Ok(status) => {
                 ledger::settle(
                     &self.pool,
@@ -158,34 +223,149 @@ impl Deliverer {
                 .await?;
                 Ok((Outcome::Delivered, Settle::Ack))
             }
-            Err(error) => match self.policy.decide(&error, attempt) {
-                Decision::Retry(delay) => {
-                    let state = if may_have_arrived(&error) && !action.kind.is_idempotent() {
-                        SettledState::Uncertain
-                    } else {
-                        SettledState::Retrying
-                    };
-                    tracing::warn!(%error, attempt, ?delay, action_id = %action.action_id, "will retry");
-                    ledger::settle(
-                        &self.pool,
-                        &action.action_id,
-                        state,
-                        error.status(),
-                        Some(&error.to_string()),
-                    )
-                    .await?;
-                    Ok((Outcome::Retrying, Settle::Nak(delay)))
+            Err(CallError::Api(error)) => {
+                self.learn_from(&tenant, &error).await;
+                match self.policy.decide(&error, attempt) {
+                    Decision::Retry(delay) => {
+                        let state = if may_have_arrived(&error) && !action.kind.is_idempotent() {
+                            SettledState::Uncertain
+                        } else {
+                            SettledState::Retrying
+                        };
+                        tracing::warn!(%error, attempt, ?delay, action_id = %action.action_id, "will retry");
+                        ledger::settle(
+                            &self.pool,
+                            &action.action_id,
+                            state,
+                            error.status(),
+                            Some(&error.to_string()),
+                        )
+                        .await?;
+                        Ok((Outcome::Retrying, Settle::Nak(delay)))
+                    }
+                    Decision::GiveUp => Ok(self
+                        .give_up(action, payload, attempt, error.status(), &error.to_string())
+                        .await?),
                 }
-                Decision::GiveUp => {
-                    self.give_up(action, payload, attempt, error.status(), &error.to_string())
-                        .await
+            }
+            // Every call that was made (a label read, a look for an earlier attempt) is idempotent, so the state
+            // the action had before this attempt still describes it.
+            Err(CallError::Held(held)) => {
+                let state = if uncertain {
+                    SettledState::Uncertain
+                } else {
+                    SettledState::Retrying
+                };
+                self.hand_back(action, state, held).await
+            }
+        }
+    }
+
+    /// The tenant's calls per minute: its own setting, else the dispatcher's.
+    fn rate_for(&self, tenant: &Tenant) -> u32 {
+        tenant
+            .settings
+            .get("rate_limit_per_minute")
+            .and_then(serde_json::Value::as_u64)
+            .map_or(self.rate_per_minute, |rate| {
+                u32::try_from(rate).unwrap_or(u32::MAX)
+            })
+    }
+
+    /// `n` tokens, waiting in-process when the next one is due within [`INLINE_WAIT`].
+    async fn tokens(
+        &self,
+        tenant: &Tenant,
+        n: u32,
+    ) -> Result<Result<Permit, Throttled>, RateLimitError> {
+        let rate = self.rate_for(tenant);
+        let mut waited = false;
+        loop {
+            match self.limiter.acquire(tenant.id.as_str(), rate, n).await? {
+                Grant::Granted(permit) => return Ok(Ok(permit)),
+                Grant::Throttled(throttled) if !waited && throttled.wait <= INLINE_WAIT => {
+                    waited = true;
+                    tokio::time::sleep(throttled.wait).await;
                 }
-            },
+                Grant::Throttled(throttled) => return Ok(Err(throttled)),
+            }
+        }
+    }
+
+    /// Spends a token of `permit` for a call about to be made, topping it up when it ran out or expired.
+    async fn token(&self, tenant: &Tenant, permit: &mut Permit) -> Result<(), CallError> {
+        if permit.spend() {
+            return Ok(());
+        }
+        let more = self
+            .tokens(tenant, 1)
+            .await
+            .map_err(|e| CallError::Held(Held::Unavailable(e)))?
+            .map_err(|t| CallError::Held(Held::Throttled(t)))?;
+        permit.absorb(more);
+        permit.spend();
+        Ok(())
+    }
+
+    async fn send(
+        &self,
+        tenant: &Tenant,
+        permit: &mut Permit,
+        request: &ApiRequest,
+    ) -> Result<ApiResponse, CallError> {
+        self.token(tenant, permit).await?;
+        Ok(self.client.send(tenant, request).await?)
+    }
+
+    /// What a failed call teaches beyond this action: a 429 slows every replica down for the tenant; a refused
+    /// token may have been rotated since it was cached.
+    async fn learn_from(&self, tenant: &Tenant, error: &ApiError) {
+        if is_rate_limited(error) {
+            match self.limiter.slow_down(tenant.id.as_str()).await {
+                Ok(factor) => {
+                    tracing::warn!(tenant = %tenant.id, factor, "Chatwoot rate limit hit; slowing down")
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot record the 429 in the shared rate limit")
+                }
+            }
+        }
+        if is_auth_failure(error) {
+            self.tenants.invalidate().await;
+        }
+    }
+
+    /// Undoes the claim of an attempt that made no call it must not repeat (no token, or the rate limit's
+    /// table unreachable) and sends the action back to JetStream.
+    async fn hand_back(
+        &self,
+        action: &Action,
+        state: SettledState,
+        why: Held,
+    ) -> Result<(Outcome, Settle), Unavailable> {
+        match why {
+            Held::Throttled(throttled) => {
+                ledger::release(&self.pool, &action.action_id, state).await?;
+                Ok((
+                    Outcome::Throttled,
+                    Settle::Nak(self.policy.throttled(throttled)),
+                ))
+            }
+            Held::Unavailable(error) => {
+                // If this fails too, the lease runs out and the next attempt reconciles: still never twice.
+                ledger::release(&self.pool, &action.action_id, state).await?;
+                Err(error.into())
+            }
         }
     }
 
     /// Makes the action's Chatwoot call(s); returns the final HTTP status.
-    async fn call(&self, tenant: &Tenant, action: &Action) -> Result<u16, ApiError> {
+    async fn call(
+        &self,
+        tenant: &Tenant,
+        action: &Action,
+        permit: &mut Permit,
+    ) -> Result<u16, CallError> {
         let conversation = action.conversation_id;
         let request = match &action.kind {
             ActionKind::SendMessage { content } => {
@@ -199,7 +379,7 @@ impl Deliverer {
                 known_labels,
             } => {
                 let mut union = self
-                    .current_labels(tenant, conversation, known_labels)
+                    .current_labels(tenant, conversation, known_labels, permit)
                     .await?;
                 for label in labels {
                     if !union.contains(label) {
@@ -218,7 +398,7 @@ impl Deliverer {
                 calls::toggle_priority(conversation, priority.as_str())
             }
         };
-        Ok(self.client.send(tenant, &request).await?.status)
+        Ok(self.send(tenant, permit, &request).await?.status)
     }
 
     /// Labels POST replaces the set, so start from Chatwoot's current labels; tokens that may not read them
@@ -228,10 +408,10 @@ impl Deliverer {
         tenant: &Tenant,
         conversation: u64,
         known: &[String],
-    ) -> Result<Vec<String>, ApiError> {
+        permit: &mut Permit,
+    ) -> Result<Vec<String>, CallError> {
         match self
-            .client
-            .send(tenant, &calls::list_labels(conversation))
+            .send(tenant, permit, &calls::list_labels(conversation))
             .await
         {
             Ok(response) => Ok(response
@@ -239,25 +419,58 @@ impl Deliverer {
                 .and_then(|v| v.get("payload").cloned())
                 .and_then(|p| serde_json::from_value::<Vec<String>>(p).ok())
                 .unwrap_or_else(|| known.to_vec())),
-            Err(ApiError::Status {
+            Err(CallError::Api(ApiError::Status {
                 status: 401 | 403, ..
-            }) => Ok(known.to_vec()),
+            })) => Ok(known.to_vec()),
             Err(error) => Err(error),
         }
     }
 
-    async fn already_posted(&self, tenant: &Tenant, action: &Action) -> Result<bool, ApiError> {
-        let response = self
-            .client
-            .send(tenant, &calls::list_messages(action.conversation_id))
-            .await?;
+    /// Looks for the message an earlier attempt may have posted. Chatwoot lists the latest 20 messages a page,
+    /// so a busy conversation is paged back (`before` the oldest id seen) until a page starts before the action
+    /// was created: the reply cannot be older than that.
+    async fn already_posted(
+        &self,
+        tenant: &Tenant,
+        action: &Action,
+        permit: &mut Permit,
+    ) -> Result<bool, CallError> {
         let wanted = source_id(&action.action_id);
-        Ok(response
-            .json()
-            .and_then(|v| v.get("payload").and_then(|p| p.as_array()).cloned())
-            .unwrap_or_default()
-            .iter()
-            .any(|m| m.get("source_id").and_then(|s| s.as_str()) == Some(wanted.as_str())))
+        // Chatwoot's clock may be behind ours.
+        let not_before = action.created_at_ms / 1000 - 300;
+        let mut before = None;
+        for _ in 0..MAX_RECONCILE_PAGES {
+            let mut request = calls::list_messages(action.conversation_id);
+            if let Some(id) = before {
+                request.path = format!("{}?before={id}", request.path);
+            }
+            let response = self.send(tenant, permit, &request).await?;
+            let page = response
+                .json()
+                .and_then(|v| v.get("payload").and_then(|p| p.as_array()).cloned())
+                .unwrap_or_default();
+            if page
+                .iter()
+                .any(|m| m.get("source_id").and_then(|s| s.as_str()) == Some(wanted.as_str()))
+            {
+                return Ok(true);
+            }
+            let oldest = page
+                .iter()
+                .filter_map(|m| Some((m.get("id")?.as_u64()?, m.get("created_at")?.as_i64()?)))
+                .min();
+            match oldest {
+                Some((id, created_at))
+                    if page.len() >= RECONCILE_PAGE && created_at >= not_before =>
+                {
+                    before = Some(id);
+                }
+                _ => return Ok(false),
+            }
+        }
+        Err(CallError::Api(ApiError::Transport(format!(
+            "more than {MAX_RECONCILE_PAGES} pages of messages since the action was created"
+        ))))
     }
 
     async fn give_up(

@@ -122,6 +122,21 @@ pub async fn settle(
     Ok(())
 }
 
+/// Undoes a claim whose attempt made no call that counts (it found no rate-limit token): the lease is dropped,
+/// the attempt not counted, and the action keeps the state it had before.
+pub async fn release(pool: &Pool, action_id: &str, state: SettledState) -> Result<(), LedgerError> {
+    let client = pool.get().await?;
+    client
+        .execute(
+            "UPDATE dispatched_actions SET state = $2, lease_until = NULL, attempts = GREATEST(attempts - 1, 0),
+                 updated_at = now()
+             WHERE action_id = $1 AND state = 'sending'",
+            &[&action_id, &state.as_str()],
+        )
+        .await?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SettledState {
     Delivered,

@@ -8,6 +8,7 @@ pub mod consume;
 pub mod deliver;
 pub mod ledger;
 pub mod metrics;
+pub mod ratelimit;
 pub mod retry;
 
 use std::sync::Arc;
@@ -84,6 +85,8 @@ pub async fn run(
             max_delay: config.retry_max_delay,
         },
         lease: config.ack_wait,
+        limiter: ratelimit::RateLimiter::new(infra.pool.clone(), config.rate_limit_cooldown),
+        rate_per_minute: config.rate_limit_per_minute,
         jetstream: infra.jetstream.clone(),
         topology: infra.topology.clone(),
     });

@@ -3,6 +3,9 @@
 use std::time::Duration;
 
 use chatwoot::ApiError;
+use rand::Rng;
+
+use crate::ratelimit::Throttled;
 
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -46,6 +49,36 @@ impl RetryPolicy {
         }
         Decision::Retry(delay)
     }
+}
+
+impl RetryPolicy {
+    /// A delivery that found no rate-limit token waits in JetStream (not an attempt: nothing was called) until a
+    /// token is due, plus a random share of `spread` so the deliveries turned away come back one by one.
+    pub fn throttled(&self, throttled: Throttled) -> Duration {
+        let spread = throttled.spread.as_secs_f64();
+        let jitter = if spread > 0.0 {
+            rand::thread_rng().gen_range(0.0..spread)
+        } else {
+            0.0
+        };
+        (throttled.wait + Duration::from_secs_f64(jitter)).min(self.max_delay.max(throttled.wait))
+    }
+}
+
+/// Chatwoot says we are over its rate: besides the retry, the tenant's shared rate is cut for a while.
+pub fn is_rate_limited(error: &ApiError) -> bool {
+    matches!(error, ApiError::Status { status: 429, .. })
+}
+
+/// The token was refused: the cached tenant may hold a token rotated since, so read it afresh next time.
+pub fn is_auth_failure(error: &ApiError) -> bool {
+    matches!(
+        error,
+        ApiError::Status {
+            status: 401 | 403,
+            ..
+        }
+    )
 }
 
 /// Whether a failed call may nevertheless have reached Chatwoot (the request was sent but no answer came).
@@ -99,6 +132,19 @@ mod tests {
             );
             assert_eq!(policy().decide(&error, 5), Decision::GiveUp, "{error}");
         }
+    }
+
+    #[test]
+    fn throttled_deliveries_wait_for_the_token_and_spread_out() {
+        let throttled = Throttled {
+            wait: Duration::from_millis(300),
+            spread: Duration::from_secs(2),
+        };
+        let delays: Vec<Duration> = (0..50).map(|_| policy().throttled(throttled)).collect();
+        assert!(delays
+            .iter()
+            .all(|d| *d >= throttled.wait && *d < throttled.wait + throttled.spread));
+        assert!(delays.iter().any(|d| *d != delays[0]), "jittered");
     }
 
     #[test]

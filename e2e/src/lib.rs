@@ -139,7 +139,9 @@ impl Env {
         infra::TenantStore::new(self.pool().await, secrets)
     }
 
-    /// Registers a tenant whose Chatwoot is this environment's simulator.
+    /// Registers a tenant whose Chatwoot is this environment's simulator. It answers every customer message
+    /// publicly with the reply template (`responder: template`, `mode: auto`), which the core tests rely on;
+    /// the AI tests set their own settings.
     pub async fn add_tenant(&self, id: &str, secret: Option<&str>, allow_unsigned: bool) {
         self.tenants()
             .await
@@ -150,7 +152,7 @@ impl Env {
                 api_token: API_TOKEN.into(),
                 webhook_secret: secret.map(str::to_owned),
                 allow_unsigned,
-                settings: Some(serde_json::json!({})),
+                settings: Some(serde_json::json!({ "responder": "template", "mode": "auto" })),
             })
             .await
             .expect("tenant upsert");
@@ -353,6 +355,18 @@ pub fn customer_message(
     hook["conversation"]["labels"] = labels.into();
     hook["conversation"]["messages"][0]["content"] = content.into();
     hook["conversation"]["messages"][0]["id"] = message_id.into();
+    serde_json::to_vec(&hook).expect("serializable")
+}
+
+/// A private note (`message_created`, `private: true`) from agent Jonas Berg (user 17), as an agent writes
+/// `/approve` or `/reject` under an AI draft.
+pub fn agent_note(content: &str, message_id: u64, conversation_id: u64) -> Vec<u8> {
+    let mut hook: serde_json::Value =
+        serde_json::from_slice(&fixture("message_created_private_note.json"))
+            .expect("fixture is JSON");
+    hook["content"] = content.into();
+    hook["id"] = message_id.into();
+    hook["conversation"]["id"] = conversation_id.into();
     serde_json::to_vec(&hook).expect("serializable")
 }
 

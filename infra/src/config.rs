@@ -7,7 +7,7 @@ use clap::Args;
 use crate::crypto::{KeyError, SecretBox};
 
 /// Where NATS is and how the pipeline's streams are named.
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct NatsArgs {
     /// NATS server URL(s), comma separated.
     #[arg(long, env = "NATS_URL", default_value = "nats://127.0.0.1:4222")]
@@ -46,7 +46,7 @@ impl NatsArgs {
 }
 
 /// PostgreSQL connection.
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct DatabaseArgs {
     /// PostgreSQL connection string.
     #[arg(
@@ -59,6 +59,45 @@ pub struct DatabaseArgs {
     /// Connections in this process's pool.
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 16)]
     pub database_pool_size: usize,
+}
+
+// URLs may carry a password (`postgres://app:pw@db/x`, `nats://user:pw@nats`): Debug shows them without it.
+impl std::fmt::Debug for NatsArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NatsArgs")
+            .field("nats_url", &redact_urls(&self.nats_url))
+            .field("nats_prefix", &self.nats_prefix)
+            .field("nats_replicas", &self.nats_replicas)
+            .field("stream_max_age", &self.stream_max_age)
+            .field("stream_max_bytes", &self.stream_max_bytes)
+            .field("stream_duplicate_window", &self.stream_duplicate_window)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for DatabaseArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseArgs")
+            .field("database_url", &redact_urls(&self.database_url))
+            .field("database_pool_size", &self.database_pool_size)
+            .finish()
+    }
+}
+
+/// Comma-separated URLs with any password replaced; text that is not a URL is hidden whole.
+pub fn redact_urls(urls: &str) -> String {
+    urls.split(',')
+        .map(|raw| match url::Url::parse(raw.trim()) {
+            Ok(mut url) => {
+                if url.password().is_some() {
+                    let _ = url.set_password(Some("redacted"));
+                }
+                url.to_string()
+            }
+            Err(_) => "<unparsed>".to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The key that encrypts tenant secrets at rest.
@@ -170,6 +209,23 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_hides_passwords_in_urls() {
+        let database = DatabaseArgs {
+            database_url: "postgres://app:hunter2@db:5432/chatwoot_pipeline".into(),
+            database_pool_size: 4,
+        };
+        let shown = format!("{database:?}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("app:redacted@db"),
+            "{shown}"
+        );
+        assert_eq!(
+            redact_urls("nats://a:pw@n1:4222,nats://n2:4222"),
+            "nats://a:redacted@n1:4222,nats://n2:4222"
+        );
+    }
 
     #[test]
     fn durations_parse_with_units() {

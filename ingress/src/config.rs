@@ -20,6 +20,15 @@ pub struct Config {
     /// repeats the content, so legitimate webhooks reach about 450 KB.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1 << 20)]
     pub max_body_bytes: usize,
+    /// Deepest JSON nesting accepted (Chatwoot's payloads nest about 6 levels); deeper bodies get 400.
+    #[arg(long, env = "MAX_JSON_DEPTH", default_value_t = 64)]
+    pub max_json_depth: usize,
+    /// Most header fields accepted on a webhook (Chatwoot sends about 6, proxies add some); more get 431.
+    #[arg(long, env = "MAX_HEADERS", default_value_t = 64)]
+    pub max_headers: usize,
+    /// Most bytes of header names and values accepted on a webhook; more get 431.
+    #[arg(long, env = "MAX_HEADER_BYTES", default_value_t = 16 * 1024)]
+    pub max_header_bytes: usize,
     /// How long to wait for JetStream's acknowledgement before answering 503 (below Chatwoot's 5 s timeout).
     #[arg(long, env = "PUBLISH_TIMEOUT", default_value = "3s", value_parser = parse_duration)]
     pub publish_timeout: Duration,

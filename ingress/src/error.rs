@@ -18,6 +18,8 @@ pub enum WebhookError {
     TooLarge { limit: usize },
     #[error("content type must be application/json")]
     UnsupportedMediaType,
+    #[error("request headers exceed {max_count} fields or {max_bytes} bytes")]
+    HeadersTooLarge { max_count: usize, max_bytes: usize },
     #[error("{0}")]
     Unavailable(&'static str),
     #[error("internal error")]
@@ -32,6 +34,7 @@ impl WebhookError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -45,6 +48,7 @@ impl WebhookError {
             Self::BadRequest(_) => O::bad_request,
             Self::TooLarge { .. } => O::too_large,
             Self::UnsupportedMediaType => O::unsupported_media_type,
+            Self::HeadersTooLarge { .. } => O::headers_too_large,
             Self::Unavailable(_) => O::unavailable,
             Self::Internal(_) => O::internal,
         }
@@ -58,6 +62,7 @@ impl WebhookError {
             Self::BadRequest(_) => "bad_request",
             Self::TooLarge { .. } => "too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::HeadersTooLarge { .. } => "headers_too_large",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }

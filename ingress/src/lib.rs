@@ -5,6 +5,7 @@
 mod config;
 mod error;
 mod identity;
+mod limits;
 pub mod metrics;
 mod webhook;
 
@@ -23,6 +24,8 @@ use tokio_util::sync::CancellationToken;
 pub use config::Config;
 pub use error::WebhookError;
 pub use identity::{event_key, partition_key};
+pub use limits::check_depth;
+pub use webhook::parse_webhook;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngressError {

@@ -16,6 +16,7 @@ pub enum WebhookOutcome {
     bad_request,
     too_large,
     unsupported_media_type,
+    headers_too_large,
     unavailable,
     internal,
 }

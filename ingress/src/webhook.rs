@@ -65,6 +65,11 @@ async fn handle(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<Value>), WebhookError> {
+    crate::limits::check_headers(
+        headers,
+        state.config.max_headers,
+        state.config.max_header_bytes,
+    )?;
     require_json(headers)?;
     let limit = state.config.max_body_bytes;
     if content_length(headers).is_some_and(|len| len > limit) {
@@ -79,7 +84,7 @@ async fn handle(
         }
     })?;
     let verified = verify(tenant, headers, body, state.config.signature_tolerance)?;
-    let hook = parse(&verified.body)?;
+    let hook = parse_webhook(&verified.body, state.config.max_json_depth)?;
     let delivery_id = header_str(headers, "x-chatwoot-delivery");
     let tenant = verified.tenant.id.as_str();
     let event_key = crate::event_key(tenant, &hook, delivery_id, &verified.body);
@@ -201,7 +206,10 @@ fn verify(
     })
 }
 
-fn parse(body: &[u8]) -> Result<Webhook, WebhookError> {
+/// What the ingress makes of a verified body: nesting bounded before the parser sees it, then parsed and checked
+/// for the fields its event needs. Public for the fuzz target.
+pub fn parse_webhook(body: &[u8], max_depth: usize) -> Result<Webhook, WebhookError> {
+    crate::limits::check_depth(body, max_depth)?;
     let hook = Webhook::parse(body)
         .map_err(|e| WebhookError::BadRequest(format!("invalid JSON body: {e}")))?;
     hook.validate()
@@ -231,10 +239,16 @@ async fn publish(
     let js = state.infra.jetstream.clone();
     let publish = async move {
         let ack = js.publish_with_headers(subject, headers, payload).await?;
-        ack.await.map_err(async_nats::Error::from)
+        ack.await
     };
     match tokio::time::timeout(state.config.publish_timeout, publish.instrument(span)).await {
         Ok(Ok(ack)) => Ok(ack.duplicate),
+        Ok(Err(error)) if stream_is_full(&error) => {
+            tracing::warn!(%error, "event stream full");
+            Err(WebhookError::Unavailable(
+                "event stream is full, retry later",
+            ))
+        }
         Ok(Err(error)) => {
             tracing::warn!(%error, "publish not acknowledged");
             Err(WebhookError::Unavailable(
@@ -248,4 +262,17 @@ async fn publish(
             ))
         }
     }
+}
+
+/// A discard-new stream at its limits refuses the publish with a JetStream error; async-nats passes it on as the
+/// source of a generic publish error, so it is recognised by its code or, for codes shared with other storage
+/// failures, its description ("maximum bytes exceeded", "maximum messages exceeded").
+fn stream_is_full(error: &async_nats::jetstream::context::PublishError) -> bool {
+    use async_nats::jetstream::ErrorCode;
+    let Some(js) = std::error::Error::source(error)
+        .and_then(|source| source.downcast_ref::<async_nats::jetstream::Error>())
+    else {
+        return false;
+    };
+    js.error_code() == ErrorCode::STORAGE_RESOURCES_EXCEEDED || js.to_string().contains("exceeded")
 }

@@ -114,7 +114,14 @@ async fn handle(
     }
     .instrument(span.clone())
     .await;
-    let kind = disposition(&result, delivered, settings);
+    let mut kind = disposition(&result, delivered, settings);
+    if let Err(ProcessError::Permanent(reason)) = &result {
+        // Giving up on an accepted event must not lose it: it is kept as a dead letter an operator can redrive.
+        if let Err(error) = dead_letter(processor, message, stream_seq, reason).await {
+            tracing::warn!(%error, "event could not be dead-lettered; retrying it later");
+            kind = AckKind::Nak(Some(settings.retry_max_delay));
+        }
+    }
     span.in_scope(|| match &result {
         Ok(outcome) => {
             span.record("outcome", outcome.as_str());
@@ -123,14 +130,14 @@ async fn handle(
         Err(ProcessError::Transient(reason)) => {
             tracing::warn!(%reason, delivered, "event will be retried")
         }
-        Err(ProcessError::Permanent(reason)) => tracing::error!(%reason, "event dropped"),
+        Err(ProcessError::Permanent(reason)) => tracing::error!(%reason, "event dead-lettered"),
     });
     let outcome = match &result {
         Ok(Outcome::Acted) => EventOutcome::acted,
         Ok(Outcome::Recorded) => EventOutcome::recorded,
         Ok(Outcome::Duplicate) => EventOutcome::duplicate,
         Err(ProcessError::Transient(_)) => EventOutcome::retried,
-        Err(ProcessError::Permanent(_)) => EventOutcome::dropped,
+        Err(ProcessError::Permanent(_)) => EventOutcome::dead_lettered,
     };
     metrics.observe(outcome, started.elapsed().as_secs_f64());
     settle(message, kind).await;
@@ -152,6 +159,48 @@ pub fn disposition(
         Err(ProcessError::Permanent(_)) => AckKind::Term,
     }
 }
+
+/// Copies an event the worker cannot process to the dead-letter stream, with the reason and its original subject
+/// (for `cwctl dlq redrive`).
+async fn dead_letter(
+    processor: &Processor,
+    message: &async_nats::jetstream::Message,
+    stream_seq: u64,
+    reason: &str,
+) -> Result<(), async_nats::Error> {
+    let topology = &processor.topology;
+    let tenant = message
+        .subject
+        .as_str()
+        .strip_prefix(&format!("{}.events.", topology.prefix()))
+        .and_then(|rest| rest.split('.').next())
+        .filter(|t| infra::TenantId::parse(t).is_ok())
+        .unwrap_or("_invalid");
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Nats-Msg-Id", format!("dlq-event:{stream_seq}").as_str());
+    headers.insert(DEAD_LETTER_KIND, DEAD_LETTER_EVENT);
+    headers.insert("Cw-Subject", message.subject.as_str());
+    let error: String = reason
+        .replace(['\r', '\n'], " ")
+        .chars()
+        .take(1000)
+        .collect();
+    headers.insert("Cw-Error", error.as_str());
+    processor
+        .jetstream
+        .publish_with_headers(
+            topology.dead_letter_subject(tenant),
+            headers,
+            message.payload.clone(),
+        )
+        .await?
+        .await?;
+    Ok(())
+}
+
+/// Header of a dead letter saying what it holds; events carry [`DEAD_LETTER_EVENT`], actions their kind.
+pub const DEAD_LETTER_KIND: &str = "Cw-Kind";
+pub const DEAD_LETTER_EVENT: &str = "event";
 
 async fn settle(message: &async_nats::jetstream::Message, kind: AckKind) {
     // A lost ack is harmless: the redelivery finds the ledger row and only republishes recorded actions.

@@ -43,6 +43,42 @@ pub struct Decision {
     pub new_flags: Vec<String>,
     /// The bot may still answer the message itself (no handoff, no rule reply, not silenced).
     pub respond: bool,
+    /// The rules' `[messages.handoff]` in the customer's language, for [`Decision::hand_off`].
+    pub handoff_text: Option<String>,
+}
+
+impl Decision {
+    /// Hands the conversation to people: the `handoff` label, one short message in the customer's language,
+    /// status open, and the bot silent until it is resolved. Used when the customer asks for a person and when
+    /// the responder has nothing good enough to say.
+    pub fn hand_off(&mut self, conversation: &ConversationState) {
+        if self.bot_state == Some(BotState::HandedOff) {
+            return;
+        }
+        let labels = self.actions.iter_mut().find_map(|action| match action {
+            ActionKind::AddLabels { labels, .. } => Some(labels),
+            _ => None,
+        });
+        match labels {
+            Some(labels) if labels.iter().any(|l| l == HANDOFF_LABEL) => {}
+            Some(labels) => labels.push(HANDOFF_LABEL.to_owned()),
+            None => self.actions.insert(
+                0,
+                ActionKind::AddLabels {
+                    labels: vec![HANDOFF_LABEL.to_owned()],
+                    known_labels: conversation.labels.clone(),
+                },
+            ),
+        }
+        if let Some(text) = &self.handoff_text {
+            self.actions.push(ActionKind::SendMessage {
+                content: text.clone(),
+            });
+        }
+        self.actions.push(open());
+        self.bot_state = Some(BotState::HandedOff);
+        self.respond = false;
+    }
 }
 
 impl Brain {
@@ -89,16 +125,12 @@ fn plan(
 ) -> Decision {
     let bot_active = conversation.bot_state == BotState::Active;
     let handoff = bot_active && !eval.stop_bot && (triage.handoff || eval.open);
-    let mut labels = eval.labels.clone();
-    if handoff && !labels.iter().any(|l| l == HANDOFF_LABEL) {
-        labels.push(HANDOFF_LABEL.to_owned());
-    }
     let mut actions = Vec::new();
     let mut bot_state = None;
     let mut new_flags = Vec::new();
-    if !labels.is_empty() {
+    if !eval.labels.is_empty() {
         actions.push(ActionKind::AddLabels {
-            labels,
+            labels: eval.labels.clone(),
             known_labels: conversation.labels.clone(),
         });
     }
@@ -117,14 +149,9 @@ fn plan(
         });
     }
     let mut respond = bot_active && !eval.stop_bot;
+    // A handoff is done by `Decision::hand_off` below, the same path a responder's handoff takes.
     if handoff {
-        // One short message in the customer's language, then the conversation belongs to the team.
-        if let Some(text) = handoff_text {
-            actions.push(ActionKind::SendMessage { content: text });
-        }
-        actions.push(open());
-        bot_state = Some(BotState::HandedOff);
-        respond = false;
+        // Nothing else is said: the handoff message is the bot's last word.
     } else if eval.stop_bot {
         if bot_active {
             actions.push(open());
@@ -145,7 +172,7 @@ fn plan(
             respond = false;
         }
     }
-    Decision {
+    let mut decision = Decision {
         triage,
         fired: eval.fired,
         actions,
@@ -153,12 +180,84 @@ fn plan(
         bot_state,
         new_flags,
         respond,
+        handoff_text,
+    };
+    if handoff {
+        decision.hand_off(conversation);
     }
+    decision
 }
 
 fn open() -> ActionKind {
     ActionKind::SetStatus {
         status: ConversationStatus::Open,
         snoozed_until: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decision(actions: Vec<ActionKind>, handoff_text: Option<&str>) -> Decision {
+        Decision {
+            triage: Triager::default().triage("hello"),
+            fired: Vec::new(),
+            actions,
+            round_robin: None,
+            bot_state: None,
+            new_flags: Vec::new(),
+            respond: true,
+            handoff_text: handoff_text.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_handoff_adds_its_label_to_the_rules_labels_says_why_once_and_opens() {
+        let conversation = ConversationState {
+            labels: vec!["vip".into()],
+            ..ConversationState::default()
+        };
+        let mut labelled = decision(
+            vec![
+                ActionKind::AddLabels {
+                    labels: vec!["billing".into()],
+                    known_labels: vec!["vip".into()],
+                },
+                ActionKind::SetPriority(proto::Priority::High),
+            ],
+            Some("Passing you on."),
+        );
+        labelled.hand_off(&conversation);
+        labelled.hand_off(&conversation);
+        assert_eq!(
+            labelled.actions,
+            vec![
+                ActionKind::AddLabels {
+                    labels: vec!["billing".into(), HANDOFF_LABEL.into()],
+                    known_labels: vec!["vip".into()],
+                },
+                ActionKind::SetPriority(proto::Priority::High),
+                ActionKind::SendMessage {
+                    content: "Passing you on.".into()
+                },
+                open(),
+            ]
+        );
+        assert_eq!(labelled.bot_state, Some(BotState::HandedOff));
+        assert!(!labelled.respond);
+
+        let mut bare = decision(Vec::new(), None);
+        bare.hand_off(&conversation);
+        assert_eq!(
+            bare.actions,
+            vec![
+                ActionKind::AddLabels {
+                    labels: vec![HANDOFF_LABEL.into()],
+                    known_labels: vec!["vip".into()],
+                },
+                open(),
+            ]
+        );
     }
 }

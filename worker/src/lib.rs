@@ -2,6 +2,7 @@
 //! recorded in PostgreSQL and processed at most once in effect (ledger + transactional outbox); only an
 //! incoming, public message from a contact can produce a reply, so the bot never answers itself or an agent.
 
+pub mod ai;
 mod config;
 pub mod consume;
 pub mod decide;
@@ -31,17 +32,29 @@ pub enum WorkerError {
     Bootstrap(#[from] infra::BootstrapError),
     #[error(transparent)]
     Topology(#[from] infra::topology::TopologyError),
+    #[error(transparent)]
+    Db(#[from] infra::db::DbError),
 }
 
-/// Runs the worker with the template responder.
+/// Runs the worker with the AI responder, configured per tenant (knowledge base, LLM or template; draft, auto
+/// or off).
 pub async fn run(
     config: Config,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), WorkerError> {
-    let responder = Arc::new(TemplateResponder::new(config.reply_template.clone()));
+    let responder = Arc::new(ai::AiResponder::new(
+        TemplateResponder::new(config.reply_template.clone()),
+        infra::db::pool(
+            &config.database.database_url,
+            config.database.database_pool_size.clamp(1, AI_POOL_SIZE),
+        )?,
+    ));
     run_with_responder(config, listener, shutdown, responder).await
 }
+
+/// Connections of the AI responder's own pool, on top of DATABASE_POOL_SIZE (its reads are short).
+const AI_POOL_SIZE: usize = 4;
 
 /// Runs the worker with any responder: serves health on `listener`, consumes every partition until
 /// `shutdown`, then finishes in-flight events within the drain timeout.

@@ -13,7 +13,7 @@ pub enum EventOutcome {
     recorded,
     duplicate,
     retried,
-    dropped,
+    dead_lettered,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]

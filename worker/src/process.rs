@@ -10,9 +10,10 @@ use infra::{Tenant, TenantCache, Topology};
 use proto::{Action, ActionKind, EventEnvelope};
 use tracing::Instrument;
 
+use crate::ai::{self, drafts::DraftWrites};
 use crate::decide::{Brain, Decision, MessageContext};
 use crate::ledger::{self, LedgerEntry};
-use crate::responder::{ReplyContext, Responder, ResponderError};
+use crate::responder::{Reply, ReplyContext, Responder, ResponderError};
 use crate::state;
 
 /// What became of an event.
@@ -105,10 +106,13 @@ impl Processor {
             Some(id) => state::load_conversation(&client, &envelope.tenant, id).await?,
             None => state::ConversationState::default(),
         };
-        let (kinds, decision) = if hook.is_customer_message() {
+        let (kinds, decision, draft_writes) = if hook.is_customer_message() {
             self.decide(&client, &tenant, &hook, &conversation).await?
+        } else if let Some(command) = ai::approval::command_of(&hook) {
+            let approval = ai::approval::plan(&client, &envelope.tenant, &hook, command).await?;
+            (approval.actions, None, approval.writes)
         } else {
-            (Vec::new(), None)
+            (Vec::new(), None, DraftWrites::default())
         };
         let actions = build_actions(envelope, &ledger_key, hook.conversation_id(), kinds);
         let outcome = if actions.is_empty() {
@@ -149,6 +153,7 @@ impl Processor {
             )
             .await?;
         }
+        draft_writes.apply(&txn).await?;
         ledger::record_actions(&txn, &ledger_key, &actions).await?;
         txn.commit().await?;
         self.publish(
@@ -159,20 +164,21 @@ impl Processor {
         Ok(outcome)
     }
 
-    /// Triage, rules, handoff and the responder for one customer message.
+    /// Triage, rules, handoff and the responder for one customer message; an AI answer is returned as a draft
+    /// to record with the event.
     async fn decide(
         &self,
         client: &deadpool_postgres::Client,
         tenant: &Tenant,
         hook: &Webhook,
         conversation: &state::ConversationState,
-    ) -> Result<(Vec<ActionKind>, Option<Decision>), ProcessError> {
+    ) -> Result<(Vec<ActionKind>, Option<Decision>, DraftWrites), ProcessError> {
         let text = hook.content.as_deref().unwrap_or_default();
         let conversation_meta = hook.conversation.as_ref();
         let assigned = hook
             .conversation_meta()
             .is_some_and(|m| m.assignee.as_ref().and_then(|a| a.id).is_some());
-        let decision = self.brain.decide(&MessageContext {
+        let mut decision = self.brain.decide(&MessageContext {
             tenant: tenant.id.as_str(),
             text,
             inbox_id: conversation_meta.and_then(|c| c.inbox_id),
@@ -186,19 +192,26 @@ impl Processor {
             now: chrono::Utc::now(),
         });
         tracing::debug!(fired = ?decision.fired, language = %decision.triage.language, "rules evaluated");
-        let mut kinds = decision.actions.clone();
+        let mut rotation = Vec::new();
         if let Some((rule, agents)) = &decision.round_robin {
             if let Some(agent) =
                 state::next_in_rotation(client, tenant.id.as_str(), rule, agents).await?
             {
-                kinds.push(ActionKind::Assign(proto::AssignTarget::Agent(agent)));
+                rotation.push(ActionKind::Assign(proto::AssignTarget::Agent(agent)));
             }
         }
+        let conversation_id = hook.conversation_id().unwrap_or_default();
+        let message_id = hook.id.unwrap_or_default();
+        let mut writes = DraftWrites {
+            stale_before: Some((tenant.id.to_string(), conversation_id, message_id)),
+            ..DraftWrites::default()
+        };
+        let mut reply_actions = Vec::new();
         if decision.respond {
             let ctx = ReplyContext {
                 tenant,
-                conversation_id: hook.conversation_id().unwrap_or_default(),
-                message_id: hook.id.unwrap_or_default(),
+                conversation_id,
+                message_id,
                 content: text,
                 contact_name: hook.sender.as_ref().and_then(|s| s.name.as_deref()),
                 conversation,
@@ -206,12 +219,30 @@ impl Processor {
             };
             let reply = self
                 .responder
-                .respond(&ctx)
+                .reply(&ctx)
                 .instrument(tracing::info_span!("respond"))
                 .await?;
-            kinds.extend(reply);
+            match reply {
+                Reply::Actions(actions) => reply_actions = actions,
+                Reply::Answer(answer) => {
+                    let (action, draft) = ai::drafts::prepare(
+                        client,
+                        tenant.id.as_str(),
+                        conversation_id,
+                        message_id,
+                        answer,
+                    )
+                    .await?;
+                    reply_actions.push(action);
+                    writes.insert = Some(draft);
+                }
+                Reply::Handoff => decision.hand_off(conversation),
+            }
         }
-        Ok((kinds, Some(decision)))
+        let mut kinds = decision.actions.clone();
+        kinds.extend(rotation);
+        kinds.extend(reply_actions);
+        Ok((kinds, Some(decision), writes))
     }
 
     /// Publishes the actions pipelined and waits for every acknowledgement. Ids come from the payload, so a

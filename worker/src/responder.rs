@@ -34,6 +34,45 @@ pub trait Responder: Send + Sync {
         &'a self,
         ctx: &'a ReplyContext<'a>,
     ) -> BoxFuture<'a, Result<Vec<ActionKind>, ResponderError>>;
+
+    /// The answer with what the processor must record or do beyond plain actions (a draft to store, a
+    /// handoff). The processor calls this; responders that only produce actions keep the default.
+    fn reply<'a>(
+        &'a self,
+        ctx: &'a ReplyContext<'a>,
+    ) -> BoxFuture<'a, Result<Reply, ResponderError>> {
+        Box::pin(async move { self.respond(ctx).await.map(Reply::Actions) })
+    }
+}
+
+/// What a responder proposes for one message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// Actions taken as they are.
+    Actions(Vec<ActionKind>),
+    /// An answer recorded in `drafts` with its provenance: a private-note draft for an agent to approve, or
+    /// sent at once (auto mode).
+    Answer(Answer),
+    /// Nothing good enough to say: the conversation is handed to people exactly as when the customer asks
+    /// for a person (see `Decision::hand_off`).
+    Handoff,
+}
+
+/// An answer and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub text: String,
+    /// External ids of the knowledge-base articles it is based on.
+    pub sources: Vec<String>,
+    /// `knowledge_base`, `llm` or `template`.
+    pub responder: &'static str,
+    pub model: Option<String>,
+    /// 0-1; `None` when the responder has no notion of it (the template).
+    pub confidence: Option<f64>,
+    /// Why the configured responder did not answer itself (the LLM failed and the knowledge base did).
+    pub fallback_reason: Option<String>,
+    /// Sent to the customer (auto mode) rather than drafted.
+    pub public: bool,
 }
 
 /// Acknowledges every message with the tenant's `reply_template` setting (or the configured default).

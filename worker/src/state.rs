@@ -218,8 +218,13 @@ async fn record_message(
                 )
                 .await?;
         }
-        // A person answering publicly takes the conversation over: the bot must not talk across them.
-        if sender == SenderKind::User && message_type == "outgoing" && !private {
+        // A person answering publicly takes the conversation over: the bot must not talk across them. The
+        // pipeline's own messages come back as the token's owner (a user, with a user token): not a person.
+        if sender == SenderKind::User
+            && message_type == "outgoing"
+            && !private
+            && !hook.is_own_message()
+        {
             client
                 .execute(
                     "UPDATE conversations SET first_human_reply_at = COALESCE(first_human_reply_at, now()),

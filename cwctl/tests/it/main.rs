@@ -2,6 +2,7 @@
 //! prefix and database, removed when it ends (also when it fails).
 
 mod dlq;
+mod kb;
 mod replay;
 mod support;
 mod tenants;

@@ -289,3 +289,66 @@ async fn a_worker_dying_between_publish_and_ack_causes_no_second_reply() {
     }
     env.cleanup().await;
 }
+
+/// With a user API token, Chatwoot echoes the bot's own replies as messages from that user. They carry the
+/// pipeline's `source_id`, so they must not count as an agent taking over.
+#[tokio::test]
+async fn the_bots_own_echo_through_a_user_token_does_not_silence_it() {
+    let env = Env::new().await;
+    let ingress = env.start_ingress(&[]).await;
+    let worker = env.start_worker(&[]).await;
+    let dispatcher = env.start_dispatcher(&[]).await;
+    let first = e2e::customer_message("Where is my order?", 41_001, 1042, &[]);
+    env.send(&ingress, TENANT, &first, "u1").await;
+    assert!(
+        env.sim
+            .wait_for_requests("POST", MESSAGES, 1, Duration::from_secs(20))
+            .await
+    );
+    let source_id = env.sim.requests_matching("POST", MESSAGES)[0]
+        .body_json()
+        .unwrap()["source_id"]
+        .clone();
+    assert!(source_id
+        .as_str()
+        .unwrap()
+        .starts_with(chatwoot::OWN_SOURCE_PREFIX));
+
+    let mut echo: serde_json::Value =
+        serde_json::from_slice(&fixture("message_created_outgoing_agent.json")).unwrap();
+    echo["id"] = 41_002.into();
+    echo["source_id"] = source_id;
+    env.send(&ingress, TENANT, &serde_json::to_vec(&echo).unwrap(), "u2")
+        .await;
+    wait_processed(&env, 2).await;
+    let second = e2e::customer_message("Hello? Any news?", 41_003, 1042, &[]);
+    env.send(&ingress, TENANT, &second, "u3").await;
+    assert!(
+        env.sim
+            .wait_for_requests("POST", MESSAGES, 2, Duration::from_secs(20))
+            .await,
+        "the bot went silent after its own echo"
+    );
+
+    // A real agent's public reply does silence it.
+    let mut agent: serde_json::Value =
+        serde_json::from_slice(&fixture("message_created_outgoing_agent.json")).unwrap();
+    agent["id"] = 41_004.into();
+    env.send(&ingress, TENANT, &serde_json::to_vec(&agent).unwrap(), "u4")
+        .await;
+    wait_processed(&env, 4).await;
+    env.send(
+        &ingress,
+        TENANT,
+        &e2e::customer_message("Thanks!", 41_005, 1042, &[]),
+        "u5",
+    )
+    .await;
+    wait_processed(&env, 5).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(replies(&env).await, 2);
+    for service in [ingress, worker, dispatcher] {
+        service.stop().await.unwrap();
+    }
+    env.cleanup().await;
+}

@@ -1,10 +1,15 @@
 //! End-to-end tests of the pipeline against real NATS and PostgreSQL, with the Chatwoot simulator.
 #![allow(clippy::unwrap_used)]
 
+mod ai_llm;
+mod ai_replies;
+mod ai_support;
 mod core_pipeline;
+mod dead_events;
 mod doctor;
 mod ingress_rejects;
 mod metrics;
 mod ordering;
+mod resilience;
 mod routing;
 mod trace;

@@ -1,0 +1,8 @@
+//! AI replies with a human in the loop, the parts the worker and `cwctl` share: each tenant's responder settings
+//! ([`settings`]) and its knowledge base in PostgreSQL ([`kb`]): import from Markdown or JSON Lines, and
+//! full-text search in the customer's language.
+
+pub mod kb;
+pub mod settings;
+
+pub use settings::{AiSettings, KbSettings, LlmSettings, Mode, ResponderKind, SettingsError};

@@ -1,0 +1,134 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+use infra::config::parse_duration;
+
+/// Measures the pipeline against the ceilings of this machine, measured in the same run: raw JetStream publishing,
+/// PostgreSQL ledger commits, the ingress alone (open and closed loop) and the whole pipeline (webhook to the
+/// simulated Chatwoot receiving the reply), with CPU per event and peak memory of each service.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "bench", version)]
+pub struct Options {
+    /// A run of seconds that only shows the benchmark still works: services in-process (no release build), tiny
+    /// rates and durations. Its figures are not the machine's.
+    #[arg(long)]
+    pub quick: bool,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Length of each load phase (ingress and pipeline).
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Length of each ceiling measurement (JetStream, PostgreSQL).
+    #[arg(long, value_parser = parse_duration)]
+    pub ceiling_duration: Option<Duration>,
+    /// Open-loop rates for the ingress (webhooks/s); half of the measured closed-loop maximum is added.
+    #[arg(long, value_delimiter = ',')]
+    pub rates: Option<Vec<f64>>,
+    /// Keep-alive connections of the closed-loop ingress run.
+    #[arg(long)]
+    pub connections: Option<usize>,
+    /// Open-loop rates for the whole pipeline (events/s), end-to-end latency measured at each.
+    #[arg(long, value_delimiter = ',')]
+    pub pipeline_rates: Option<Vec<f64>>,
+    /// Connections of the pipeline's maximum-throughput run.
+    #[arg(long)]
+    pub pipeline_connections: Option<usize>,
+    /// Largest backlog (accepted, not yet replied) the pipeline's maximum run allows before senders wait.
+    #[arg(long)]
+    pub pipeline_window: Option<u64>,
+    /// Messages per conversation in the generated load (1: every webhook opens a new conversation).
+    #[arg(long, default_value_t = 1)]
+    pub messages_per_conversation: u64,
+    /// Most requests in flight in open loop (beyond it the schedule slips, and is charged to the latency).
+    #[arg(long, default_value_t = 4096)]
+    pub max_in_flight: usize,
+    /// Which parts to run: any of `ceilings`, `ingress`, `pipeline` (all by default).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "ceilings,ingress,pipeline"
+    )]
+    pub phases: Vec<String>,
+    /// Run the services as tasks of this process (e2e harness) instead of their release binaries.
+    #[arg(long)]
+    pub in_process: bool,
+    /// Do not run `cargo build --release -p ingress -p worker -p dispatcher` first.
+    #[arg(long)]
+    pub no_build: bool,
+    /// NATS to use. Unset: a private `nats-server` (own port and store directory) when one is on PATH, else
+    /// TEST_NATS_URL or nats://127.0.0.1:4222. The quick mode uses TEST_NATS_URL or the default.
+    #[arg(long, env = "BENCH_NATS_URL")]
+    pub nats_url: Option<String>,
+    /// PostgreSQL administrative URL; the run creates its own database there and drops it at the end.
+    #[arg(
+        long,
+        env = "TEST_DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres",
+        hide_env_values = true
+    )]
+    pub database_url: String,
+}
+
+/// The options with the defaults of the chosen mode filled in.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub quick: bool,
+    pub duration: Duration,
+    pub ceiling_duration: Duration,
+    pub rates: Vec<f64>,
+    pub connections: usize,
+    pub pipeline_rates: Vec<f64>,
+    pub pipeline_connections: usize,
+    pub pipeline_window: u64,
+    pub jetstream_window: usize,
+    pub pg_batch_size: usize,
+    pub warmup: Duration,
+}
+
+impl Options {
+    pub fn plan(&self) -> Plan {
+        let quick = self.quick;
+        Plan {
+            quick,
+            duration: self.duration.unwrap_or(if quick {
+                Duration::from_millis(1500)
+            } else {
+                Duration::from_secs(10)
+            }),
+            ceiling_duration: self.ceiling_duration.unwrap_or(if quick {
+                Duration::from_millis(500)
+            } else {
+                Duration::from_secs(5)
+            }),
+            rates: self.rates.clone().unwrap_or_else(|| {
+                if quick {
+                    vec![100.0]
+                } else {
+                    vec![1000.0, 2000.0, 5000.0]
+                }
+            }),
+            connections: self.connections.unwrap_or(if quick { 8 } else { 64 }),
+            pipeline_rates: self.pipeline_rates.clone().unwrap_or_else(|| {
+                if quick {
+                    vec![50.0]
+                } else {
+                    vec![1000.0, 2000.0]
+                }
+            }),
+            pipeline_connections: self
+                .pipeline_connections
+                .unwrap_or(if quick { 4 } else { 32 }),
+            pipeline_window: self
+                .pipeline_window
+                .unwrap_or(if quick { 200 } else { 2000 }),
+            jetstream_window: 4096,
+            pg_batch_size: 1000,
+            warmup: if quick {
+                Duration::from_millis(200)
+            } else {
+                Duration::from_secs(1)
+            },
+        }
+    }
+}

@@ -1,0 +1,810 @@
+//! One benchmark run: ceilings, the ingress alone, the whole pipeline, then the table.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use rand::Rng;
+use tokio_util::sync::CancellationToken;
+
+use crate::ceiling;
+use crate::load::{self, Gate, Target};
+use crate::options::{Options, Plan};
+use crate::payload::Payloads;
+use crate::pipeline;
+use crate::procfs::{self, CpuSnapshot};
+use crate::report::{
+    ms, per_s, IngressReport, PipelinePhase, PipelineReport, Report, Row, RunInfo,
+};
+use crate::services::{self, Launch, PrivateNats, Role, Stack};
+
+/// Targets from the benchmark issue, shown beside the figures they apply to.
+const TARGET_INGRESS_P99_MS: f64 = 5.0;
+const TARGET_PIPELINE_PER_S: f64 = 5000.0;
+const TARGET_E2E_P99_MS: f64 = 50.0;
+const TARGET_RSS_MIB: f64 = 64.0;
+/// Durable commits per event on the happy path: the worker's transaction, the dispatcher's claim and its
+/// settle (`worker/src/process.rs`, `dispatcher/src/ledger.rs`).
+const COMMITS_PER_EVENT: f64 = 3.0;
+
+/// Runs everything `options` asks for and returns the report (also printed as it goes).
+pub async fn run(options: &Options) -> anyhow::Result<Report> {
+    let plan = options.plan();
+    let begun = Instant::now();
+    let ticks = procfs::clock_ticks();
+    let run_id = format!("{:08x}", rand::thread_rng().gen::<u32>());
+    let work = tempfile::Builder::new()
+        .prefix("bench-")
+        .tempdir()
+        .context("work directory")?;
+    // Kept after the run: the services' logs are where a surprising figure is explained.
+    let log_dir = std::env::temp_dir().join(format!("bench-{run_id}"));
+    std::fs::create_dir_all(&log_dir)?;
+
+    let launch = if plan.quick || options.in_process {
+        Launch::InProcess
+    } else {
+        Launch::Processes {
+            bin_dir: services::release_dir(!options.no_build)?,
+            log_dir: log_dir.clone(),
+        }
+    };
+    let private_nats = match (&options.nats_url, plan.quick) {
+        (None, false) if which("nats-server") => {
+            let store = work.path().join("jetstream");
+            std::fs::create_dir_all(&store)?;
+            Some(PrivateNats::start("nats-server", &store, &log_dir).await?)
+        }
+        _ => None,
+    };
+    let nats_url = match (&private_nats, &options.nats_url) {
+        (Some(nats), _) => nats.url.clone(),
+        (None, Some(url)) => url.clone(),
+        (None, None) => {
+            std::env::var("TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into())
+        }
+    };
+    // The harness reads where PostgreSQL and NATS are from these.
+    std::env::set_var("TEST_DATABASE_URL", &options.database_url);
+    std::env::set_var("TEST_NATS_URL", &nats_url);
+    let mut env = e2e::Env::new().await;
+    env.nats_url = nats_url.clone();
+
+    let payloads = Arc::new(Payloads::new(
+        e2e::TENANT,
+        e2e::WEBHOOK_SECRET,
+        1_000_000,
+        options.messages_per_conversation,
+    )?);
+    let mut report = Report {
+        run: RunInfo {
+            started_at: chrono::Utc::now().to_rfc3339(),
+            quick: plan.quick,
+            services: match launch {
+                Launch::InProcess => "in-process".into(),
+                Launch::Processes { .. } => "processes".into(),
+            },
+            nats: if private_nats.is_some() {
+                "private nats-server".into()
+            } else {
+                nats_url.clone()
+            },
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            duration_s: plan.duration.as_secs_f64(),
+            ceiling_duration_s: plan.ceiling_duration.as_secs_f64(),
+            webhook_bytes: payloads.next().body.len(),
+            messages_per_conversation: options.messages_per_conversation,
+            seconds_total: 0.0,
+            loadavg_start: loadavg(),
+            loadavg_end: String::new(),
+        },
+        ..Report::default()
+    };
+    eprintln!(
+        "bench: run {run_id}, services {}, NATS {}, logs in {}",
+        report.run.services,
+        report.run.nats,
+        log_dir.display()
+    );
+
+    let wants = |phase: &str| options.phases.iter().any(|p| p == phase);
+    let result = async {
+        if wants("ceilings") {
+            report.ceilings = ceilings(&plan, &env, &payloads, &nats_url, &run_id).await?;
+        }
+        if wants("ingress") {
+            report.ingress = ingress(
+                &plan,
+                &mut env,
+                &launch,
+                &payloads,
+                &run_id,
+                ticks,
+                private_nats.as_ref(),
+            )
+            .await?;
+        }
+        if wants("pipeline") {
+            report.pipeline = whole_pipeline(
+                &plan,
+                &mut env,
+                &launch,
+                &payloads,
+                &run_id,
+                ticks,
+                private_nats.as_ref(),
+            )
+            .await?;
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    if result.is_err() {
+        eprintln!("bench: failed; logs in {}", log_dir.display());
+    }
+    env.cleanup().await;
+    if let Some(nats) = private_nats {
+        nats.stop().await;
+    }
+    result?;
+    report.run.seconds_total = begun.elapsed().as_secs_f64();
+    report.run.loadavg_end = loadavg();
+    report.table = table(&report);
+    Ok(report)
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+fn which(binary: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(binary).is_file()))
+}
+
+async fn ceilings(
+    plan: &Plan,
+    env: &e2e::Env,
+    payloads: &Payloads,
+    nats_url: &str,
+    run_id: &str,
+) -> anyhow::Result<ceiling::Ceilings> {
+    let client = async_nats::connect(nats_url).await.context("NATS")?;
+    let js = async_nats::jetstream::new(client);
+    let topology = infra::Topology::new(&format!("b{run_id}raw"));
+    let limits = infra::StreamLimits {
+        max_bytes: 4 << 30,
+        ..infra::StreamLimits::default()
+    };
+    topology.ensure_streams(&js, &limits).await?;
+    let pool = ceiling::envelope_pool(payloads, &topology, 1024);
+    eprintln!("bench: ceiling: JetStream pipelined publish");
+    let pipelined =
+        ceiling::jetstream_pipelined(&js, &pool, plan.ceiling_duration, plan.jetstream_window)
+            .await?;
+    let _ = js.get_stream(topology.events_stream()).await?.purge().await;
+    eprintln!("bench: ceiling: JetStream publish + ack, one at a time");
+    let sync = ceiling::jetstream_sync(&js, &pool, plan.ceiling_duration, 1 << 40).await?;
+    delete_streams(&js, &topology).await;
+    eprintln!("bench: ceiling: PostgreSQL ledger inserts");
+    let (pg1, pg8, batched) =
+        ceiling::postgres(&env.database_url, plan.ceiling_duration, plan.pg_batch_size).await?;
+    Ok(ceiling::Ceilings {
+        envelope_bytes: pool.first().map_or(0, |(_, p)| p.len()),
+        jetstream_pipelined: pipelined,
+        jetstream_window: plan.jetstream_window,
+        jetstream_sync: sync,
+        pg_commit_1: pg1,
+        pg_commit_8: pg8,
+        pg_batched: batched,
+        pg_batch_size: plan.pg_batch_size,
+    })
+}
+
+async fn delete_streams(js: &async_nats::jetstream::Context, topology: &infra::Topology) {
+    for stream in [
+        topology.events_stream(),
+        topology.actions_stream(),
+        topology.dead_letter_stream(),
+    ] {
+        let _ = js.delete_stream(&stream).await;
+    }
+}
+
+async fn purge_events(env: &e2e::Env) {
+    if let Ok(stream) = env
+        .jetstream()
+        .await
+        .get_stream(env.topology().events_stream())
+        .await
+    {
+        let _ = stream.purge().await;
+    }
+}
+
+/// CPU seconds of the services, the private NATS server and the rest of the machine between two points.
+struct CpuProbe {
+    before: CpuSnapshot,
+    pids: Vec<(String, u32, f64)>,
+    ticks: f64,
+}
+
+impl CpuProbe {
+    fn start(stack: &Stack, nats: Option<&PrivateNats>, ticks: f64) -> Self {
+        let mut pids: Vec<(String, u32)> = stack
+            .pids()
+            .into_iter()
+            .map(|(role, pid)| (role.name().to_owned(), pid))
+            .collect();
+        if let Some(nats) = nats {
+            pids.push(("nats-server".into(), nats.pid));
+        }
+        pids.push(("bench (load + simulator)".into(), std::process::id()));
+        let pids = pids
+            .into_iter()
+            .map(|(name, pid)| {
+                let seconds = procfs::cpu_seconds(pid, ticks).map_or(0.0, |(_, s)| s);
+                (name, pid, seconds)
+            })
+            .collect();
+        Self {
+            before: CpuSnapshot::take(ticks),
+            pids,
+            ticks,
+        }
+    }
+
+    /// Milliseconds per event: each tracked process, `postgres` (all its processes on the machine) and the whole
+    /// machine.
+    fn per_event(&self, events: u64) -> BTreeMap<String, f64> {
+        let events = events.max(1) as f64;
+        let mut out = BTreeMap::new();
+        for (name, pid, before) in &self.pids {
+            if let Some((_, now)) = procfs::cpu_seconds(*pid, self.ticks) {
+                out.insert(name.clone(), (now - before) * 1000.0 / events);
+            }
+        }
+        let delta = CpuSnapshot::take(self.ticks).since(&self.before);
+        if let Some(seconds) = delta.get("postgres") {
+            out.insert("postgres (all backends)".into(), seconds * 1000.0 / events);
+        }
+        if !out.contains_key("nats-server") {
+            if let Some(seconds) = delta.get("nats-server") {
+                out.insert("nats-server (shared)".into(), seconds * 1000.0 / events);
+            }
+        }
+        if let Some(seconds) = delta.get("(machine)") {
+            let machine = seconds * 1000.0 / events;
+            out.insert("machine (all processes)".into(), machine);
+            // What this run did not do: other builds and tests sharing the machine (and PostgreSQL's own
+            // background processes, counted under postgres).
+            let ours: f64 = out
+                .iter()
+                .filter(|(k, _)| k.as_str() != "machine (all processes)")
+                .map(|(_, v)| v)
+                .sum();
+            out.insert("others on the machine".into(), (machine - ours).max(0.0));
+        }
+        out
+    }
+}
+
+fn memory_of(stack: &Stack) -> BTreeMap<String, procfs::Memory> {
+    stack
+        .pids()
+        .into_iter()
+        .filter_map(|(role, pid)| procfs::memory(pid).map(|m| (role.name().to_owned(), m)))
+        .collect()
+}
+
+async fn ingress(
+    plan: &Plan,
+    env: &mut e2e::Env,
+    launch: &Launch,
+    payloads: &Arc<Payloads>,
+    run_id: &str,
+    ticks: f64,
+    nats: Option<&PrivateNats>,
+) -> anyhow::Result<IngressReport> {
+    let prefix = format!("b{run_id}ing");
+    let stack = Stack::start(env, launch, &prefix, &[Role::Ingress]).await?;
+    let result = async {
+        let addr = stack.ingress.context("ingress address")?;
+        let target = Arc::new(Target::webhook(addr, e2e::TENANT));
+        // Warm-up: connections, tenant cache, JetStream.
+        load::closed_loop(target.clone(), payloads.clone(), 4, plan.warmup, None).await?;
+        purge_events(env).await;
+
+        eprintln!(
+            "bench: ingress: closed loop, {} connections",
+            plan.connections
+        );
+        let probe = CpuProbe::start(&stack, nats, ticks);
+        let closed = load::closed_loop(
+            target.clone(),
+            payloads.clone(),
+            plan.connections,
+            plan.duration,
+            None,
+        )
+        .await?;
+        let cpu = probe.per_event(closed.accepted);
+        purge_events(env).await;
+
+        let max = closed.accepted_per_s;
+        let half = (max / 2.0 / 100.0).round().max(1.0) * 100.0;
+        let mut rates = plan.rates.clone();
+        if !plan.quick || half < 400.0 {
+            rates.push(half);
+        }
+        rates.sort_by(f64::total_cmp);
+        rates.dedup();
+        let mut open = Vec::new();
+        let mut skipped = Vec::new();
+        for rate in rates {
+            if rate > max {
+                skipped.push(rate);
+                continue;
+            }
+            eprintln!("bench: ingress: open loop at {rate}/s");
+            open.push(
+                load::open_loop(target.clone(), payloads.clone(), rate, plan.duration, 4096).await,
+            );
+            purge_events(env).await;
+        }
+        let memory = memory_of(&stack).remove("ingress");
+        anyhow::Ok(IngressReport {
+            closed_loop: closed,
+            open_loop: open,
+            skipped_rates: skipped,
+            cpu_ms_per_request: cpu,
+            memory,
+        })
+    }
+    .await;
+    stack.stop().await;
+    delete_streams(&env.jetstream().await, &env.topology()).await;
+    result
+}
+
+/// PostgreSQL counters of the run's database, and the server's WAL.
+async fn pg_counters(database_url: &str) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    let Ok((client, connection)) =
+        tokio_postgres::connect(database_url, tokio_postgres::NoTls).await
+    else {
+        return out;
+    };
+    let driver = tokio::spawn(connection);
+    if let Ok(row) = client
+        .query_one(
+            "SELECT xact_commit::float8, (tup_inserted + tup_updated + tup_deleted)::float8,
+                    pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8
+             FROM pg_stat_database WHERE datname = current_database()",
+            &[],
+        )
+        .await
+    {
+        out.insert("transactions".into(), row.get(0));
+        out.insert("rows written".into(), row.get(1));
+        out.insert("WAL bytes (server)".into(), row.get(2));
+    }
+    if let Ok(row) = client
+        .query_one("SELECT wal_sync::float8 FROM pg_stat_wal", &[])
+        .await
+    {
+        out.insert("WAL syncs (server)".into(), row.get(0));
+    }
+    drop(client);
+    let _ = driver.await;
+    out
+}
+
+fn per_event_delta(
+    before: &BTreeMap<String, f64>,
+    after: &BTreeMap<String, f64>,
+    events: u64,
+) -> BTreeMap<String, f64> {
+    let events = events.max(1) as f64;
+    after
+        .iter()
+        .filter_map(|(k, v)| before.get(k).map(|b| (k.clone(), (v - b) / events)))
+        .collect()
+}
+
+/// Backlog drain allowance: generous, since a phase above capacity leaves a queue behind.
+fn drain_timeout(accepted: u64) -> Duration {
+    Duration::from_secs(30 + accepted / 500)
+}
+
+async fn whole_pipeline(
+    plan: &Plan,
+    env: &mut e2e::Env,
+    launch: &Launch,
+    payloads: &Arc<Payloads>,
+    run_id: &str,
+    ticks: f64,
+    nats: Option<&PrivateNats>,
+) -> anyhow::Result<PipelineReport> {
+    let prefix = format!("b{run_id}p");
+    let stack = Stack::start(
+        env,
+        launch,
+        &prefix,
+        &[Role::Ingress, Role::Worker, Role::Dispatcher],
+    )
+    .await?;
+    let sim = env.sim.state().clone();
+    let result = async {
+        let addr = stack.ingress.context("ingress address")?;
+        let target = Arc::new(Target::webhook(addr, e2e::TENANT));
+        // Warm-up: every partition consumer, the pools, the tenant caches.
+        let warm = load::open_loop(target.clone(), payloads.clone(), 200.0, plan.warmup, 256).await;
+        pipeline::drain_and_match(&sim, &warm.samples, drain_timeout(warm.accepted)).await;
+        // Stats of the warm-up reach pg_stat_database within a second.
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+
+        let mut fixed = Vec::new();
+        for &rate in &plan.pipeline_rates {
+            sim.reset();
+            eprintln!("bench: pipeline: open loop at {rate}/s");
+            let probe = CpuProbe::start(&stack, nats, ticks);
+            let pg_before = pg_counters(&env.database_url).await;
+            let run =
+                load::open_loop(target.clone(), payloads.clone(), rate, plan.duration, 4096).await;
+            let delivery =
+                pipeline::drain_and_match(&sim, &run.samples, drain_timeout(run.accepted)).await;
+            let cpu = probe.per_event(run.accepted);
+            let memory = memory_of(&stack);
+            tokio::time::sleep(Duration::from_millis(1200)).await;
+            let pg = per_event_delta(
+                &pg_before,
+                &pg_counters(&env.database_url).await,
+                run.accepted,
+            );
+            fixed.push(PipelinePhase {
+                events_per_s: run.accepted_per_s,
+                load: run,
+                delivery,
+                cpu_ms_per_event: cpu,
+                memory,
+                postgres_per_event: pg,
+            });
+        }
+
+        sim.reset();
+        eprintln!(
+            "bench: pipeline: maximum, {} connections, backlog window {}",
+            plan.pipeline_connections, plan.pipeline_window
+        );
+        let replies = Arc::new(AtomicU64::new(0));
+        let stop = CancellationToken::new();
+        let counter = pipeline::spawn_reply_counter(sim.clone(), replies.clone(), stop.clone());
+        let probe = CpuProbe::start(&stack, nats, ticks);
+        let pg_before = pg_counters(&env.database_url).await;
+        let gate = Gate {
+            replies: replies.clone(),
+            accepted: Arc::new(AtomicU64::new(0)),
+            window: plan.pipeline_window,
+        };
+        // Steady state: replies counted between the end of the warm-up and the end of sending.
+        let steady = {
+            let replies = replies.clone();
+            let (warmup, duration) = (plan.warmup, plan.duration);
+            tokio::spawn(async move {
+                tokio::time::sleep(warmup).await;
+                let (t0, r0) = (Instant::now(), replies.load(Ordering::Relaxed));
+                tokio::time::sleep(duration.saturating_sub(warmup)).await;
+                let (t1, r1) = (Instant::now(), replies.load(Ordering::Relaxed));
+                (r1 - r0) as f64 / (t1 - t0).as_secs_f64()
+            })
+        };
+        let run = load::closed_loop(
+            target.clone(),
+            payloads.clone(),
+            plan.pipeline_connections,
+            plan.duration,
+            Some(gate),
+        )
+        .await?;
+        let events_per_s = steady.await.unwrap_or(0.0);
+        let delivery =
+            pipeline::drain_and_match(&sim, &run.samples, drain_timeout(run.accepted)).await;
+        stop.cancel();
+        let _ = counter.await;
+        let cpu = probe.per_event(run.accepted);
+        let memory = memory_of(&stack);
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let pg = per_event_delta(
+            &pg_before,
+            &pg_counters(&env.database_url).await,
+            run.accepted,
+        );
+        anyhow::Ok(PipelineReport {
+            window: plan.pipeline_window,
+            fixed_rate: fixed,
+            max: PipelinePhase {
+                load: run,
+                delivery,
+                events_per_s,
+                cpu_ms_per_event: cpu,
+                memory,
+                postgres_per_event: pg,
+            },
+        })
+    }
+    .await;
+    stack.stop().await;
+    delete_streams(&env.jetstream().await, &env.topology()).await;
+    result
+}
+
+/// The one table: each figure beside the ceiling measured in this run, or the issue's target.
+fn table(report: &Report) -> Vec<Row> {
+    let c = &report.ceilings;
+    let mut rows = vec![
+        Row::new(
+            "JetStream publish, pipelined (ceiling)",
+            per_s(c.jetstream_pipelined.per_second),
+        )
+        .note(format!(
+            "{} B envelopes, Nats-Msg-Id, {} acks outstanding",
+            c.envelope_bytes, c.jetstream_window
+        )),
+        Row::new(
+            "JetStream publish + ack, one at a time (ceiling)",
+            per_s(c.jetstream_sync.per_second),
+        )
+        .note(
+            c.jetstream_sync
+                .latency
+                .map(|l| format!("round trip p50/p99 {} / {}", ms(l.p50_ms), ms(l.p99_ms)))
+                .unwrap_or_default(),
+        ),
+        Row::new(
+            "PostgreSQL ledger insert, own commit, 1 connection (ceiling)",
+            per_s(c.pg_commit_1.per_second),
+        )
+        .note(
+            c.pg_commit_1
+                .latency
+                .map(|l| format!("commit p50/p99 {} / {}", ms(l.p50_ms), ms(l.p99_ms)))
+                .unwrap_or_default(),
+        ),
+        Row::new(
+            "PostgreSQL ledger insert, own commit, 8 connections (ceiling)",
+            per_s(c.pg_commit_8.per_second),
+        )
+        .against(
+            "1 connection",
+            c.pg_commit_8.per_second / c.pg_commit_1.per_second,
+        ),
+        Row::new(
+            format!(
+                "PostgreSQL batched insert, {} keys/statement (ceiling)",
+                c.pg_batch_size
+            ),
+            format!("{} keys", per_s(c.pg_batched.per_second)),
+        )
+        .note("INSERT … SELECT unnest(…)"),
+    ];
+
+    let ingress = &report.ingress;
+    let closed = &ingress.closed_loop;
+    rows.push(
+        Row::new(
+            format!(
+                "Ingress accepted, closed loop, {} connections",
+                closed.connections.unwrap_or_default()
+            ),
+            format!(
+                "{} (p99 {})",
+                per_s(closed.accepted_per_s),
+                ms(closed.latency.p99_ms)
+            ),
+        )
+        .against(
+            format!(
+                "pipelined publish {} (target ≥ 0.5)",
+                per_s(c.jetstream_pipelined.per_second)
+            ),
+            closed.accepted_per_s / c.jetstream_pipelined.per_second,
+        ),
+    );
+    let sync_p50 = c.jetstream_sync.latency.map_or(f64::NAN, |l| l.p50_ms);
+    for run in &ingress.open_loop {
+        let rate = run.target_rate.unwrap_or_default();
+        let half = (closed.accepted_per_s / 2.0 / 100.0).round() * 100.0;
+        let target = if (rate - half).abs() < 1.0 {
+            format!("; half of max: target p99 < {TARGET_INGRESS_P99_MS} ms")
+        } else {
+            String::new()
+        };
+        rows.push(
+            Row::new(
+                format!("Ingress at {}, p50/p90/p99/p99.9", per_s(rate)),
+                format!("{}{}", run.latency.short(), errors(run)),
+            )
+            .against(
+                format!("p50 ÷ publish+ack p50 {}{target}", ms(sync_p50)),
+                run.latency.p50_ms / sync_p50,
+            ),
+        );
+    }
+    for rate in &ingress.skipped_rates {
+        rows.push(
+            Row::new(format!("Ingress at {}", per_s(*rate)), "skipped")
+                .note("above the closed-loop maximum"),
+        );
+    }
+    if let Some(cpu) = ingress.cpu_ms_per_request.get("ingress") {
+        let nats = ingress
+            .cpu_ms_per_request
+            .get("nats-server")
+            .map(|n| format!(" (nats-server {} ms)", fmt3(*n)))
+            .unwrap_or_default();
+        rows.push(
+            Row::new(
+                "Ingress CPU per webhook",
+                format!("{} ms{nats}", fmt3(*cpu)),
+            )
+            .note("closed-loop run"),
+        );
+    }
+    if let Some(memory) = ingress.memory {
+        rows.push(
+            Row::new(
+                "Ingress peak RSS (after its max run)",
+                format!("{:.1} MiB", memory.peak_rss_mib),
+            )
+            .against(
+                format!("target {TARGET_RSS_MIB} MiB"),
+                memory.peak_rss_mib / TARGET_RSS_MIB,
+            ),
+        );
+    }
+
+    let pipeline = &report.pipeline;
+    let max = &pipeline.max;
+    let commit_bound = c.pg_commit_8.per_second / COMMITS_PER_EVENT;
+    rows.push(
+        Row::new(
+            "Pipeline sustained, webhook → reply",
+            format!(
+                "{} events/s, {}",
+                per_s(max.events_per_s).trim_end_matches("/s"),
+                loss(&max.delivery)
+            ),
+        )
+        .against(
+            format!(
+                "8-conn commits ÷ {COMMITS_PER_EVENT} = {} (target {})",
+                per_s(commit_bound),
+                per_s(TARGET_PIPELINE_PER_S)
+            ),
+            max.events_per_s / commit_bound,
+        ),
+    );
+    if let Some(machine) = max.cpu_ms_per_event.get("machine (all processes)") {
+        let cores = report.run.cores as f64;
+        let cpu_bound = cores * 1000.0 / machine;
+        rows.push(
+            Row::new(
+                "Pipeline CPU per event, whole machine",
+                format!("{} ms", fmt3(*machine)),
+            )
+            .against(
+                format!("{cores} cores ⇒ CPU-bound {}", per_s(cpu_bound)),
+                max.events_per_s / cpu_bound,
+            ),
+        );
+    }
+    rows.push(
+        Row::new(
+            "Pipeline e2e at max (backlog-bound)",
+            max.delivery.e2e.short(),
+        )
+        .note(format!(
+            "{} connections, at most {} events between accept and reply",
+            max.load.connections.unwrap_or_default(),
+            pipeline.window
+        )),
+    );
+    for phase in &pipeline.fixed_rate {
+        let rate = phase.load.target_rate.unwrap_or_default();
+        rows.push(
+            Row::new(
+                format!("Pipeline e2e at {}, p50/p90/p99/p99.9", per_s(rate)),
+                format!("{}, {}", phase.delivery.e2e.short(), loss(&phase.delivery)),
+            )
+            .against(
+                format!("target p99 < {TARGET_E2E_P99_MS} ms"),
+                phase.delivery.e2e.p99_ms / TARGET_E2E_P99_MS,
+            ),
+        );
+    }
+    if let Some(first) = pipeline.fixed_rate.first() {
+        let rate = per_s(first.load.target_rate.unwrap_or_default());
+        for (service, memory) in &first.memory {
+            rows.push(
+                Row::new(
+                    format!("{service} peak RSS at {rate}"),
+                    format!("{:.1} MiB", memory.peak_rss_mib),
+                )
+                .against(
+                    format!("target {TARGET_RSS_MIB} MiB"),
+                    memory.peak_rss_mib / TARGET_RSS_MIB,
+                ),
+            );
+        }
+        let cpu: Vec<String> = first
+            .cpu_ms_per_event
+            .iter()
+            .map(|(k, v)| format!("{k} {}", fmt3(*v)))
+            .collect();
+        rows.push(Row::new(
+            format!("CPU ms per event at {rate}"),
+            cpu.join(", "),
+        ));
+    }
+    for (service, memory) in &max.memory {
+        rows.push(
+            Row::new(
+                format!("{service} peak RSS after the max run"),
+                format!("{:.1} MiB", memory.peak_rss_mib),
+            )
+            .against(
+                format!("target {TARGET_RSS_MIB} MiB"),
+                memory.peak_rss_mib / TARGET_RSS_MIB,
+            ),
+        );
+    }
+    let cpu: Vec<String> = max
+        .cpu_ms_per_event
+        .iter()
+        .map(|(k, v)| format!("{k} {}", fmt3(*v)))
+        .collect();
+    rows.push(Row::new("CPU ms per event at max", cpu.join(", ")));
+    let pg: Vec<String> = max
+        .postgres_per_event
+        .iter()
+        .map(|(k, v)| format!("{k} {v:.1}"))
+        .collect();
+    if !pg.is_empty() {
+        rows.push(Row::new("PostgreSQL per event at max", pg.join(", ")));
+    }
+    rows
+}
+
+fn fmt3(value: f64) -> String {
+    format!("{value:.3}")
+}
+
+fn errors(run: &load::LoadRun) -> String {
+    let failed: u64 = run
+        .statuses
+        .iter()
+        .filter(|(status, _)| status.as_str() != "202")
+        .map(|(_, n)| n)
+        .sum();
+    if failed == 0 {
+        String::new()
+    } else {
+        format!(" ({failed} not accepted: {:?})", run.statuses)
+    }
+}
+
+fn loss(delivery: &pipeline::Delivery) -> String {
+    if delivery.exact() {
+        format!("{} accepted, all replied once", delivery.accepted)
+    } else {
+        format!(
+            "{} accepted, {} missing, {} duplicated, {} unexpected",
+            delivery.accepted, delivery.missing, delivery.duplicates, delivery.unexpected
+        )
+    }
+}

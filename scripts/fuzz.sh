@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Bounded libFuzzer run of the webhook target (fuzz/fuzz_targets/webhook.rs): signature verification, the JSON
+# nesting bound, parsing, validation and the event identity, seeded with the Chatwoot fixtures.
+#   ./scripts/fuzz.sh [seconds]        default 45 (FUZZ_SECONDS); 0 skips
+# Works on the stable toolchain: `--sanitizer none`, because stable rustc has no -Zsanitizer (our crates forbid
+# unsafe code, so the coverage-guided search and the target's assertions are what matter). With a nightly
+# toolchain, run `cargo +nightly fuzz run webhook` for AddressSanitizer as well.
+# cargo-fuzz is installed once into target/tools/cargo-fuzz (skipped when present or already on PATH); the
+# instrumented build lives in target/fuzz and the corpus libFuzzer grows in target/fuzz/corpus, so both are
+# cached with target/. The committed seeds in fuzz/corpus/webhook are never written to.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+seconds="${1:-${FUZZ_SECONDS:-45}}"
+[ "$seconds" -gt 0 ] || exit 0
+
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  tools="$root/target/tools/cargo-fuzz"
+  if [ ! -x "$tools/bin/cargo-fuzz" ]; then
+    echo "[fuzz] installing cargo-fuzz into $tools" >&2
+    cargo install --locked --quiet --root "$tools" cargo-fuzz
+  fi
+  export PATH="$tools/bin:$PATH"
+fi
+
+seeds="$root/fuzz/corpus/webhook"
+if ls "$root"/../shared/fixtures/chatwoot/*.json >/dev/null 2>&1; then
+  cp "$root"/../shared/fixtures/chatwoot/*.json "$seeds/"
+fi
+corpus="$root/target/fuzz/corpus/webhook"
+mkdir -p "$corpus"
+
+echo "[fuzz] webhook target for ${seconds}s" >&2
+cargo fuzz run --fuzz-dir "$root/fuzz" --sanitizer none --target-dir "$root/target/fuzz" \
+  webhook "$corpus" "$seeds" -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
