@@ -96,6 +96,12 @@ pub struct Triager {
     sentiment: sentiment::SentimentRules,
 }
 
+impl std::fmt::Debug for Triager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Triager").finish_non_exhaustive()
+    }
+}
+
 impl Default for Triager {
     fn default() -> Self {
         Triager::new(Taxonomy::default())

@@ -95,8 +95,12 @@ impl Brain {
     }
 
     pub fn decide(&self, ctx: &MessageContext<'_>) -> Decision {
-        let triage = self.triager.triage(ctx.text);
         let rules = self.rules.get(ctx.tenant);
+        let triage = rules
+            .triager
+            .as_ref()
+            .unwrap_or(&self.triager)
+            .triage(ctx.text);
         let eval = evaluate(
             &rules,
             &RuleInput {

@@ -29,6 +29,8 @@ pub enum RulesError {
 #[derive(Debug)]
 pub struct RuleSet {
     pub settings: CompiledSettings,
+    /// A triager with the tenant's extra categories (`[categories]`), or `None` for the default taxonomy.
+    pub triager: Option<triage::Triager>,
     pub messages: BTreeMap<String, BTreeMap<String, String>>,
     pub rules: Vec<Rule>,
 }
@@ -80,9 +82,12 @@ impl RuleSet {
             .parse()
             .map_err(|e: toml::de::Error| RulesError::Syntax(e.to_string()))?;
         for key in document.keys() {
-            if !matches!(key.as_str(), "settings" | "messages" | "rules") {
+            if !matches!(
+                key.as_str(),
+                "settings" | "messages" | "rules" | "categories"
+            ) {
                 return Err(RulesError::Syntax(format!(
-                    "unknown top-level key `{key}` (expected settings, messages, rules)"
+                    "unknown top-level key `{key}` (expected settings, messages, categories, rules)"
                 )));
             }
         }
@@ -151,8 +156,13 @@ impl RuleSet {
             }
         }
         rules.sort_by_key(|rule| std::cmp::Reverse(rule.priority));
+        let triager = match document.get("categories") {
+            Some(categories) => Some(compile_categories(categories)?),
+            None => None,
+        };
         Ok(Self {
             settings: compiled_settings,
+            triager,
             messages,
             rules,
         })
@@ -243,6 +253,64 @@ fn compile_settings(settings: &Settings) -> Result<CompiledSettings, RulesError>
         first_reply_sla: infra::config::parse_duration(&settings.first_reply_sla)
             .map_err(|message| bad("first_reply_sla", message))?,
     })
+}
+
+/// `[categories.<name>]` tables: `any = [...]` keywords for every language, or per language code (`de = [...]`).
+/// A name that already exists (e.g. `billing`) extends that category.
+fn compile_categories(value: &toml::Value) -> Result<triage::Triager, RulesError> {
+    let bad = |field: String, message: String| RulesError::Settings { field, message };
+    let table = value
+        .as_table()
+        .ok_or_else(|| bad("categories".into(), "must be a table of categories".into()))?;
+    let mut taxonomy = triage::Taxonomy::default();
+    for (name, spec) in table {
+        let field = format!("categories.{name}");
+        let spec = spec.as_table().ok_or_else(|| {
+            bad(
+                field.clone(),
+                "must be a table like { any = [\"warranty\"] }".into(),
+            )
+        })?;
+        let mut owned: Vec<(Option<triage::Lang>, Vec<String>)> = Vec::new();
+        for (language, words) in spec {
+            let lang = match language.as_str() {
+                "any" => None,
+                code => Some(triage::Lang::from_code(code).ok_or_else(|| {
+                    bad(
+                        format!("{field}.{code}"),
+                        "not one of any, en, es, de, fr, pt, it, nl".into(),
+                    )
+                })?),
+            };
+            let words = words
+                .as_array()
+                .and_then(|a| {
+                    a.iter()
+                        .map(|w| w.as_str().map(str::to_owned))
+                        .collect::<Option<Vec<_>>>()
+                })
+                .ok_or_else(|| {
+                    bad(
+                        format!("{field}.{language}"),
+                        "must be a list of strings".into(),
+                    )
+                })?;
+            owned.push((lang, words));
+        }
+        let borrowed: Vec<Vec<&str>> = owned
+            .iter()
+            .map(|(_, w)| w.iter().map(String::as_str).collect())
+            .collect();
+        let keywords: Vec<(Option<triage::Lang>, &[&str])> = owned
+            .iter()
+            .zip(&borrowed)
+            .map(|((lang, _), words)| (*lang, words.as_slice()))
+            .collect();
+        taxonomy
+            .add_category(name, &keywords)
+            .map_err(|e| bad(field.clone(), e.to_string()))?;
+    }
+    Ok(triage::Triager::new(taxonomy))
 }
 
 const ESCALATIONS: [&str; 2] = ["legal", "fraud"];
@@ -397,6 +465,23 @@ mod tests {
             .message("handoff", "de")
             .expect("German")
             .contains("Team"));
+    }
+
+    #[test]
+    fn tenant_categories_extend_the_taxonomy() {
+        let rules = RuleSet::parse(
+            "[categories.warranty]\nany = [\"warranty\"]\nde = [\"garantie\"]\n\n[[rules]]\nname = \"w\"\npriority = 1\nwhen.categories = [\"warranty\"]\nthen.add_labels = [\"warranty\"]",
+        )
+        .expect("valid");
+        let triager = rules.triager.as_ref().expect("tenant triager");
+        assert!(triager
+            .triage("Is my gearbox still under warranty?")
+            .categories
+            .contains(&"warranty".to_owned()));
+        assert!(matches!(
+            RuleSet::parse("[categories.x]\nklingon = [\"a\"]"),
+            Err(RulesError::Settings { field, .. }) if field == "categories.x.klingon"
+        ));
     }
 
     #[test]
