@@ -14,4 +14,6 @@ cargo test --workspace --locked || status=$?
 if [ -x scripts/validate-deploy.sh ]; then
   ./scripts/validate-deploy.sh || status=$?
 fi
+# Bounded libFuzzer run of webhook verification and parsing (FUZZ_SECONDS, default 45; 0 skips).
+./scripts/fuzz.sh || status=$?
 exit "$status"

@@ -196,6 +196,21 @@ impl Deliverer {
                 }
                 Ok(false) => {}
                 Err(CallError::Api(error)) => {
+                    self.learn_from(&tenant, &error).await;
+                    // A look that failed for a passing reason (5xx, 429, timeout) is tried again later, still
+                    // uncertain; no call was made that could post twice.
+                    if let Decision::Retry(delay) = self.policy.decide(&error, attempt) {
+                        tracing::warn!(%error, attempt, ?delay, action_id = %action.action_id, "cannot check an uncertain delivery yet");
+                        ledger::settle(
+                            &self.pool,
+                            &action.action_id,
+                            SettledState::Uncertain,
+                            error.status(),
+                            Some(&error.to_string()),
+                        )
+                        .await?;
+                        return Ok((Outcome::Retrying, Settle::Nak(delay)));
+                    }
                     // Without a way to look (a bot token may not list messages) a resend could show the customer
                     // the reply twice; an operator decides with the dead letter's explanation.
                     let reason = format!(

@@ -51,7 +51,10 @@ fn signature_properties(body: &[u8]) {
     .verify(SECRET, NOW, TOLERANCE)
     .is_err());
     let theirs = sign(OTHER_SECRET, NOW, body);
-    assert!(request("1778577237", &theirs).is_err(), "another tenant's secret");
+    assert!(
+        request("1778577237", &theirs).is_err(),
+        "another tenant's secret"
+    );
 
     // Headers made of the input itself: `<timestamp>\n<signature>\n<body>`.
     let mut parts = body.splitn(3, |b| *b == b'\n');

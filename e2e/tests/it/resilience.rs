@@ -967,3 +967,87 @@ async fn a_full_stream_answers_503_quickly_and_loses_nothing_accepted() {
     stop(vec![saturated, ingress, worker, dispatcher]).await;
     env.cleanup().await;
 }
+
+/// A dispatcher died mid-call, so its reply may or may not have reached Chatwoot, and the conversation has moved
+/// on by more than a page of messages since. The check pages back, finds the reply, and posts nothing.
+#[tokio::test]
+async fn an_uncertain_reply_that_arrived_is_found_beyond_the_first_page_and_not_posted_again() {
+    let env = Env::new().await;
+    let conversation = 2042;
+    let action = proto::Action {
+        action_id: format!("{TENANT}:message_created:555#0"),
+        tenant: TENANT.into(),
+        conversation_id: conversation,
+        event_key: format!("{TENANT}:message_created:555"),
+        created_at_ms: chrono::Utc::now().timestamp_millis(),
+        kind: proto::ActionKind::SendMessage {
+            content: "Hi Maya, thanks for your message!".into(),
+        },
+    };
+    let source_id = dispatcher::deliver::source_id(&action.action_id);
+    // What the earlier attempt did reach Chatwoot with, then 25 newer messages.
+    let posted = reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/accounts/{ACCOUNT_ID}/conversations/{conversation}/messages",
+            env.sim.base_url()
+        ))
+        .header("api_access_token", e2e::API_TOKEN)
+        .json(&serde_json::json!({ "content": "Hi Maya", "source_id": source_id }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 200);
+    for i in 0..25 {
+        env.sim
+            .add_incoming_message(ACCOUNT_ID, conversation, &format!("and another thing {i}"));
+    }
+    // The ledger as the killed dispatcher left it: the attempt may have arrived.
+    let payload = action.encode_to_vec();
+    env.pool()
+        .await
+        .get()
+        .await
+        .unwrap()
+        .execute(
+            "INSERT INTO dispatched_actions (action_id, tenant, conversation_id, kind, state, attempts, payload)
+             VALUES ($1, $2, $3, 'send_message', 'uncertain', 1, $4)",
+            &[&action.action_id, &TENANT, &(conversation as i64), &payload],
+        )
+        .await
+        .unwrap();
+    let dispatcher = env.start_dispatcher(&[]).await;
+    let js = env.jetstream().await;
+    js.publish(env.topology().action_subject(TENANT), payload.into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert!(
+        eventually(Duration::from_secs(20), || async {
+            env.count("SELECT count(*) FROM dispatched_actions WHERE state = 'delivered'")
+                .await
+                == 1
+        })
+        .await,
+        "the uncertain delivery was not settled"
+    );
+    let looked = env.sim.requests_matching("GET", "/messages");
+    assert!(
+        looked
+            .iter()
+            .any(|r| r.query.as_deref().is_some_and(|q| q.contains("before="))),
+        "the second page was read: {looked:?}"
+    );
+    let posts: Vec<_> = env
+        .sim
+        .requests_matching("POST", "/messages")
+        .into_iter()
+        .filter(|r| {
+            r.header("user-agent")
+                .is_some_and(|ua| ua.starts_with("chatwoot-pipeline"))
+        })
+        .collect();
+    assert!(posts.is_empty(), "posted again: {posts:?}");
+    dispatcher.stop().await.unwrap();
+    env.cleanup().await;
+}
