@@ -31,5 +31,11 @@ corpus="$root/target/fuzz/corpus/webhook"
 mkdir -p "$corpus"
 
 echo "[fuzz] webhook target for ${seconds}s" >&2
-cargo fuzz run --fuzz-dir "$root/fuzz" --sanitizer none --target-dir "$root/target/fuzz" \
+# The bounded run in the test suite builds unoptimised (`--dev`): compiling the dependency tree with coverage
+# instrumentation in release mode costs minutes on 2 cores, more than 45 s of slower fuzzing loses. Long runs
+# (FUZZ_PROFILE=release) build optimised.
+profile_flag="--dev"
+[ "${FUZZ_PROFILE:-}" = "release" ] && profile_flag="--release"
+[ "${FUZZ_PROFILE:-}" = "" ] && [ "$seconds" -gt 300 ] && profile_flag="--release"
+cargo fuzz run "$profile_flag" --fuzz-dir "$root/fuzz" --sanitizer none --target-dir "$root/target/fuzz" \
   webhook "$corpus" "$seeds" -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1

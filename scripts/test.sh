@@ -2,6 +2,7 @@
 # The whole test suite: starts what it needs (PostgreSQL, NATS), then runs every crate's tests, the deployment
 # validation and a short fuzz run when cargo-fuzz is available.
 set -euo pipefail
+# pipefail keeps cargo's exit status through `tee`.
 cd "$(dirname "$0")/.."
 
 ./scripts/services.sh
@@ -10,10 +11,15 @@ export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:${P
 export RUST_LOG="${RUST_LOG:-warn}"
 
 status=0
-cargo test --workspace --locked || status=$?
+mkdir -p target
+cargo test --workspace --locked 2>&1 | tee target/test-output.log || status=$?
 if [ -x scripts/validate-deploy.sh ]; then
   ./scripts/validate-deploy.sh || status=$?
 fi
 # Bounded libFuzzer run of webhook verification and parsing (FUZZ_SECONDS, default 45; 0 skips).
 ./scripts/fuzz.sh || status=$?
+# One closing line for whoever reads the end of the log: the cargo test totals (deployment checks and fuzzing
+# report their own lines above).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "cargo tests: %d passed, %d failed\n", p, f }' \
+  target/test-output.log
 exit "$status"
