@@ -40,15 +40,7 @@ pub async fn fetch_loop(
                 drop(first);
                 failures += 1;
                 tracing::warn!(%error, "fetch failed");
-                let delay = infra::retry::backoff_delay(
-                    failures,
-                    Duration::from_millis(200),
-                    Duration::from_secs(5),
-                );
-                tokio::select! {
-                    () = tokio::time::sleep(delay) => {}
-                    () = shutdown.cancelled() => {}
-                }
+                infra::retry::pause_after_failure(failures, &shutdown).await;
                 continue;
             }
         };

@@ -20,6 +20,16 @@ pub fn backoff_delay(attempt: u64, min: Duration, max: Duration) -> Duration {
         .min(max)
 }
 
+/// After the `failures`-th consecutive failure to reach a dependency (a fetch from NATS), waits a growing,
+/// jittered while (0.2 s up to 5 s), or until shutdown, whichever comes first.
+pub async fn pause_after_failure(failures: u64, shutdown: &tokio_util::sync::CancellationToken) {
+    let delay = backoff_delay(failures, Duration::from_millis(200), Duration::from_secs(5));
+    tokio::select! {
+        () = tokio::time::sleep(delay) => {}
+        () = shutdown.cancelled() => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
