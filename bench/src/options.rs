@@ -28,7 +28,9 @@ pub struct Options {
     /// Keep-alive connections of the closed-loop ingress run.
     #[arg(long)]
     pub connections: Option<usize>,
-    /// Open-loop rates for the whole pipeline (events/s), end-to-end latency measured at each.
+    /// Open-loop rates for the whole pipeline (events/s), end-to-end latency measured at each (before the
+    /// maximum run, so the services' peak RSS is read at the first of them); half of the measured maximum is
+    /// run after it.
     #[arg(long, value_delimiter = ',')]
     pub pipeline_rates: Option<Vec<f64>>,
     /// Connections of the pipeline's maximum-throughput run.
@@ -50,9 +52,17 @@ pub struct Options {
         default_value = "ceilings,ingress,pipeline"
     )]
     pub phases: Vec<String>,
+    /// Extra environment for the service processes, e.g. `--service-env DATABASE_POOL_SIZE=32` (repeatable;
+    /// `SERVICE:KEY=VALUE` for one service only, e.g. `worker:DATABASE_POOL_SIZE=32`).
+    #[arg(long, value_name = "[SERVICE:]KEY=VALUE")]
+    pub service_env: Vec<String>,
     /// Run the services as tasks of this process (e2e harness) instead of their release binaries.
     #[arg(long)]
     pub in_process: bool,
+    /// Run the services from this directory's `ingress`, `worker` and `dispatcher` instead of `target/release`
+    /// (nothing is built): compares two builds on the same machine.
+    #[arg(long, env = "BENCH_BIN_DIR")]
+    pub bin_dir: Option<PathBuf>,
     /// Do not run `cargo build --release -p ingress -p worker -p dispatcher` first.
     #[arg(long)]
     pub no_build: bool,
@@ -82,6 +92,7 @@ pub struct Plan {
     pub pipeline_connections: usize,
     pub pipeline_window: u64,
     pub jetstream_window: usize,
+    pub max_in_flight: usize,
     pub pg_batch_size: usize,
     pub warmup: Duration,
 }
@@ -113,7 +124,7 @@ impl Options {
                 if quick {
                     vec![50.0]
                 } else {
-                    vec![1000.0, 2000.0]
+                    vec![1000.0]
                 }
             }),
             pipeline_connections: self
@@ -123,6 +134,7 @@ impl Options {
                 .pipeline_window
                 .unwrap_or(if quick { 200 } else { 2000 }),
             jetstream_window: 4096,
+            max_in_flight: self.max_in_flight.max(1),
             pg_batch_size: 1000,
             warmup: if quick {
                 Duration::from_millis(200)

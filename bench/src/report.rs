@@ -48,6 +48,8 @@ pub struct IngressReport {
     pub skipped_rates: Vec<f64>,
     /// CPU milliseconds per accepted webhook in the closed-loop run, by process.
     pub cpu_ms_per_request: BTreeMap<String, f64>,
+    /// NATS server counters per accepted webhook (private server only).
+    pub nats_per_request: BTreeMap<String, f64>,
     pub memory: Option<Memory>,
 }
 
@@ -64,6 +66,9 @@ pub struct PipelinePhase {
     /// PostgreSQL work per event in the run's database: transactions, rows written, WAL bytes and syncs
     /// (the last two are server-wide).
     pub postgres_per_event: BTreeMap<String, f64>,
+    /// NATS server counters per event: messages in and out, subscriptions made and removed (private server
+    /// only).
+    pub nats_per_event: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -47,8 +47,16 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
         Launch::InProcess
     } else {
         Launch::Processes {
-            bin_dir: services::release_dir(!options.no_build)?,
+            bin_dir: match &options.bin_dir {
+                Some(dir) => services::check_binaries(dir.clone())?,
+                None => services::release_dir(!options.no_build)?,
+            },
             log_dir: log_dir.clone(),
+            extra_env: options
+                .service_env
+                .iter()
+                .map(|e| services::parse_service_env(e))
+                .collect::<anyhow::Result<_>>()?,
         }
     };
     let private_nats = match (&options.nats_url, plan.quick) {
@@ -148,6 +156,8 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
     if let Some(nats) = private_nats {
         nats.stop().await;
     }
+    // Only removed when empty: an in-process run writes no logs there.
+    let _ = std::fs::remove_dir(&log_dir);
     result?;
     report.run.seconds_total = begun.elapsed().as_secs_f64();
     report.run.loadavg_end = loadavg();
@@ -226,15 +236,48 @@ async fn purge_events(env: &e2e::Env) {
     }
 }
 
-/// CPU seconds of the services, the private NATS server and the rest of the machine between two points.
+/// CPU seconds of the services, the private NATS server, this run's PostgreSQL backends and the rest of the
+/// machine between two points.
 struct CpuProbe {
     before: CpuSnapshot,
     pids: Vec<(String, u32, f64)>,
+    backends: BTreeMap<u32, f64>,
+    database_url: String,
     ticks: f64,
 }
 
+/// PostgreSQL backends serving the run's database (the services' pooled connections live through a phase).
+async fn backend_pids(database_url: &str) -> Vec<u32> {
+    let Ok((client, connection)) =
+        tokio_postgres::connect(database_url, tokio_postgres::NoTls).await
+    else {
+        return Vec::new();
+    };
+    let driver = tokio::spawn(connection);
+    let pids = client
+        .query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .await
+        .map(|rows| {
+            rows.iter()
+                .filter_map(|r| u32::try_from(r.get::<_, i32>(0)).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    drop(client);
+    let _ = driver.await;
+    pids
+}
+
 impl CpuProbe {
-    fn start(stack: &Stack, nats: Option<&PrivateNats>, ticks: f64) -> Self {
+    async fn start(
+        stack: &Stack,
+        nats: Option<&PrivateNats>,
+        database_url: &str,
+        ticks: f64,
+    ) -> Self {
         let mut pids: Vec<(String, u32)> = stack
             .pids()
             .into_iter()
@@ -244,23 +287,28 @@ impl CpuProbe {
             pids.push(("nats-server".into(), nats.pid));
         }
         pids.push(("bench (load + simulator)".into(), std::process::id()));
+        let cpu = |pid: u32| procfs::cpu_seconds(pid, ticks).map_or(0.0, |(_, s)| s);
         let pids = pids
             .into_iter()
-            .map(|(name, pid)| {
-                let seconds = procfs::cpu_seconds(pid, ticks).map_or(0.0, |(_, s)| s);
-                (name, pid, seconds)
-            })
+            .map(|(name, pid)| (name, pid, cpu(pid)))
+            .collect();
+        let backends = backend_pids(database_url)
+            .await
+            .into_iter()
+            .map(|pid| (pid, cpu(pid)))
             .collect();
         Self {
             before: CpuSnapshot::take(ticks),
             pids,
+            backends,
+            database_url: database_url.to_owned(),
             ticks,
         }
     }
 
-    /// Milliseconds per event: each tracked process, `postgres` (all its processes on the machine) and the whole
-    /// machine.
-    fn per_event(&self, events: u64) -> BTreeMap<String, f64> {
+    /// Milliseconds per event: each tracked process, this run's PostgreSQL backends, the rest of PostgreSQL (its
+    /// background writers and other databases), and the whole machine.
+    async fn per_event(&self, events: u64) -> BTreeMap<String, f64> {
         let events = events.max(1) as f64;
         let mut out = BTreeMap::new();
         for (name, pid, before) in &self.pids {
@@ -268,9 +316,22 @@ impl CpuProbe {
                 out.insert(name.clone(), (now - before) * 1000.0 / events);
             }
         }
+        let mut backends = 0.0;
+        for pid in backend_pids(&self.database_url).await {
+            if let Some((_, now)) = procfs::cpu_seconds(pid, self.ticks) {
+                backends += now - self.backends.get(&pid).copied().unwrap_or(0.0);
+            }
+        }
+        out.insert(
+            "postgres (this run's backends)".into(),
+            backends * 1000.0 / events,
+        );
         let delta = CpuSnapshot::take(self.ticks).since(&self.before);
         if let Some(seconds) = delta.get("postgres") {
-            out.insert("postgres (all backends)".into(), seconds * 1000.0 / events);
+            out.insert(
+                "postgres (rest of the server)".into(),
+                (seconds - backends).max(0.0) * 1000.0 / events,
+            );
         }
         if !out.contains_key("nats-server") {
             if let Some(seconds) = delta.get("nats-server") {
@@ -279,15 +340,10 @@ impl CpuProbe {
         }
         if let Some(seconds) = delta.get("(machine)") {
             let machine = seconds * 1000.0 / events;
+            // What this run did not do: other builds and tests sharing the machine.
+            let tracked: f64 = out.values().sum();
             out.insert("machine (all processes)".into(), machine);
-            // What this run did not do: other builds and tests sharing the machine (and PostgreSQL's own
-            // background processes, counted under postgres).
-            let ours: f64 = out
-                .iter()
-                .filter(|(k, _)| k.as_str() != "machine (all processes)")
-                .map(|(_, v)| v)
-                .sum();
-            out.insert("others on the machine".into(), (machine - ours).max(0.0));
+            out.insert("others on the machine".into(), (machine - tracked).max(0.0));
         }
         out
     }
@@ -323,7 +379,8 @@ async fn ingress(
             "bench: ingress: closed loop, {} connections",
             plan.connections
         );
-        let probe = CpuProbe::start(&stack, nats, ticks);
+        let probe = CpuProbe::start(&stack, nats, &env.database_url, ticks).await;
+        let nats_before = nats_counters(nats).await;
         let closed = load::closed_loop(
             target.clone(),
             payloads.clone(),
@@ -332,7 +389,9 @@ async fn ingress(
             None,
         )
         .await?;
-        let cpu = probe.per_event(closed.accepted);
+        let cpu = probe.per_event(closed.accepted).await;
+        let nats_per_request =
+            per_event_delta(&nats_before, &nats_counters(nats).await, closed.accepted);
         purge_events(env).await;
 
         let max = closed.accepted_per_s;
@@ -352,7 +411,14 @@ async fn ingress(
             }
             eprintln!("bench: ingress: open loop at {rate}/s");
             open.push(
-                load::open_loop(target.clone(), payloads.clone(), rate, plan.duration, 4096).await,
+                load::open_loop(
+                    target.clone(),
+                    payloads.clone(),
+                    rate,
+                    plan.duration,
+                    plan.max_in_flight,
+                )
+                .await,
             );
             purge_events(env).await;
         }
@@ -362,6 +428,7 @@ async fn ingress(
             open_loop: open,
             skipped_rates: skipped,
             cpu_ms_per_request: cpu,
+            nats_per_request,
             memory,
         })
     }
@@ -404,6 +471,13 @@ async fn pg_counters(database_url: &str) -> BTreeMap<String, f64> {
     out
 }
 
+async fn nats_counters(nats: Option<&PrivateNats>) -> BTreeMap<String, f64> {
+    match nats {
+        Some(nats) => nats.counters().await,
+        None => BTreeMap::new(),
+    }
+}
+
 fn per_event_delta(
     before: &BTreeMap<String, f64>,
     after: &BTreeMap<String, f64>,
@@ -416,9 +490,13 @@ fn per_event_delta(
         .collect()
 }
 
-/// Backlog drain allowance: generous, since a phase above capacity leaves a queue behind.
-fn drain_timeout(accepted: u64) -> Duration {
-    Duration::from_secs(30 + accepted / 500)
+/// Backlog drain allowance: a phase above capacity leaves a queue behind, drained at whatever rate the
+/// pipeline has; replies are missing only when none arrives for 20 s (the dispatcher's retries are shorter).
+fn drain_timeout(accepted: u64) -> (Duration, Duration) {
+    (
+        Duration::from_secs(20),
+        Duration::from_secs(120 + accepted / 50),
+    )
 }
 
 async fn whole_pipeline(
@@ -448,32 +526,19 @@ async fn whole_pipeline(
         // Stats of the warm-up reach pg_stat_database within a second.
         tokio::time::sleep(Duration::from_millis(1200)).await;
 
+        let phase = FixedRate {
+            stack: &stack,
+            nats,
+            env,
+            sim: &sim,
+            target: &target,
+            payloads,
+            plan,
+            ticks,
+        };
         let mut fixed = Vec::new();
         for &rate in &plan.pipeline_rates {
-            sim.reset();
-            eprintln!("bench: pipeline: open loop at {rate}/s");
-            let probe = CpuProbe::start(&stack, nats, ticks);
-            let pg_before = pg_counters(&env.database_url).await;
-            let run =
-                load::open_loop(target.clone(), payloads.clone(), rate, plan.duration, 4096).await;
-            let delivery =
-                pipeline::drain_and_match(&sim, &run.samples, drain_timeout(run.accepted)).await;
-            let cpu = probe.per_event(run.accepted);
-            let memory = memory_of(&stack);
-            tokio::time::sleep(Duration::from_millis(1200)).await;
-            let pg = per_event_delta(
-                &pg_before,
-                &pg_counters(&env.database_url).await,
-                run.accepted,
-            );
-            fixed.push(PipelinePhase {
-                events_per_s: run.accepted_per_s,
-                load: run,
-                delivery,
-                cpu_ms_per_event: cpu,
-                memory,
-                postgres_per_event: pg,
-            });
+            fixed.push(phase.run(rate).await);
         }
 
         sim.reset();
@@ -484,8 +549,9 @@ async fn whole_pipeline(
         let replies = Arc::new(AtomicU64::new(0));
         let stop = CancellationToken::new();
         let counter = pipeline::spawn_reply_counter(sim.clone(), replies.clone(), stop.clone());
-        let probe = CpuProbe::start(&stack, nats, ticks);
+        let probe = CpuProbe::start(&stack, nats, &env.database_url, ticks).await;
         let pg_before = pg_counters(&env.database_url).await;
+        let nats_before = nats_counters(nats).await;
         let gate = Gate {
             replies: replies.clone(),
             accepted: Arc::new(AtomicU64::new(0)),
@@ -516,7 +582,9 @@ async fn whole_pipeline(
             pipeline::drain_and_match(&sim, &run.samples, drain_timeout(run.accepted)).await;
         stop.cancel();
         let _ = counter.await;
-        let cpu = probe.per_event(run.accepted);
+        let cpu = probe.per_event(run.accepted).await;
+        let nats_per_event =
+            per_event_delta(&nats_before, &nats_counters(nats).await, run.accepted);
         let memory = memory_of(&stack);
         tokio::time::sleep(Duration::from_millis(1200)).await;
         let pg = per_event_delta(
@@ -524,6 +592,11 @@ async fn whole_pipeline(
             &pg_counters(&env.database_url).await,
             run.accepted,
         );
+        // Below capacity: the latency the pipeline has when it keeps up.
+        let half = (events_per_s / 2.0 / 10.0).floor() * 10.0;
+        if half >= 10.0 && !plan.pipeline_rates.contains(&half) {
+            fixed.push(phase.run(half).await);
+        }
         anyhow::Ok(PipelineReport {
             window: plan.pipeline_window,
             fixed_rate: fixed,
@@ -534,6 +607,7 @@ async fn whole_pipeline(
                 cpu_ms_per_event: cpu,
                 memory,
                 postgres_per_event: pg,
+                nats_per_event,
             },
         })
     }
@@ -541,6 +615,55 @@ async fn whole_pipeline(
     stack.stop().await;
     delete_streams(&env.jetstream().await, &env.topology()).await;
     result
+}
+
+/// One open-loop run of the whole pipeline at a fixed rate, drained and matched.
+struct FixedRate<'a> {
+    stack: &'a Stack,
+    nats: Option<&'a PrivateNats>,
+    env: &'a e2e::Env,
+    sim: &'a e2e::chatwoot_sim::SimState,
+    target: &'a Arc<Target>,
+    payloads: &'a Arc<Payloads>,
+    plan: &'a Plan,
+    ticks: f64,
+}
+
+impl FixedRate<'_> {
+    async fn run(&self, rate: f64) -> PipelinePhase {
+        self.sim.reset();
+        eprintln!("bench: pipeline: open loop at {rate}/s");
+        let database_url = &self.env.database_url;
+        let probe = CpuProbe::start(self.stack, self.nats, database_url, self.ticks).await;
+        let pg_before = pg_counters(database_url).await;
+        let nats_before = nats_counters(self.nats).await;
+        let run = load::open_loop(
+            self.target.clone(),
+            self.payloads.clone(),
+            rate,
+            self.plan.duration,
+            self.plan.max_in_flight,
+        )
+        .await;
+        let delivery =
+            pipeline::drain_and_match(self.sim, &run.samples, drain_timeout(run.accepted)).await;
+        let cpu = probe.per_event(run.accepted).await;
+        let nats_per_event =
+            per_event_delta(&nats_before, &nats_counters(self.nats).await, run.accepted);
+        let memory = memory_of(self.stack);
+        // Backends report their statistics to pg_stat_database within a second of going idle.
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let pg = per_event_delta(&pg_before, &pg_counters(database_url).await, run.accepted);
+        PipelinePhase {
+            events_per_s: run.accepted_per_s,
+            load: run,
+            delivery,
+            cpu_ms_per_event: cpu,
+            memory,
+            postgres_per_event: pg,
+            nats_per_event,
+        }
+    }
 }
 
 /// The one table: each figure beside the ceiling measured in this run, or the target.
@@ -719,7 +842,14 @@ fn table(report: &Report) -> Vec<Row> {
         rows.push(
             Row::new(
                 format!("Pipeline e2e at {}, p50/p90/p99/p99.9", per_s(rate)),
-                format!("{}, {}", phase.delivery.e2e.short(), loss(&phase.delivery)),
+                format!(
+                    "{}; replies at {} over the run; {}",
+                    phase.delivery.e2e.short(),
+                    per_s(
+                        phase.delivery.replied_once as f64 / phase.delivery.span_seconds.max(0.001)
+                    ),
+                    loss(&phase.delivery)
+                ),
             )
             .against(
                 format!("target p99 < {TARGET_E2E_P99_MS} ms"),
@@ -776,6 +906,27 @@ fn table(report: &Report) -> Vec<Row> {
         .collect();
     if !pg.is_empty() {
         rows.push(Row::new("PostgreSQL per event at max", pg.join(", ")));
+    }
+    let nats: Vec<String> = max
+        .nats_per_event
+        .iter()
+        .filter(|(k, _)| !k.ends_with("bytes"))
+        .map(|(k, v)| format!("{k} {v:.1}"))
+        .collect();
+    if !nats.is_empty() {
+        rows.push(
+            Row::new("NATS per event at max", nats.join(", ")).note(format!(
+                "ingress alone: {}",
+                report
+                    .ingress
+                    .nats_per_request
+                    .iter()
+                    .filter(|(k, _)| !k.ends_with("bytes"))
+                    .map(|(k, v)| format!("{k} {v:.1}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        );
     }
     rows
 }

@@ -14,7 +14,12 @@ use tokio::process::{Child, Command};
 #[derive(Debug, Clone)]
 pub enum Launch {
     /// `<bin_dir>/{ingress,worker,dispatcher}` as child processes configured by environment variables.
-    Processes { bin_dir: PathBuf, log_dir: PathBuf },
+    Processes {
+        bin_dir: PathBuf,
+        log_dir: PathBuf,
+        /// `([service], key, value)` set on top of the benchmark's own configuration.
+        extra_env: Vec<(Option<String>, String, String)>,
+    },
     /// Tasks of this process (`e2e::Env::start_*`): no per-service CPU or memory.
     InProcess,
 }
@@ -86,8 +91,13 @@ impl Stack {
                     }
                     Running::InProcess(service)
                 }
-                Launch::Processes { bin_dir, log_dir } => {
-                    let child = ChildService::spawn(env, role, prefix, bin_dir, log_dir).await?;
+                Launch::Processes {
+                    bin_dir,
+                    log_dir,
+                    extra_env,
+                } => {
+                    let child =
+                        ChildService::spawn(env, role, prefix, bin_dir, log_dir, extra_env).await?;
                     if role == Role::Ingress {
                         stack.ingress = Some(child.listen);
                     }
@@ -145,6 +155,7 @@ impl ChildService {
         prefix: &str,
         bin_dir: &Path,
         log_dir: &Path,
+        extra_env: &[(Option<String>, String, String)],
     ) -> anyhow::Result<Self> {
         let binary = bin_dir.join(role.name());
         let listen = free_port()?;
@@ -188,6 +199,11 @@ impl ChildService {
                 command
                     .env("HEALTH_ADDR", listen.to_string())
                     .env(NO_RATE_LIMIT.0, NO_RATE_LIMIT.1);
+            }
+        }
+        for (service, key, value) in extra_env {
+            if service.as_deref().is_none_or(|s| s == role.name()) {
+                command.env(key, value);
             }
         }
         let child = command
@@ -262,21 +278,18 @@ pub struct PrivateNats {
     child: Child,
     pub pid: u32,
     pub url: String,
+    /// The HTTP monitoring endpoint (`/varz`, `/subsz`).
+    pub monitor: String,
 }
 
 impl PrivateNats {
     pub async fn start(binary: &str, store_dir: &Path, log_dir: &Path) -> anyhow::Result<Self> {
         let addr = free_port()?;
+        let monitor = free_port()?;
         let log = std::fs::File::create(log_dir.join("nats-server.log"))?;
         let child = Command::new(binary)
-            .args([
-                "-a",
-                "127.0.0.1",
-                "-p",
-                &addr.port().to_string(),
-                "-js",
-                "-sd",
-            ])
+            .args(["-a", "127.0.0.1", "-p", &addr.port().to_string(), "-js"])
+            .args(["-m", &monitor.port().to_string(), "-sd"])
             .arg(store_dir)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
@@ -288,11 +301,50 @@ impl PrivateNats {
         let url = format!("nats://{addr}");
         for _ in 0..100 {
             if async_nats::connect(&url).await.is_ok() {
-                return Ok(Self { child, pid, url });
+                return Ok(Self {
+                    child,
+                    pid,
+                    url,
+                    monitor: format!("http://{monitor}"),
+                });
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         bail!("private nats-server on {addr} did not start")
+    }
+
+    /// Server-wide message and subscription counters: what one event costs NATS in protocol operations.
+    pub async fn counters(&self) -> std::collections::BTreeMap<String, f64> {
+        let mut out = std::collections::BTreeMap::new();
+        let get = |path: &str| {
+            let url = format!("{}/{path}", self.monitor);
+            async move {
+                reqwest::get(url)
+                    .await
+                    .ok()?
+                    .json::<serde_json::Value>()
+                    .await
+                    .ok()
+            }
+        };
+        if let Some(varz) = get("varz").await {
+            for key in ["in_msgs", "out_msgs", "in_bytes", "out_bytes"] {
+                if let Some(value) = varz.get(key).and_then(serde_json::Value::as_f64) {
+                    out.insert(key.to_owned(), value);
+                }
+            }
+        }
+        if let Some(subsz) = get("subsz").await {
+            for (key, name) in [
+                ("num_inserts", "subscribes"),
+                ("num_removes", "unsubscribes"),
+            ] {
+                if let Some(value) = subsz.get(key).and_then(serde_json::Value::as_f64) {
+                    out.insert(name.to_owned(), value);
+                }
+            }
+        }
+        out
     }
 
     pub async fn stop(mut self) {
@@ -337,6 +389,11 @@ pub fn release_dir(build: bool) -> anyhow::Result<PathBuf> {
             bail!("cargo build --release -p ingress -p worker -p dispatcher failed");
         }
     }
+    check_binaries(bin_dir)
+}
+
+/// `bin_dir` if it holds the three service binaries.
+pub fn check_binaries(bin_dir: PathBuf) -> anyhow::Result<PathBuf> {
     for role in [Role::Ingress, Role::Worker, Role::Dispatcher] {
         let binary = bin_dir.join(role.name());
         if !binary.is_file() {
@@ -348,4 +405,16 @@ pub fn release_dir(build: bool) -> anyhow::Result<PathBuf> {
         }
     }
     Ok(bin_dir)
+}
+
+/// `[service:]KEY=VALUE` from `--service-env`.
+pub fn parse_service_env(text: &str) -> anyhow::Result<(Option<String>, String, String)> {
+    let (target, value) = text
+        .split_once('=')
+        .with_context(|| format!("--service-env {text}: expected [SERVICE:]KEY=VALUE"))?;
+    let (service, key) = match target.split_once(':') {
+        Some((service, key)) => (Some(service.to_owned()), key),
+        None => (None, target),
+    };
+    Ok((service, key.to_owned(), value.to_owned()))
 }

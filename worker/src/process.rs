@@ -86,8 +86,13 @@ impl Processor {
         stream_seq: u64,
     ) -> Result<Outcome, ProcessError> {
         let ledger_key = ledger_key(envelope);
-        let mut client = self.pool.get().await?;
-        if let Some(stored) = ledger::stored_actions(&client, &ledger_key).await? {
+        let client = self.pool.get().await?;
+        let stored = ledger::stored_actions(&client, &ledger_key).await?;
+        // Never hold a pooled connection while something else may need one from the same pool (the tenant
+        // lookup on a cache miss, the publish's wait for acks): with every connection held by a partition loop,
+        // that wait would only end in the pool's timeout.
+        drop(client);
+        if let Some(stored) = stored {
             self.publish(&envelope.tenant, stored).await?;
             return Ok(Outcome::Duplicate);
         }
@@ -101,6 +106,7 @@ impl Processor {
             })?;
         let hook = Webhook::parse(&envelope.body)
             .map_err(|e| ProcessError::Permanent(format!("unparseable webhook: {e}")))?;
+        let mut client = self.pool.get().await?;
 
         let conversation = match hook.conversation_id() {
             Some(id) => state::load_conversation(&client, &envelope.tenant, id).await?,
@@ -136,6 +142,7 @@ impl Processor {
             let stored = ledger::stored_actions(&client, &ledger_key)
                 .await?
                 .unwrap_or_default();
+            drop(client);
             self.publish(&envelope.tenant, stored).await?;
             return Ok(Outcome::Duplicate);
         }
@@ -156,6 +163,7 @@ impl Processor {
         draft_writes.apply(&txn).await?;
         ledger::record_actions(&txn, &ledger_key, &actions).await?;
         txn.commit().await?;
+        drop(client);
         self.publish(
             &envelope.tenant,
             actions.into_iter().map(|(_, bytes)| bytes).collect(),
