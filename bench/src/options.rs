@@ -16,27 +16,29 @@ pub struct Options {
     /// Also write the report as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
-    /// Length of each load phase (ingress and pipeline).
+    /// Length of each load phase, ingress and pipeline (default 10s; quick: 1500ms).
     #[arg(long, value_parser = parse_duration)]
     pub duration: Option<Duration>,
-    /// Length of each ceiling measurement (JetStream, PostgreSQL).
+    /// Length of each ceiling measurement, JetStream and PostgreSQL (default 5s; quick: 500ms).
     #[arg(long, value_parser = parse_duration)]
     pub ceiling_duration: Option<Duration>,
-    /// Open-loop rates for the ingress (webhooks/s); half of the measured closed-loop maximum is added.
+    /// Open-loop rates for the ingress in webhooks/s (default 1000,2000,5000; quick: 100); half of the measured
+    /// closed-loop maximum is added.
     #[arg(long, value_delimiter = ',')]
     pub rates: Option<Vec<f64>>,
-    /// Keep-alive connections of the closed-loop ingress run.
+    /// Keep-alive connections of the closed-loop ingress run (default 64; quick: 8).
     #[arg(long)]
     pub connections: Option<usize>,
-    /// Open-loop rates for the whole pipeline (events/s), end-to-end latency measured at each (before the
+    /// Open-loop rates for the whole pipeline in events/s (default 1000; quick: 50), end-to-end latency measured at each (before the
     /// maximum run, so the services' peak RSS is read at the first of them); half of the measured maximum is
     /// run after it.
     #[arg(long, value_delimiter = ',')]
     pub pipeline_rates: Option<Vec<f64>>,
-    /// Connections of the pipeline's maximum-throughput run.
+    /// Connections of the pipeline's maximum-throughput run (default 32; quick: 4).
     #[arg(long)]
     pub pipeline_connections: Option<usize>,
-    /// Largest backlog (accepted, not yet replied) the pipeline's maximum run allows before senders wait.
+    /// Largest backlog (accepted, not yet replied) the pipeline's maximum run allows before senders wait
+    /// (default 2000; quick: 200).
     #[arg(long)]
     pub pipeline_window: Option<u64>,
     /// Messages per conversation in the generated load (1: every webhook opens a new conversation).
