@@ -456,13 +456,8 @@ pub async fn redrive_one(
         return Ok(Redriven::Undecodable);
     };
     let client = pool.get().await?;
-    let rearmed = client
-        .execute(
-            "UPDATE dispatched_actions SET state = 'retrying', attempts = 0, lease_until = NULL, updated_at = now()
-             WHERE action_id = ANY($1) AND state = 'dead'",
-            &[&vec![action.action_id.clone()]],
-        )
-        .await?;
+    let rearmed =
+        dispatcher::ledger::rearm(&client, std::slice::from_ref(&action.action_id)).await?;
     if rearmed == 0 {
         let state: Option<String> = client
             .query_opt(
