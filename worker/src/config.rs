@@ -22,6 +22,13 @@ pub struct Config {
     /// How long to wait for events before asking again (also bounds how fast shutdown stops fetching).
     #[arg(long, env = "FETCH_EXPIRES", default_value = "2s", value_parser = parse_duration)]
     pub fetch_expires: Duration,
+    /// Most events processed together in one transaction. Each partition has at most one event in flight, so a
+    /// batch never holds two events of one conversation and values above the 32 partitions change nothing.
+    #[arg(long, env = "BATCH_MAX_EVENTS", default_value_t = 32)]
+    pub batch_max_events: usize,
+    /// Batches processed at the same time (each holds one pooled connection while it runs).
+    #[arg(long, env = "BATCH_CONCURRENCY", default_value_t = 4)]
+    pub batch_concurrency: usize,
     /// How long in-flight events may take to finish after SIGTERM.
     #[arg(long, env = "DRAIN_TIMEOUT", default_value = "20s", value_parser = parse_duration)]
     pub drain_timeout: Duration,

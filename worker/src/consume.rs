@@ -1,6 +1,10 @@
-//! One loop per partition: fetch one event, process it, then ack or nak. With `max_ack_pending = 1` on each
-//! partition consumer, JetStream hands out a partition's next event only after this one is settled, whichever
+//! One loop per partition: fetch one event, have it processed, then ack or nak. With `max_ack_pending = 1` on
+//! each partition consumer, JetStream hands out a partition's next event only after this one is settled, whichever
 //! replica holds it, which is what keeps a conversation's events ordered and never concurrent.
+//!
+//! The loops do not process events themselves: they hand them to the [`Batcher`], which processes the events
+//! waiting at that moment (at most one per partition, so never two of one conversation) together, with one
+//! transaction for all of them. An idle pipeline processes each event at once; a busy one commits in groups.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,11 +13,12 @@ use async_nats::jetstream::consumer::PullConsumer;
 use async_nats::jetstream::AckKind;
 use futures::StreamExt;
 use proto::EventEnvelope;
+use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tracing::Instrument;
 
 use crate::metrics::{EventOutcome, WorkerMetrics};
-use crate::process::{Outcome, ProcessError, Processor};
+use crate::process::{Job, JobResult, Outcome, ProcessError, Processor};
 
 #[derive(Debug, Clone)]
 pub struct LoopSettings {
@@ -27,6 +32,7 @@ pub async fn partition_loop(
     consumer: PullConsumer,
     consumer_name: String,
     processor: Arc<Processor>,
+    batcher: Batcher,
     settings: LoopSettings,
     metrics: WorkerMetrics,
     shutdown: CancellationToken,
@@ -63,7 +69,15 @@ pub async fn partition_loop(
                 settle(&message, AckKind::Nak(None)).await;
                 continue;
             }
-            handle(&message, &consumer_name, &processor, &settings, &metrics).await;
+            handle(
+                &message,
+                &consumer_name,
+                &processor,
+                &batcher,
+                &settings,
+                &metrics,
+            )
+            .await;
         }
     }
 }
@@ -72,6 +86,7 @@ async fn handle(
     message: &async_nats::jetstream::Message,
     consumer_name: &str,
     processor: &Processor,
+    batcher: &Batcher,
     settings: &LoopSettings,
     metrics: &WorkerMetrics,
 ) {
@@ -98,14 +113,21 @@ async fn handle(
         outcome = tracing::field::Empty,
     );
     infra::telemetry::set_parent_from_nats(&span, message.headers.as_ref());
-    let result = async {
-        let envelope = EventEnvelope::decode(&message.payload)
-            .map_err(|e| ProcessError::Permanent(format!("undecodable event: {e}")))?;
-        tracing::Span::current().record("messaging.message.id", envelope.event_key.as_str());
-        processor.process(&envelope, stream_seq).await
-    }
-    .instrument(span.clone())
-    .await;
+    let result = match EventEnvelope::decode(&message.payload) {
+        Ok(envelope) => {
+            span.record("messaging.message.id", envelope.event_key.as_str());
+            batcher
+                .process(Job {
+                    envelope,
+                    stream_seq,
+                    span: span.clone(),
+                })
+                .await
+        }
+        Err(error) => Err(ProcessError::Permanent(format!(
+            "undecodable event: {error}"
+        ))),
+    };
     let mut kind = disposition(&result, delivered, settings);
     if let Err(ProcessError::Permanent(reason)) = &result {
         // Giving up on an accepted event must not lose it: it is kept as a dead letter an operator can redrive.
@@ -133,6 +155,79 @@ async fn handle(
     };
     metrics.observe(outcome, started.elapsed().as_secs_f64());
     settle(message, kind).await;
+}
+
+/// Hands events to the processor in batches; cloned into every partition loop.
+#[derive(Clone)]
+pub struct Batcher {
+    queue: mpsc::Sender<Pending>,
+}
+
+struct Pending {
+    job: Job,
+    done: oneshot::Sender<JobResult>,
+}
+
+impl Batcher {
+    /// Starts `concurrency` collectors, each taking up to `max_events` waiting events per batch. They stop once
+    /// every clone of the returned batcher is dropped and the events already handed over are processed.
+    pub fn spawn(
+        processor: Arc<Processor>,
+        max_events: usize,
+        concurrency: usize,
+        tasks: &mut JoinSet<()>,
+    ) -> Self {
+        let (queue, waiting) = mpsc::channel(max_events.max(1) * concurrency.max(1));
+        let waiting = Arc::new(Mutex::new(waiting));
+        for _ in 0..concurrency.max(1) {
+            tasks.spawn(collect(
+                waiting.clone(),
+                processor.clone(),
+                max_events.max(1),
+            ));
+        }
+        Self { queue }
+    }
+
+    pub async fn process(&self, job: Job) -> JobResult {
+        let (done, result) = oneshot::channel();
+        if self.queue.send(Pending { job, done }).await.is_err() {
+            return Err(ProcessError::Transient("the worker is stopping".into()));
+        }
+        result
+            .await
+            .unwrap_or_else(|_| Err(ProcessError::Transient("the worker is stopping".into())))
+    }
+}
+
+async fn collect(
+    waiting: Arc<Mutex<mpsc::Receiver<Pending>>>,
+    processor: Arc<Processor>,
+    max_events: usize,
+) {
+    loop {
+        // One collector gathers at a time; the others process their batches meanwhile.
+        let batch = {
+            let mut waiting = waiting.lock().await;
+            let Some(first) = waiting.recv().await else {
+                return;
+            };
+            let mut batch = vec![first];
+            while batch.len() < max_events {
+                match waiting.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
+            }
+            batch
+        };
+        let (jobs, done): (Vec<Job>, Vec<_>) = batch.into_iter().map(|p| (p.job, p.done)).unzip();
+        let results = processor.process_batch(&jobs).await;
+        for (done, result) in done.into_iter().zip(results) {
+            // The partition loop is gone only when the worker was aborted; the event will be redelivered.
+            let _ = done.send(result);
+        }
+    }
 }
 
 /// The one place that decides between done, retry later and give up.

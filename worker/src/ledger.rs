@@ -1,10 +1,16 @@
 //! The worker's ledger: one row per processed event key, committed in the same transaction as the state it
 //! changed and the actions it produced (a transactional outbox). A redelivered or duplicated event finds its row
 //! and only republishes those stored actions, whose ids make JetStream and the dispatcher drop the copies.
+//!
+//! Every function takes a whole batch of events, so a batch costs the same number of statements as one event.
+
+use std::collections::{HashMap, HashSet};
 
 use bytes::Bytes;
 use deadpool_postgres::GenericClient;
 use proto::Action;
+
+use crate::state::to_i64;
 
 /// The event's row as the ledger stores it.
 #[derive(Debug)]
@@ -17,78 +23,99 @@ pub struct LedgerEntry<'a> {
     pub outcome: &'a str,
 }
 
-/// The actions recorded for `event_key`, or `None` when the event was never processed.
+/// The actions recorded for each of `event_keys` that was already processed; keys never processed are absent.
 pub async fn stored_actions(
     client: &impl GenericClient,
-    event_key: &str,
-) -> Result<Option<Vec<Bytes>>, tokio_postgres::Error> {
-    let rows = client
-        .query(
-            "SELECT ea.payload FROM processed_events pe
+    event_keys: &[&str],
+) -> Result<HashMap<String, Vec<Bytes>>, tokio_postgres::Error> {
+    let statement = client
+        .prepare_cached(
+            "SELECT pe.event_key, ea.payload FROM processed_events pe
              LEFT JOIN event_actions ea ON ea.event_key = pe.event_key
-             WHERE pe.event_key = $1 ORDER BY ea.position",
-            &[&event_key],
+             WHERE pe.event_key = ANY($1) ORDER BY pe.event_key, ea.position",
         )
         .await?;
-    if rows.is_empty() {
-        return Ok(None);
+    let rows = client.query(&statement, &[&event_keys]).await?;
+    let mut stored: HashMap<String, Vec<Bytes>> = HashMap::new();
+    for row in rows {
+        let payloads = stored.entry(row.get(0)).or_default();
+        if let Some(payload) = row.get::<_, Option<Vec<u8>>>(1) {
+            payloads.push(Bytes::from(payload));
+        }
     }
-    Ok(Some(
-        rows.iter()
-            .filter_map(|row| row.get::<_, Option<Vec<u8>>>(0))
-            .map(Bytes::from)
-            .collect(),
-    ))
+    Ok(stored)
 }
 
-/// Claims the event key; `false` means another delivery already recorded it (the unique key decides, not a
-/// read-then-write).
+/// Claims the event keys and returns those this call claimed; a key missing from the result was recorded by
+/// another delivery (the unique key decides, not a read-then-write).
 pub async fn claim(
     client: &impl GenericClient,
-    entry: &LedgerEntry<'_>,
-) -> Result<bool, tokio_postgres::Error> {
-    let inserted = client
-        .execute(
+    entries: &[LedgerEntry<'_>],
+) -> Result<HashSet<String>, tokio_postgres::Error> {
+    let statement = client
+        .prepare_cached(
             "INSERT INTO processed_events (event_key, tenant, event, conversation_id, stream_seq, outcome)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_key) DO NOTHING",
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[])
+             ON CONFLICT (event_key) DO NOTHING
+             RETURNING event_key",
+        )
+        .await?;
+    let keys: Vec<&str> = entries.iter().map(|e| e.event_key).collect();
+    let tenants: Vec<&str> = entries.iter().map(|e| e.tenant).collect();
+    let events: Vec<&str> = entries.iter().map(|e| e.event).collect();
+    let conversations: Vec<Option<i64>> = entries
+        .iter()
+        .map(|e| e.conversation_id.map(to_i64))
+        .collect();
+    let sequences: Vec<i64> = entries.iter().map(|e| to_i64(e.stream_seq)).collect();
+    let outcomes: Vec<&str> = entries.iter().map(|e| e.outcome).collect();
+    let rows = client
+        .query(
+            &statement,
             &[
-                &entry.event_key,
-                &entry.tenant,
-                &entry.event,
-                &entry.conversation_id.map(crate::state::to_i64),
-                &crate::state::to_i64(entry.stream_seq),
-                &entry.outcome,
+                &keys,
+                &tenants,
+                &events,
+                &conversations,
+                &sequences,
+                &outcomes,
             ],
         )
         .await?;
-    Ok(inserted == 1)
+    Ok(rows.iter().map(|row| row.get(0)).collect())
 }
 
-/// Records the actions produced by the claimed event, in order.
+/// Records the actions produced by claimed events; each action knows its event and its position in it.
 pub async fn record_actions(
     client: &impl GenericClient,
-    event_key: &str,
-    actions: &[(Action, Bytes)],
+    actions: &[(usize, &Action, &Bytes)],
 ) -> Result<(), tokio_postgres::Error> {
+    let mut ids = Vec::new();
+    let mut event_keys = Vec::new();
+    let mut positions = Vec::new();
+    let mut kinds = Vec::new();
+    let mut payloads = Vec::new();
+    for &(position, action, payload) in actions {
+        ids.push(action.action_id.as_str());
+        event_keys.push(action.event_key.as_str());
+        positions.push(i32::try_from(position).unwrap_or(i32::MAX));
+        kinds.push(action.kind.name());
+        payloads.push(payload.as_ref());
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
     let statement = client
         .prepare_cached(
-            "INSERT INTO event_actions (action_id, event_key, position, kind, payload) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO event_actions (action_id, event_key, position, kind, payload)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::int4[], $4::text[], $5::bytea[])",
         )
         .await?;
-    for (position, (action, payload)) in actions.iter().enumerate() {
-        let position = i32::try_from(position).unwrap_or(i32::MAX);
-        client
-            .execute(
-                &statement,
-                &[
-                    &action.action_id,
-                    &event_key,
-                    &position,
-                    &action.kind.name(),
-                    &payload.as_ref(),
-                ],
-            )
-            .await?;
-    }
+    client
+        .execute(
+            &statement,
+            &[&ids, &event_keys, &positions, &kinds, &payloads],
+        )
+        .await?;
     Ok(())
 }

@@ -113,17 +113,29 @@ pub async fn run_with_responder(
         shutdown.clone(),
     );
     let mut loops = JoinSet::new();
+    let batcher = consume::Batcher::spawn(
+        processor.clone(),
+        config.batch_max_events,
+        config.batch_concurrency,
+        &mut loops,
+    );
     for (partition, consumer) in (0u32..).zip(consumers) {
         loops.spawn(consume::partition_loop(
             consumer,
             infra.topology.worker_consumer(partition),
             processor.clone(),
+            batcher.clone(),
             settings.clone(),
             metrics.clone(),
             shutdown.clone(),
         ));
     }
-    tracing::info!(partitions = loops.len(), "worker consuming");
+    // The collectors stop once the partition loops, which hold the other clones, are done.
+    drop(batcher);
+    tracing::info!(
+        partitions = infra::topology::PARTITIONS,
+        "worker consuming"
+    );
     shutdown.cancelled().await;
     let drained = tokio::time::timeout(config.drain_timeout, async {
         while let Some(result) = loops.join_next().await {

@@ -1,5 +1,5 @@
-//! Processing one event: ledger, state, reply decision and outbox in one transaction, then the publish of the
-//! recorded actions. The caller acks only after this returns `Ok`.
+//! Processing events: ledger, state, reply decision and outbox in one transaction per batch, then the publish of
+//! the recorded actions. The caller acks an event only after its result is `Ok`.
 
 use std::sync::Arc;
 
@@ -8,6 +8,7 @@ use chatwoot::Webhook;
 use deadpool_postgres::Pool;
 use infra::{Tenant, TenantCache, Topology};
 use proto::{Action, ActionKind, EventEnvelope};
+use futures::future::{join_all, try_join_all};
 use tracing::Instrument;
 
 use crate::ai::{self, drafts::DraftWrites};
@@ -79,23 +80,233 @@ pub struct Processor {
     pub topology: Topology,
 }
 
+/// One event handed to the processor.
+#[derive(Debug)]
+pub struct Job {
+    pub envelope: EventEnvelope,
+    pub stream_seq: u64,
+    /// The event's own span: what is done for the event is recorded under it, whichever batch it rides in.
+    pub span: tracing::Span,
+}
+
+pub type JobResult = Result<Outcome, ProcessError>;
+
+/// An event that still has to be recorded, with what was decided about it.
+struct Planned<'j> {
+    index: usize,
+    job: &'j Job,
+    ledger_key: &'j str,
+    hook: Webhook,
+    decided: Option<(Decision, serde_json::Value)>,
+    draft_writes: DraftWrites,
+    actions: Vec<(Action, Bytes)>,
+}
+
 impl Processor {
-    pub async fn process(
-        &self,
-        envelope: &EventEnvelope,
-        stream_seq: u64,
-    ) -> Result<Outcome, ProcessError> {
-        let ledger_key = ledger_key(envelope);
-        let client = self.pool.get().await?;
-        let stored = ledger::stored_actions(&client, &ledger_key).await?;
-        // Never hold a pooled connection while something else may need one from the same pool (the tenant
-        // lookup on a cache miss, the publish's wait for acks): with every connection held by a partition loop,
-        // that wait would only end in the pool's timeout.
-        drop(client);
-        if let Some(stored) = stored {
-            self.publish(&envelope.tenant, stored).await?;
-            return Ok(Outcome::Duplicate);
+    /// Processes one event on its own (a batch of one).
+    pub async fn process(&self, envelope: &EventEnvelope, stream_seq: u64) -> JobResult {
+        let job = Job {
+            envelope: envelope.clone(),
+            stream_seq,
+            span: tracing::Span::current(),
+        };
+        self.process_batch(std::slice::from_ref(&job))
+            .await
+            .pop()
+            .unwrap_or_else(|| Err(ProcessError::Transient("event not processed".into())))
+    }
+
+    /// Processes events of different partitions (so of different conversations) together: one ledger lookup,
+    /// one state read and one transaction for all of them, then the publish of every recorded action. Returns
+    /// one result per job, in order. When the shared transaction fails, each event is processed alone so that
+    /// one bad event gets its own error and does not hold the others back.
+    pub async fn process_batch(&self, jobs: &[Job]) -> Vec<JobResult> {
+        match self.process_together(jobs).await {
+            Ok(results) => results,
+            Err(error) if jobs.len() == 1 => vec![Err(error)],
+            Err(error) => {
+                tracing::debug!(%error, events = jobs.len(), "batch failed; processing its events one by one");
+                let mut results = Vec::with_capacity(jobs.len());
+                for job in jobs {
+                    let result = match self.process_together(std::slice::from_ref(job)).await {
+                        Ok(mut one) => one.pop().unwrap_or_else(|| {
+                            Err(ProcessError::Transient("event not processed".into()))
+                        }),
+                        Err(error) => Err(error),
+                    };
+                    results.push(result);
+                }
+                results
+            }
         }
+    }
+
+    async fn process_together(&self, jobs: &[Job]) -> Result<Vec<JobResult>, ProcessError> {
+        // A claim lost to a concurrent delivery (a replay racing the original) rolls the batch back; the next
+        // pass finds that event in the ledger and republishes what the other delivery recorded.
+        for _ in 0..3 {
+            if let Some(results) = self.attempt(jobs).await? {
+                return Ok(results);
+            }
+        }
+        Err(ProcessError::Transient(
+            "event keys kept being claimed concurrently".into(),
+        ))
+    }
+
+    /// `Ok(None)`: another delivery claimed one of the events first; nothing was written.
+    async fn attempt(&self, jobs: &[Job]) -> Result<Option<Vec<JobResult>>, ProcessError> {
+        let ledger_keys: Vec<String> = jobs.iter().map(|job| ledger_key(&job.envelope)).collect();
+        let mut results: Vec<Option<JobResult>> = jobs.iter().map(|_| None).collect();
+        let mut stored = {
+            let client = self.pool.get().await?;
+            let keys: Vec<&str> = ledger_keys.iter().map(String::as_str).collect();
+            ledger::stored_actions(&client, &keys).await?
+        };
+        // Never hold a pooled connection while something else may need one from the same pool (the tenant
+        // lookup on a cache miss, the publish's wait for acks).
+        let mut republish = Vec::new();
+        let mut fresh = Vec::new();
+        for (index, (job, key)) in jobs.iter().zip(&ledger_keys).enumerate() {
+            match stored.remove(key.as_str()) {
+                Some(payloads) => republish.push((index, job, payloads)),
+                None => fresh.push((index, job, key.as_str())),
+            }
+        }
+        let republished = join_all(republish.into_iter().map(|(index, job, payloads)| {
+            async move {
+                let result = self.publish(&job.envelope.tenant, payloads).await;
+                (index, result.map(|()| Outcome::Duplicate))
+            }
+            .instrument(job.span.clone())
+        }))
+        .await;
+        for (index, result) in republished {
+            results[index] = Some(result);
+        }
+
+        let mut parsed = Vec::with_capacity(fresh.len());
+        for (index, job, key) in fresh {
+            match self.parse(job).instrument(job.span.clone()).await {
+                Ok((tenant, hook)) => parsed.push((index, job, key, tenant, hook)),
+                Err(error) => results[index] = Some(Err(error)),
+            }
+        }
+        let mut client = self.pool.get().await?;
+        let conversation_keys: Vec<(&str, u64)> = parsed
+            .iter()
+            .filter_map(|(_, job, _, _, hook)| {
+                Some((job.envelope.tenant.as_str(), hook.conversation_id()?))
+            })
+            .collect();
+        let conversations = state::load_conversations(&client, &conversation_keys).await?;
+        let plans = join_all(parsed.into_iter().map(|(index, job, key, tenant, hook)| {
+            let conversation = hook
+                .conversation_id()
+                .and_then(|id| conversations.get(&(job.envelope.tenant.clone(), id)))
+                .cloned()
+                .unwrap_or_default();
+            let client = &client;
+            async move {
+                let plan = self.plan(client, &tenant, &hook, &conversation).await;
+                (index, job, key, hook, plan)
+            }
+            .instrument(job.span.clone())
+        }))
+        .await;
+        let mut planned = Vec::with_capacity(plans.len());
+        for (index, job, ledger_key, hook, plan) in plans {
+            match plan {
+                Ok((kinds, decision, draft_writes)) => {
+                    let actions =
+                        build_actions(&job.envelope, ledger_key, hook.conversation_id(), kinds);
+                    let decided = decision.map(|decision| {
+                        let triage = serde_json::to_value(&decision.triage).unwrap_or_default();
+                        (decision, triage)
+                    });
+                    planned.push(Planned {
+                        index,
+                        job,
+                        ledger_key,
+                        hook,
+                        decided,
+                        draft_writes,
+                        actions,
+                    });
+                }
+                Err(error) => results[index] = Some(Err(error)),
+            }
+        }
+
+        if !planned.is_empty() {
+            let txn = client.transaction().await?;
+            let entries: Vec<LedgerEntry<'_>> = planned
+                .iter()
+                .map(|p| LedgerEntry {
+                    event_key: p.ledger_key,
+                    tenant: &p.job.envelope.tenant,
+                    event: &p.hook.event,
+                    conversation_id: p.hook.conversation_id(),
+                    stream_seq: p.job.stream_seq,
+                    outcome: outcome_of(p).as_str(),
+                })
+                .collect();
+            let claimed = ledger::claim(&txn, &entries).await?;
+            if claimed.len() < entries.len() {
+                txn.rollback().await?;
+                return Ok(None);
+            }
+            // Pipelined on the one connection: the statements of different events go out without waiting for
+            // each other's round trip.
+            try_join_all(planned.iter().map(|p| async {
+                let decided = p.decided.as_ref().map(|(decision, triage)| state::Decided {
+                    triage,
+                    bot_state: decision.bot_state,
+                    new_flags: &decision.new_flags,
+                });
+                state::record(&txn, &p.job.envelope.tenant, &p.hook, decided).await?;
+                p.draft_writes.apply(&txn).await
+            }))
+            .await?;
+            let mut actions = Vec::new();
+            for p in &planned {
+                for (position, (action, bytes)) in p.actions.iter().enumerate() {
+                    actions.push((position, action, bytes));
+                }
+            }
+            ledger::record_actions(&txn, &actions).await?;
+            txn.commit().await?;
+        }
+        drop(client);
+
+        let published = join_all(planned.into_iter().map(|p| {
+            let span = p.job.span.clone();
+            async move {
+                let outcome = outcome_of(&p);
+                let payloads = p.actions.into_iter().map(|(_, bytes)| bytes).collect();
+                let result = self.publish(&p.job.envelope.tenant, payloads).await;
+                (p.index, result.map(|()| outcome))
+            }
+            .instrument(span)
+        }))
+        .await;
+        for (index, result) in published {
+            results[index] = Some(result);
+        }
+        Ok(Some(
+            results
+                .into_iter()
+                .map(|result| {
+                    result.unwrap_or_else(|| {
+                        Err(ProcessError::Transient("event not processed".into()))
+                    })
+                })
+                .collect(),
+        ))
+    }
+
+    async fn parse(&self, job: &Job) -> Result<(Arc<Tenant>, Webhook), ProcessError> {
+        let envelope = &job.envelope;
         let tenant = self
             .tenants
             .get(&envelope.tenant)
@@ -106,70 +317,25 @@ impl Processor {
             })?;
         let hook = Webhook::parse(&envelope.body)
             .map_err(|e| ProcessError::Permanent(format!("unparseable webhook: {e}")))?;
-        let mut client = self.pool.get().await?;
+        Ok((tenant, hook))
+    }
 
-        let conversation = match hook.conversation_id() {
-            Some(id) => state::load_conversation(&client, &envelope.tenant, id).await?,
-            None => state::ConversationState::default(),
-        };
-        let (kinds, decision, draft_writes) = if hook.is_customer_message() {
-            self.decide(&client, &tenant, &hook, &conversation).await?
-        } else if let Some(command) = ai::approval::command_of(&hook) {
-            let approval = ai::approval::plan(&client, &envelope.tenant, &hook, command).await?;
-            (approval.actions, None, approval.writes)
+    /// What to do about one event: the actions, and what to write with it.
+    async fn plan(
+        &self,
+        client: &deadpool_postgres::Client,
+        tenant: &Tenant,
+        hook: &Webhook,
+        conversation: &state::ConversationState,
+    ) -> Result<(Vec<ActionKind>, Option<Decision>, DraftWrites), ProcessError> {
+        if hook.is_customer_message() {
+            self.decide(client, tenant, hook, conversation).await
+        } else if let Some(command) = ai::approval::command_of(hook) {
+            let approval = ai::approval::plan(client, tenant.id.as_str(), hook, command).await?;
+            Ok((approval.actions, None, approval.writes))
         } else {
-            (Vec::new(), None, DraftWrites::default())
-        };
-        let actions = build_actions(envelope, &ledger_key, hook.conversation_id(), kinds);
-        let outcome = if actions.is_empty() {
-            Outcome::Recorded
-        } else {
-            Outcome::Acted
-        };
-
-        let txn = client.transaction().await?;
-        let entry = LedgerEntry {
-            event_key: &ledger_key,
-            tenant: &envelope.tenant,
-            event: &hook.event,
-            conversation_id: hook.conversation_id(),
-            stream_seq,
-            outcome: outcome.as_str(),
-        };
-        if !ledger::claim(&txn, &entry).await? {
-            // A concurrent delivery (a replay racing the original) won; publish what it recorded.
-            txn.rollback().await?;
-            let stored = ledger::stored_actions(&client, &ledger_key)
-                .await?
-                .unwrap_or_default();
-            drop(client);
-            self.publish(&envelope.tenant, stored).await?;
-            return Ok(Outcome::Duplicate);
+            Ok((Vec::new(), None, DraftWrites::default()))
         }
-        state::record(&txn, &envelope.tenant, &hook).await?;
-        if let (Some(decision), Some(conversation_id)) = (&decision, hook.conversation_id()) {
-            let triage = serde_json::to_value(&decision.triage).unwrap_or_default();
-            state::apply_decision(
-                &txn,
-                &envelope.tenant,
-                conversation_id,
-                hook.id,
-                decision.bot_state,
-                &decision.new_flags,
-                &triage,
-            )
-            .await?;
-        }
-        draft_writes.apply(&txn).await?;
-        ledger::record_actions(&txn, &ledger_key, &actions).await?;
-        txn.commit().await?;
-        drop(client);
-        self.publish(
-            &envelope.tenant,
-            actions.into_iter().map(|(_, bytes)| bytes).collect(),
-        )
-        .await?;
-        Ok(outcome)
     }
 
     /// Triage, rules, handoff and the responder for one customer message; an AI answer is returned as a draft
@@ -211,7 +377,9 @@ impl Processor {
         let conversation_id = hook.conversation_id().unwrap_or_default();
         let message_id = hook.id.unwrap_or_default();
         let mut writes = DraftWrites {
-            stale_before: Some((tenant.id.to_string(), conversation_id, message_id)),
+            stale_before: conversation
+                .pending_drafts
+                .then(|| (tenant.id.to_string(), conversation_id, message_id)),
             ..DraftWrites::default()
         };
         let mut reply_actions = Vec::new();
@@ -309,6 +477,14 @@ fn ledger_key(envelope: &EventEnvelope) -> String {
             format!("{}#replay:{}", envelope.event_key, replay.replay_id)
         }
         _ => envelope.event_key.clone(),
+    }
+}
+
+fn outcome_of(planned: &Planned<'_>) -> Outcome {
+    if planned.actions.is_empty() {
+        Outcome::Recorded
+    } else {
+        Outcome::Acted
     }
 }
 

@@ -2,6 +2,8 @@
 //! conversation.
 
 use chatwoot::{SenderKind, Webhook};
+use std::collections::HashMap;
+
 use deadpool_postgres::GenericClient;
 
 /// Whether the bot may speak in a conversation.
@@ -41,41 +43,70 @@ pub struct ConversationState {
     pub status: Option<String>,
     /// Facts rules test once per conversation (see `conversation_flags`).
     pub flags: Vec<String>,
+    /// An AI draft is waiting for an agent (a new customer message makes it stale).
+    pub pending_drafts: bool,
 }
 
-pub async fn load_conversation(
+/// The stored state of each `(tenant, conversation)` asked for; conversations never seen are absent.
+pub async fn load_conversations(
     client: &impl GenericClient,
-    tenant: &str,
-    conversation_id: u64,
-) -> Result<ConversationState, tokio_postgres::Error> {
-    let row = client
-        .query_opt(
-            "SELECT bot_state, labels, status,
+    keys: &[(&str, u64)],
+) -> Result<HashMap<(String, u64), ConversationState>, tokio_postgres::Error> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let statement = client
+        .prepare_cached(
+            "SELECT c.tenant, c.conversation_id, c.bot_state, c.labels, c.status,
                     ARRAY(SELECT flag FROM conversation_flags f
-                          WHERE f.tenant = c.tenant AND f.conversation_id = c.conversation_id)
-             FROM conversations c WHERE tenant = $1 AND conversation_id = $2",
-            &[&tenant, &to_i64(conversation_id)],
+                          WHERE f.tenant = c.tenant AND f.conversation_id = c.conversation_id),
+                    EXISTS(SELECT 1 FROM drafts d
+                           WHERE d.tenant = c.tenant AND d.conversation_id = c.conversation_id
+                             AND d.status = 'pending')
+             FROM conversations c
+             JOIN unnest($1::text[], $2::bigint[]) AS k(tenant, conversation_id)
+               ON c.tenant = k.tenant AND c.conversation_id = k.conversation_id",
         )
         .await?;
-    Ok(
-        row.map_or_else(ConversationState::default, |row| ConversationState {
-            bot_state: BotState::parse(row.get(0)),
-            labels: row.get(1),
-            status: row.get(2),
-            flags: row.get(3),
-        }),
-    )
+    let tenants: Vec<&str> = keys.iter().map(|(tenant, _)| *tenant).collect();
+    let conversations: Vec<i64> = keys.iter().map(|(_, id)| to_i64(*id)).collect();
+    let rows = client
+        .query(&statement, &[&tenants, &conversations])
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let id: i64 = row.get(1);
+            let state = ConversationState {
+                bot_state: BotState::parse(row.get(2)),
+                labels: row.get(3),
+                status: row.get(4),
+                flags: row.get(5),
+                pending_drafts: row.get(6),
+            };
+            ((row.get(0), u64::try_from(id).unwrap_or_default()), state)
+        })
+        .collect())
 }
 
-/// Folds one event into the stored state.
+/// What deciding about a customer message changed, written with the event.
+#[derive(Debug, Clone, Copy)]
+pub struct Decided<'a> {
+    pub triage: &'a serde_json::Value,
+    pub bot_state: Option<BotState>,
+    pub new_flags: &'a [String],
+}
+
+/// Folds one event, and what was decided about it, into the stored state: one statement per table it touches.
 pub async fn record(
     client: &impl GenericClient,
     tenant: &str,
     hook: &Webhook,
+    decided: Option<Decided<'_>>,
 ) -> Result<(), tokio_postgres::Error> {
     if let Some(contact) = contact_of(hook) {
-        client
-            .execute(
+        let statement = client
+            .prepare_cached(
                 "INSERT INTO contacts (tenant, contact_id, name, email, phone_number, identifier, custom_attributes)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (tenant, contact_id) DO UPDATE SET
@@ -85,6 +116,11 @@ pub async fn record(
                      identifier = COALESCE(EXCLUDED.identifier, contacts.identifier),
                      custom_attributes = EXCLUDED.custom_attributes,
                      updated_at = now()",
+            )
+            .await?;
+        client
+            .execute(
+                &statement,
                 &[
                     &tenant,
                     &to_i64(contact.id),
@@ -100,22 +136,39 @@ pub async fn record(
     let Some(conversation_id) = hook.conversation_id() else {
         return Ok(());
     };
+    record_conversation(client, tenant, conversation_id, hook, decided).await?;
+    if hook.is_message_event() {
+        record_message(client, tenant, conversation_id, hook, decided).await?;
+    }
+    if let Some(decided) = decided {
+        record_flags(client, tenant, conversation_id, decided.new_flags).await?;
+    }
+    Ok(())
+}
+
+async fn record_conversation(
+    client: &impl GenericClient,
+    tenant: &str,
+    conversation_id: u64,
+    hook: &Webhook,
+    decided: Option<Decided<'_>>,
+) -> Result<(), tokio_postgres::Error> {
     let conversation = if hook.event.starts_with("conversation_")
         && !hook.event.starts_with("conversation_typing")
     {
         ConversationFields {
             inbox_id: hook.inbox_id,
-            status: hook.status.clone(),
-            priority: hook.priority.clone(),
-            labels: hook.labels.clone(),
+            status: hook.status.as_deref(),
+            priority: hook.priority.as_deref(),
+            labels: hook.labels.as_deref(),
         }
     } else {
-        let c = hook.conversation.clone().unwrap_or_default();
+        let c = hook.conversation.as_ref();
         ConversationFields {
-            inbox_id: c.inbox_id,
-            status: c.status,
-            priority: c.priority,
-            labels: c.labels,
+            inbox_id: c.and_then(|c| c.inbox_id),
+            status: c.and_then(|c| c.status.as_deref()),
+            priority: c.and_then(|c| c.priority.as_deref()),
+            labels: c.and_then(|c| c.labels.as_deref()),
         }
     };
     let meta = hook.conversation_meta();
@@ -134,12 +187,17 @@ pub async fn record(
     let handed_back = matches!(
         hook.event.as_str(),
         "conversation_status_changed" | "conversation_resolved"
-    ) && matches!(conversation.status.as_deref(), Some("resolved" | "pending"));
-    client
-        .execute(
+    ) && matches!(conversation.status, Some("resolved" | "pending"));
+    let message = MessageFacts::of(hook);
+    let decided_state = decided.and_then(|d| d.bot_state).map(BotState::as_str);
+    let statement = client
+        .prepare_cached(
             "INSERT INTO conversations (tenant, conversation_id, inbox_id, contact_id, status, priority, labels,
-                                        assignee_id, team_id, last_event_at)
-             VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, '{}'::text[]), $8, $9, now())
+                                        assignee_id, team_id, last_event_at, first_contact_at,
+                                        first_human_reply_at, bot_state)
+             VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, '{}'::text[]), $8, $9, now(),
+                     CASE WHEN $11 THEN now() END, CASE WHEN $12 THEN now() END,
+                     COALESCE($13, CASE WHEN $12 THEN 'silenced' ELSE 'active' END))
              ON CONFLICT (tenant, conversation_id) DO UPDATE SET
                  inbox_id = COALESCE(EXCLUDED.inbox_id, conversations.inbox_id),
                  contact_id = COALESCE(EXCLUDED.contact_id, conversations.contact_id),
@@ -148,9 +206,22 @@ pub async fn record(
                  labels = COALESCE($7, conversations.labels),
                  assignee_id = EXCLUDED.assignee_id,
                  team_id = EXCLUDED.team_id,
-                 bot_state = CASE WHEN $10 THEN 'active' ELSE conversations.bot_state END,
+                 bot_state = CASE
+                     WHEN $13::text IS NOT NULL THEN $13
+                     WHEN $10 THEN 'active'
+                     WHEN $12 AND conversations.bot_state = 'active' THEN 'silenced'
+                     ELSE conversations.bot_state END,
+                 first_contact_at = CASE WHEN $11 THEN COALESCE(conversations.first_contact_at, now())
+                                         ELSE conversations.first_contact_at END,
+                 first_human_reply_at = CASE WHEN $12 THEN COALESCE(conversations.first_human_reply_at, now())
+                                             ELSE conversations.first_human_reply_at END,
                  last_event_at = now(),
                  updated_at = now()",
+        )
+        .await?;
+    client
+        .execute(
+            &statement,
             &[
                 &tenant,
                 &to_i64(conversation_id),
@@ -162,20 +233,45 @@ pub async fn record(
                 &assignee,
                 &team,
                 &handed_back,
+                &message.first_contact,
+                &message.human_reply,
+                &decided_state,
             ],
         )
         .await?;
-    if hook.is_message_event() {
-        record_message(client, tenant, conversation_id, hook).await?;
-    }
     Ok(())
 }
 
-struct ConversationFields {
+/// What a new message says about its conversation's timeline.
+struct MessageFacts {
+    /// A customer wrote: the first-reply SLA clock starts (once).
+    first_contact: bool,
+    /// A person answered publicly and takes the conversation over: the bot must not talk across them. The
+    /// pipeline's own messages come back as the token's owner (a user, with a user token): not a person.
+    human_reply: bool,
+}
+
+impl MessageFacts {
+    fn of(hook: &Webhook) -> Self {
+        let created = hook.is_message_event() && hook.event == "message_created" && hook.id.is_some();
+        let sender = hook.sender_kind();
+        let message_type = hook.message_type.as_deref().unwrap_or("unknown");
+        Self {
+            first_contact: created && sender == SenderKind::Contact && message_type == "incoming",
+            human_reply: created
+                && sender == SenderKind::User
+                && message_type == "outgoing"
+                && !hook.private.unwrap_or(false)
+                && !hook.is_own_message(),
+        }
+    }
+}
+
+struct ConversationFields<'a> {
     inbox_id: Option<u64>,
-    status: Option<String>,
-    priority: Option<String>,
-    labels: Option<Vec<String>>,
+    status: Option<&'a str>,
+    priority: Option<&'a str>,
+    labels: Option<&'a [String]>,
 }
 
 async fn record_message(
@@ -183,58 +279,58 @@ async fn record_message(
     tenant: &str,
     conversation_id: u64,
     hook: &Webhook,
+    decided: Option<Decided<'_>>,
 ) -> Result<(), tokio_postgres::Error> {
     let Some(message_id) = hook.id else {
         return Ok(());
     };
-    let sender = hook.sender_kind();
-    let private = hook.private.unwrap_or(false);
-    let message_type = hook.message_type.as_deref().unwrap_or("unknown");
+    let statement = client
+        .prepare_cached(
+            "INSERT INTO messages (tenant, message_id, conversation_id, message_type, private, sender_kind, sender_id,
+                                   content, created_at, triage)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), $9)
+             ON CONFLICT (tenant, message_id) DO UPDATE SET
+                 content = EXCLUDED.content,
+                 triage = COALESCE(EXCLUDED.triage, messages.triage)",
+        )
+        .await?;
     client
         .execute(
-            "INSERT INTO messages (tenant, message_id, conversation_id, message_type, private, sender_kind, sender_id,
-                                   content, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
-             ON CONFLICT (tenant, message_id) DO UPDATE SET content = EXCLUDED.content",
+            &statement,
             &[
                 &tenant,
                 &to_i64(message_id),
                 &to_i64(conversation_id),
-                &message_type,
-                &private,
-                &sender.as_str(),
+                &hook.message_type.as_deref().unwrap_or("unknown"),
+                &hook.private.unwrap_or(false),
+                &hook.sender_kind().as_str(),
                 &hook.sender.as_ref().and_then(|s| s.id).map(to_i64),
                 &hook.content,
+                &decided.map(|d| d.triage),
             ],
         )
         .await?;
-    if hook.event == "message_created" {
-        if sender == SenderKind::Contact && message_type == "incoming" {
-            client
-                .execute(
-                    "UPDATE conversations SET first_contact_at = COALESCE(first_contact_at, now())
-                     WHERE tenant = $1 AND conversation_id = $2",
-                    &[&tenant, &to_i64(conversation_id)],
-                )
-                .await?;
-        }
-        // A person answering publicly takes the conversation over: the bot must not talk across them. The
-        // pipeline's own messages come back as the token's owner (a user, with a user token): not a person.
-        if sender == SenderKind::User
-            && message_type == "outgoing"
-            && !private
-            && !hook.is_own_message()
-        {
-            client
-                .execute(
-                    "UPDATE conversations SET first_human_reply_at = COALESCE(first_human_reply_at, now()),
-                         bot_state = CASE WHEN bot_state = 'active' THEN 'silenced' ELSE bot_state END
-                     WHERE tenant = $1 AND conversation_id = $2",
-                    &[&tenant, &to_i64(conversation_id)],
-                )
-                .await?;
-        }
+    Ok(())
+}
+
+async fn record_flags(
+    client: &impl GenericClient,
+    tenant: &str,
+    conversation_id: u64,
+    flags: &[String],
+) -> Result<(), tokio_postgres::Error> {
+    if flags.is_empty() {
+        return Ok(());
     }
+    let statement = client
+        .prepare_cached(
+            "INSERT INTO conversation_flags (tenant, conversation_id, flag)
+             SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING",
+        )
+        .await?;
+    client
+        .execute(&statement, &[&tenant, &to_i64(conversation_id), &flags])
+        .await?;
     Ok(())
 }
 
@@ -284,45 +380,6 @@ fn contact_from_sender(s: &chatwoot::webhook::Sender) -> Option<ContactFields<'_
 /// Chatwoot ids fit in i64 (PostgreSQL bigint); saturate rather than wrap on nonsense input.
 pub fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-/// Applies what the decision changed about the conversation, inside the event's transaction.
-pub async fn apply_decision(
-    client: &impl GenericClient,
-    tenant: &str,
-    conversation_id: u64,
-    message_id: Option<u64>,
-    bot_state: Option<BotState>,
-    new_flags: &[String],
-    triage: &serde_json::Value,
-) -> Result<(), tokio_postgres::Error> {
-    let conversation = to_i64(conversation_id);
-    if let Some(state) = bot_state {
-        client
-            .execute(
-                "UPDATE conversations SET bot_state = $3, updated_at = now() WHERE tenant = $1 AND conversation_id = $2",
-                &[&tenant, &conversation, &state.as_str()],
-            )
-            .await?;
-    }
-    for flag in new_flags {
-        client
-            .execute(
-                "INSERT INTO conversation_flags (tenant, conversation_id, flag) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
-                &[&tenant, &conversation, flag],
-            )
-            .await?;
-    }
-    if let Some(message_id) = message_id {
-        client
-            .execute(
-                "UPDATE messages SET triage = $3 WHERE tenant = $1 AND message_id = $2",
-                &[&tenant, &to_i64(message_id), triage],
-            )
-            .await?;
-    }
-    Ok(())
 }
 
 /// The next agent of a shared round-robin rotation (one counter per tenant and rule, advanced atomically).
