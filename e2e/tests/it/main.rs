@@ -4,6 +4,7 @@
 mod ai_llm;
 mod ai_replies;
 mod ai_support;
+mod batching;
 mod core_pipeline;
 mod dead_events;
 mod doctor;
