@@ -28,6 +28,10 @@ pub async fn fetch_loop(
             return;
         };
         let free = slots.available_permits() + 1;
+        // One pull request sized to the free slots, rather than a long-lived `consumer.stream()`: the stream
+        // keeps up to one and a half batches requested ahead of what is handled, so it would hold more
+        // unsettled actions than there are slots, aging towards `ack_wait`, and more to hand back on shutdown.
+        // The subscription a batch makes is paid once per fetch of up to `free` actions, not once per action.
         let batch = consumer
             .batch()
             .max_messages(free)

@@ -431,8 +431,7 @@ impl Deliverer {
         {
             Ok(response) => Ok(response
                 .json()
-                .and_then(|v| v.get("payload").cloned())
-                .and_then(|p| serde_json::from_value::<Vec<String>>(p).ok())
+                .and_then(|mut v| serde_json::from_value(v.get_mut("payload")?.take()).ok())
                 .unwrap_or_else(|| known.to_vec())),
             Err(CallError::Api(ApiError::Status {
                 status: 401 | 403, ..
@@ -460,10 +459,10 @@ impl Deliverer {
                 request.path = format!("{}?before={id}", request.path);
             }
             let response = self.send(tenant, permit, &request).await?;
-            let page = response
-                .json()
-                .and_then(|v| v.get("payload").and_then(|p| p.as_array()).cloned())
-                .unwrap_or_default();
+            let page = match response.json().as_mut().and_then(|v| v.get_mut("payload")) {
+                Some(serde_json::Value::Array(page)) => std::mem::take(page),
+                _ => Vec::new(),
+            };
             if page
                 .iter()
                 .any(|m| m.get("source_id").and_then(|s| s.as_str()) == Some(wanted.as_str()))

@@ -27,6 +27,28 @@ pub enum Claim {
     Busy(Duration),
 }
 
+/// A first attempt: the row and its lease in one autocommitted statement, the common case.
+const INSERT_NEW: &str = "
+    INSERT INTO dispatched_actions (action_id, tenant, conversation_id, kind, state, attempts, lease_until, payload)
+    VALUES ($1, $2, $3, $4, 'sending', 1, now() + make_interval(secs => $5), $6)
+    ON CONFLICT (action_id) DO NOTHING";
+const LOCK_EXISTING: &str = "
+    SELECT state, GREATEST(EXTRACT(EPOCH FROM (lease_until - now())), 0)::float8, attempts
+    FROM dispatched_actions WHERE action_id = $1 FOR UPDATE";
+const TAKE_LEASE: &str = "
+    UPDATE dispatched_actions SET state = 'sending', attempts = $2, lease_until = now() + make_interval(secs => $3),
+        updated_at = now()
+    WHERE action_id = $1";
+const SETTLE: &str = "
+    UPDATE dispatched_actions SET state = $2, lease_until = NULL, last_status = $3, last_error = $4, updated_at = now()
+    WHERE action_id = $1";
+const RELEASE: &str = "
+    UPDATE dispatched_actions SET state = $2, lease_until = NULL, attempts = GREATEST(attempts - 1, 0),
+        updated_at = now()
+    WHERE action_id = $1 AND state = 'sending'";
+
+/// Claims `action` for this attempt. Every statement is prepared once per connection: planning them anew for
+/// each action cost PostgreSQL more than executing them.
 pub async fn claim(
     pool: &Pool,
     action: &Action,
@@ -34,39 +56,31 @@ pub async fn claim(
     lease: Duration,
 ) -> Result<Claim, LedgerError> {
     let mut client = pool.get().await?;
-    let txn = client.transaction().await?;
     let lease_secs = lease.as_secs_f64();
-    let row = txn
-        .query_opt(
-            "SELECT state, GREATEST(EXTRACT(EPOCH FROM (lease_until - now())), 0)::float8, attempts
-             FROM dispatched_actions WHERE action_id = $1 FOR UPDATE",
-            &[&action.action_id],
+    let insert = client.prepare_cached(INSERT_NEW).await?;
+    let inserted = client
+        .execute(
+            &insert,
+            &[
+                &action.action_id,
+                &action.tenant,
+                &i64::try_from(action.conversation_id).unwrap_or(i64::MAX),
+                &action.kind.name(),
+                &lease_secs,
+                &payload,
+            ],
         )
         .await?;
-    let claim = match row {
-        None => {
-            let inserted = txn
-                .execute(
-                    "INSERT INTO dispatched_actions (action_id, tenant, conversation_id, kind, state, attempts,
-                                                     lease_until, payload)
-                     VALUES ($1, $2, $3, $4, 'sending', 1, now() + make_interval(secs => $5), $6)
-                     ON CONFLICT (action_id) DO NOTHING",
-                    &[
-                        &action.action_id,
-                        &action.tenant,
-                        &i64::try_from(action.conversation_id).unwrap_or(i64::MAX),
-                        &action.kind.name(),
-                        &lease_secs,
-                        &payload,
-                    ],
-                )
-                .await?;
-            if inserted == 1 {
-                Claim::Go { attempt: 1 }
-            } else {
-                Claim::Busy(Duration::from_secs(1))
-            }
-        }
+    if inserted == 1 {
+        return Ok(Claim::Go { attempt: 1 });
+    }
+    // The ledger knows the action: how its earlier attempts ended decides, under the row lock so that two
+    // deliveries of it cannot both take the lease.
+    let txn = client.transaction().await?;
+    let lock = txn.prepare_cached(LOCK_EXISTING).await?;
+    let claim = match txn.query_opt(&lock, &[&action.action_id]).await? {
+        // Nothing deletes ledger rows; should something ever, the next delivery inserts it afresh.
+        None => Claim::Busy(Duration::from_secs(1)),
         Some(row) => {
             let state: &str = row.get(0);
             let lease_left: Option<f64> = row.get(1);
@@ -83,20 +97,19 @@ pub async fn claim(
             }
         }
     };
+    // Even a row re-armed to zero attempts (a redrive) is leased: a dispatcher killed during this call must
+    // leave `sending` behind, so the next attempt checks before posting again.
     if let Claim::Go { attempt } | Claim::Uncertain { attempt } = claim {
-        if attempt > 1 {
-            txn.execute(
-                "UPDATE dispatched_actions SET state = 'sending', attempts = $2,
-                     lease_until = now() + make_interval(secs => $3), updated_at = now()
-                 WHERE action_id = $1",
-                &[
-                    &action.action_id,
-                    &i32::try_from(attempt).unwrap_or(i32::MAX),
-                    &lease_secs,
-                ],
-            )
-            .await?;
-        }
+        let take = txn.prepare_cached(TAKE_LEASE).await?;
+        txn.execute(
+            &take,
+            &[
+                &action.action_id,
+                &i32::try_from(attempt).unwrap_or(i32::MAX),
+                &lease_secs,
+            ],
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(claim)
@@ -111,11 +124,10 @@ pub async fn settle(
     error: Option<&str>,
 ) -> Result<(), LedgerError> {
     let client = pool.get().await?;
+    let settle = client.prepare_cached(SETTLE).await?;
     client
         .execute(
-            "UPDATE dispatched_actions SET state = $2, lease_until = NULL, last_status = $3, last_error = $4,
-                 updated_at = now()
-             WHERE action_id = $1",
+            &settle,
             &[&action_id, &state.as_str(), &status.map(i32::from), &error],
         )
         .await?;
@@ -126,13 +138,9 @@ pub async fn settle(
 /// the attempt not counted, and the action keeps the state it had before.
 pub async fn release(pool: &Pool, action_id: &str, state: SettledState) -> Result<(), LedgerError> {
     let client = pool.get().await?;
+    let release = client.prepare_cached(RELEASE).await?;
     client
-        .execute(
-            "UPDATE dispatched_actions SET state = $2, lease_until = NULL, attempts = GREATEST(attempts - 1, 0),
-                 updated_at = now()
-             WHERE action_id = $1 AND state = 'sending'",
-            &[&action_id, &state.as_str()],
-        )
+        .execute(&release, &[&action_id, &state.as_str()])
         .await?;
     Ok(())
 }

@@ -338,8 +338,8 @@ impl RateLimiter {
             local.batches.clear();
         }
         let client = self.pool.get().await?;
-        let row = client
-            .query_one(
+        let cut = client
+            .prepare_cached(
                 "INSERT INTO rate_limits AS r (tenant, tokens, refilled_at, factor, slow_until, last_cut_at)
                  VALUES ($1, 0, now(), 0.5, now() + make_interval(secs => $2), now())
                  ON CONFLICT (tenant) DO UPDATE SET
@@ -357,6 +357,11 @@ impl RateLimiter {
                      tokens = 0,
                      refilled_at = GREATEST(r.refilled_at, now())
                  RETURNING factor",
+            )
+            .await?;
+        let row = client
+            .query_one(
+                &cut,
                 &[
                     &tenant,
                     &self.cooldown.as_secs_f64(),
@@ -413,16 +418,17 @@ async fn reserve(
     let client = pool.get().await?;
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
         [&tenant, &shape.capacity, &shape.refill, &want, &min];
-    let mut row = client.query_opt(TAKE, &params).await?;
+    let take = client.prepare_cached(TAKE).await?;
+    let mut row = client.query_opt(&take, &params).await?;
     if row.is_none() {
         // First use of this tenant: a full bucket.
-        client
-            .execute(
+        let create = client
+            .prepare_cached(
                 "INSERT INTO rate_limits (tenant, tokens) VALUES ($1, $2) ON CONFLICT (tenant) DO NOTHING",
-                &[&tenant, &shape.capacity],
             )
             .await?;
-        row = client.query_opt(TAKE, &params).await?;
+        client.execute(&create, &[&tenant, &shape.capacity]).await?;
+        row = client.query_opt(&take, &params).await?;
     }
     Ok(row.map_or(
         Reserved {

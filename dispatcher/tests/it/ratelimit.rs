@@ -1,44 +1,10 @@
-//! The shared rate limit against a real PostgreSQL: two limiters on one database stand for two dispatcher
-//! replicas.
-#![allow(clippy::unwrap_used)]
+//! The shared rate limit: two limiters on one database stand for two dispatcher replicas.
 
 use std::time::{Duration, Instant};
 
 use dispatcher::ratelimit::{max_calls_in, Grant, RateLimiter};
-use rand::Rng;
 
-struct Db {
-    admin: String,
-    name: String,
-    pool: deadpool_postgres::Pool,
-}
-
-impl Db {
-    async fn new() -> Self {
-        let admin = std::env::var("TEST_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let name = format!("ratelimit_{:012x}", rand::thread_rng().gen::<u64>() >> 16);
-        let (base, _) = admin.rsplit_once('/').unwrap();
-        let pool = infra::db::connect_and_migrate(&format!("{base}/{name}"), 4)
-            .await
-            .unwrap();
-        Self { admin, name, pool }
-    }
-
-    async fn drop(self) {
-        drop(self.pool);
-        let (client, connection) = tokio_postgres::connect(&self.admin, tokio_postgres::NoTls)
-            .await
-            .unwrap();
-        tokio::spawn(connection);
-        let _ = client
-            .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .await;
-    }
-}
+use crate::Db;
 
 /// Takes one token at a time from `limiters` in turn, as fast as they give them, for `run`; returns when each
 /// was spent.
