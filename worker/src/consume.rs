@@ -9,8 +9,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_nats::jetstream::consumer::pull::BatchConfig;
 use async_nats::jetstream::consumer::PullConsumer;
 use async_nats::jetstream::AckKind;
+use async_nats::StatusCode;
 use futures::StreamExt;
 use proto::EventEnvelope;
 use tokio::sync::{mpsc, oneshot, Mutex};
@@ -27,47 +29,90 @@ pub struct LoopSettings {
     pub retry_max_delay: Duration,
 }
 
+/// Where a partition loop gets its events from, and what it hands them to.
+pub struct PartitionSource {
+    pub consumer: PullConsumer,
+    pub consumer_name: String,
+    /// The connection the loop keeps its one delivery subscription on.
+    pub nats: async_nats::Client,
+}
+
 /// Runs until `shutdown`; an event already fetched is finished (or handed back with a nak) before returning.
+///
+/// One subscription per loop for its whole life, and one pull request for one event at a time: a fetch per event
+/// (`consumer.batch()`) would subscribe and unsubscribe for every event, which costs the server more than the
+/// delivery itself.
 pub async fn partition_loop(
-    consumer: PullConsumer,
-    consumer_name: String,
+    source: PartitionSource,
     processor: Arc<Processor>,
     batcher: Batcher,
     settings: LoopSettings,
     metrics: WorkerMetrics,
     shutdown: CancellationToken,
 ) {
+    let PartitionSource {
+        consumer,
+        consumer_name,
+        nats,
+    } = source;
     let mut failures = 0u64;
     while !shutdown.is_cancelled() {
-        // Not interrupted by shutdown: the pull request expires on its own within `fetch_expires`, and a message
-        // it still delivers is handed back at once instead of waiting out the ack timeout on a dead subscription.
-        let batch = consumer
-            .batch()
-            .max_messages(1)
-            .expires(settings.fetch_expires)
-            .messages()
-            .await;
-        let mut batch = match batch {
-            Ok(batch) => batch,
+        let inbox = nats.new_inbox();
+        let mut deliveries = match nats.subscribe(inbox.clone()).await {
+            Ok(subscriber) => subscriber,
             Err(error) => {
+                failures += 1;
+                tracing::warn!(%error, consumer = %consumer_name, "cannot subscribe for deliveries");
+                infra::retry::pause_after_failure(failures, &shutdown).await;
+                continue;
+            }
+        };
+        while !shutdown.is_cancelled() {
+            let request = BatchConfig {
+                batch: 1,
+                expires: Some(settings.fetch_expires),
+                ..BatchConfig::default()
+            };
+            if let Err(error) = consumer.request_batch(request, inbox.clone().into()).await {
                 failures += 1;
                 tracing::warn!(%error, consumer = %consumer_name, "fetch failed");
                 infra::retry::pause_after_failure(failures, &shutdown).await;
                 continue;
             }
-        };
-        failures = 0;
-        while let Some(message) = batch.next().await {
-            let message = match message {
-                Ok(message) => message,
-                Err(error) => {
-                    tracing::debug!(%error, consumer = %consumer_name, "fetch interrupted");
-                    break;
+            // Not interrupted by shutdown: the request ends on its own within `fetch_expires` (an event or a
+            // timeout status), and an event it still delivers is handed back at once instead of waiting out the
+            // ack timeout on a dead subscription. A request lost with the connection is simply asked again.
+            let answer = tokio::time::timeout(
+                settings.fetch_expires + REQUEST_GRACE,
+                deliveries.next(),
+            )
+            .await;
+            let message = match answer {
+                Err(_elapsed) => continue,
+                Ok(None) => break,
+                Ok(Some(message)) => message,
+            };
+            match message.status {
+                None => {}
+                Some(StatusCode::TIMEOUT | StatusCode::NOT_FOUND) => {
+                    failures = 0;
+                    continue;
                 }
+                Some(status) => {
+                    failures += 1;
+                    tracing::warn!(%status, description = ?message.description, consumer = %consumer_name, "fetch refused");
+                    infra::retry::pause_after_failure(failures, &shutdown).await;
+                    continue;
+                }
+            }
+            failures = 0;
+            let message = async_nats::jetstream::Message {
+                message,
+                context: processor.jetstream.clone(),
             };
             if shutdown.is_cancelled() {
                 settle(&message, AckKind::Nak(None)).await;
-                continue;
+                break;
             }
             handle(
                 &message,
@@ -81,6 +126,9 @@ pub async fn partition_loop(
         }
     }
 }
+
+/// How long past its expiry a pull request's answer may take before the loop asks again.
+const REQUEST_GRACE: Duration = Duration::from_secs(1);
 
 async fn handle(
     message: &async_nats::jetstream::Message,

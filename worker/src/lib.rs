@@ -121,8 +121,11 @@ pub async fn run_with_responder(
     );
     for (partition, consumer) in (0u32..).zip(consumers) {
         loops.spawn(consume::partition_loop(
-            consumer,
-            infra.topology.worker_consumer(partition),
+            consume::PartitionSource {
+                consumer,
+                consumer_name: infra.topology.worker_consumer(partition),
+                nats: infra.nats.clone(),
+            },
             processor.clone(),
             batcher.clone(),
             settings.clone(),

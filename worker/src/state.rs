@@ -57,15 +57,19 @@ pub async fn load_conversations(
     }
     let statement = client
         .prepare_cached(
+            // Each key is looked up through the primary key whatever the table's size when PostgreSQL planned
+            // this prepared statement: a plain join on `unnest` gets a cached plan that scans the whole table.
             "SELECT c.tenant, c.conversation_id, c.bot_state, c.labels, c.status,
                     ARRAY(SELECT flag FROM conversation_flags f
                           WHERE f.tenant = c.tenant AND f.conversation_id = c.conversation_id),
-                    EXISTS(SELECT 1 FROM drafts d
-                           WHERE d.tenant = c.tenant AND d.conversation_id = c.conversation_id
-                             AND d.status = 'pending')
-             FROM conversations c
-             JOIN unnest($1::text[], $2::bigint[]) AS k(tenant, conversation_id)
-               ON c.tenant = k.tenant AND c.conversation_id = k.conversation_id",
+                    COALESCE((SELECT true FROM drafts d
+                              WHERE d.tenant = c.tenant AND d.conversation_id = c.conversation_id
+                                AND d.status = 'pending'
+                              LIMIT 1), false)
+             FROM unnest($1::text[], $2::bigint[]) AS k(tenant, conversation_id)
+             CROSS JOIN LATERAL (SELECT * FROM conversations c
+                                 WHERE c.tenant = k.tenant AND c.conversation_id = k.conversation_id
+                                 LIMIT 1) c",
         )
         .await?;
     let tenants: Vec<&str> = keys.iter().map(|(tenant, _)| *tenant).collect();
