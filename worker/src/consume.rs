@@ -82,11 +82,9 @@ pub async fn partition_loop(
             // Not interrupted by shutdown: the request ends on its own within `fetch_expires` (an event or a
             // timeout status), and an event it still delivers is handed back at once instead of waiting out the
             // ack timeout on a dead subscription. A request lost with the connection is simply asked again.
-            let answer = tokio::time::timeout(
-                settings.fetch_expires + REQUEST_GRACE,
-                deliveries.next(),
-            )
-            .await;
+            let answer =
+                tokio::time::timeout(settings.fetch_expires + REQUEST_GRACE, deliveries.next())
+                    .await;
             let message = match answer {
                 Err(_elapsed) => continue,
                 Ok(None) => break,

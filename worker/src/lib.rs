@@ -135,10 +135,7 @@ pub async fn run_with_responder(
     }
     // The collectors stop once the partition loops, which hold the other clones, are done.
     drop(batcher);
-    tracing::info!(
-        partitions = infra::topology::PARTITIONS,
-        "worker consuming"
-    );
+    tracing::info!(partitions = infra::topology::PARTITIONS, "worker consuming");
     shutdown.cancelled().await;
     let drained = tokio::time::timeout(config.drain_timeout, async {
         while let Some(result) = loops.join_next().await {

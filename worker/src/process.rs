@@ -6,9 +6,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 use chatwoot::Webhook;
 use deadpool_postgres::Pool;
+use futures::future::{join_all, try_join_all};
 use infra::{Tenant, TenantCache, Topology};
 use proto::{Action, ActionKind, EventEnvelope};
-use futures::future::{join_all, try_join_all};
 use tracing::Instrument;
 
 use crate::ai::{self, drafts::DraftWrites};
@@ -158,48 +158,36 @@ impl Processor {
     async fn attempt(&self, jobs: &[Job]) -> Result<Option<Vec<JobResult>>, ProcessError> {
         let ledger_keys: Vec<String> = jobs.iter().map(|job| ledger_key(&job.envelope)).collect();
         let mut results: Vec<Option<JobResult>> = jobs.iter().map(|_| None).collect();
-        let mut stored = {
-            let client = self.pool.get().await?;
-            let keys: Vec<&str> = ledger_keys.iter().map(String::as_str).collect();
-            ledger::stored_actions(&client, &keys).await?
-        };
-        // Never hold a pooled connection while something else may need one from the same pool (the tenant
-        // lookup on a cache miss, the publish's wait for acks).
-        let mut republish = Vec::new();
-        let mut fresh = Vec::new();
-        for (index, (job, key)) in jobs.iter().zip(&ledger_keys).enumerate() {
-            match stored.remove(key.as_str()) {
-                Some(payloads) => republish.push((index, job, payloads)),
-                None => fresh.push((index, job, key.as_str())),
-            }
-        }
-        let republished = join_all(republish.into_iter().map(|(index, job, payloads)| {
-            async move {
-                let result = self.publish(&job.envelope.tenant, payloads).await;
-                (index, result.map(|()| Outcome::Duplicate))
-            }
-            .instrument(job.span.clone())
-        }))
-        .await;
-        for (index, result) in republished {
-            results[index] = Some(result);
-        }
-
-        let mut parsed = Vec::with_capacity(fresh.len());
-        for (index, job, key) in fresh {
-            match self.parse(job).instrument(job.span.clone()).await {
-                Ok((tenant, hook)) => parsed.push((index, job, key, tenant, hook)),
-                Err(error) => results[index] = Some(Err(error)),
-            }
+        // Parsed before a pooled connection is taken: a tenant-cache miss needs one from the same pool.
+        let mut parsed = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            parsed.push(self.parse(job).instrument(job.span.clone()).await);
         }
         let mut client = self.pool.get().await?;
-        let conversation_keys: Vec<(&str, u64)> = parsed
+        let keys: Vec<&str> = ledger_keys.iter().map(String::as_str).collect();
+        let conversation_keys: Vec<(&str, u64)> = jobs
             .iter()
-            .filter_map(|(_, job, _, _, hook)| {
+            .zip(&parsed)
+            .filter_map(|(job, parsed)| {
+                let (_, hook) = parsed.as_ref().ok()?;
                 Some((job.envelope.tenant.as_str(), hook.conversation_id()?))
             })
             .collect();
-        let conversations = state::load_conversations(&client, &conversation_keys).await?;
+        // Both in one round trip: the state of an event that turns out to be a duplicate is simply not used.
+        let (mut stored, conversations) = futures::try_join!(
+            ledger::stored_actions(&client, &keys),
+            state::load_conversations(&client, &conversation_keys),
+        )?;
+        let mut republish = Vec::new();
+        let mut fresh = Vec::new();
+        for (index, ((job, key), parsed)) in jobs.iter().zip(&ledger_keys).zip(parsed).enumerate() {
+            match (stored.remove(key.as_str()), parsed) {
+                (Some(payloads), _) => republish.push((index, job, payloads)),
+                (None, Ok((tenant, hook))) => fresh.push((index, job, key.as_str(), tenant, hook)),
+                (None, Err(error)) => results[index] = Some(Err(error)),
+            }
+        }
+        let parsed = fresh;
         let plans = join_all(parsed.into_iter().map(|(index, job, key, tenant, hook)| {
             let conversation = hook
                 .conversation_id()
@@ -279,6 +267,14 @@ impl Processor {
         }
         drop(client);
 
+        // Never hold a pooled connection while waiting for publish acknowledgements.
+        let republished = join_all(republish.into_iter().map(|(index, job, payloads)| {
+            async move {
+                let result = self.publish(&job.envelope.tenant, payloads).await;
+                (index, result.map(|()| Outcome::Duplicate))
+            }
+            .instrument(job.span.clone())
+        }));
         let published = join_all(planned.into_iter().map(|p| {
             let span = p.job.span.clone();
             async move {
@@ -288,9 +284,9 @@ impl Processor {
                 (p.index, result.map(|()| outcome))
             }
             .instrument(span)
-        }))
-        .await;
-        for (index, result) in published {
+        }));
+        let (republished, published) = futures::join!(republished, published);
+        for (index, result) in republished.into_iter().chain(published) {
             results[index] = Some(result);
         }
         Ok(Some(

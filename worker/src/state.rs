@@ -257,7 +257,8 @@ struct MessageFacts {
 
 impl MessageFacts {
     fn of(hook: &Webhook) -> Self {
-        let created = hook.is_message_event() && hook.event == "message_created" && hook.id.is_some();
+        let created =
+            hook.is_message_event() && hook.event == "message_created" && hook.id.is_some();
         let sender = hook.sender_kind();
         let message_type = hook.message_type.as_deref().unwrap_or("unknown");
         Self {

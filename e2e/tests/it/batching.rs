@@ -68,10 +68,7 @@ async fn a_batch_gives_each_event_its_own_outcome_and_records_each_once() {
         summary,
         ["acted", "permanent", "permanent", "acted", "duplicate"]
     );
-    assert_eq!(
-        env.count("SELECT count(*) FROM processed_events").await,
-        2
-    );
+    assert_eq!(env.count("SELECT count(*) FROM processed_events").await, 2);
     assert_eq!(
         env.count("SELECT count(*) FROM messages WHERE triage IS NOT NULL")
             .await,
@@ -89,10 +86,7 @@ async fn a_batch_gives_each_event_its_own_outcome_and_records_each_once() {
     let again = processor.process_batch(&jobs).await;
     assert!(matches!(again[0], Ok(Outcome::Duplicate)));
     assert!(matches!(again[3], Ok(Outcome::Duplicate)));
-    assert_eq!(
-        env.count("SELECT count(*) FROM processed_events").await,
-        2
-    );
+    assert_eq!(env.count("SELECT count(*) FROM processed_events").await, 2);
     ingress.stop().await.unwrap();
     env.cleanup().await;
 }
