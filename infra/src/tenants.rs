@@ -1,6 +1,7 @@
 //! The tenant registry: each tenant is one Chatwoot account with its API token and webhook secret.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -246,15 +247,22 @@ impl TenantStore {
 }
 
 /// When a lookup was made, and what it found (absence is cached too, against probing).
-type CachedTenant = (Instant, Option<Arc<Tenant>>);
+#[derive(Debug)]
+struct CachedTenant {
+    fetched: Instant,
+    tenant: Option<Arc<Tenant>>,
+    /// One caller refreshes an expired entry; the others keep using it meanwhile instead of all querying
+    /// PostgreSQL at the same moment (and all taking a pooled connection for it).
+    refreshing: AtomicBool,
+}
 
 /// A read-through cache so the hot paths do not query PostgreSQL per message. Entries live `ttl`, which bounds
-/// how long a changed token or secret takes to reach every replica.
+/// (plus the one refresh query) how long a changed token or secret takes to reach every replica.
 #[derive(Debug)]
 pub struct TenantCache {
     store: TenantStore,
     ttl: Duration,
-    entries: RwLock<HashMap<String, CachedTenant>>,
+    entries: RwLock<HashMap<String, Arc<CachedTenant>>>,
 }
 
 impl TenantCache {
@@ -271,18 +279,35 @@ impl TenantCache {
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<Arc<Tenant>>, TenantError> {
-        if let Some((at, tenant)) = self.entries.read().await.get(id) {
-            if at.elapsed() < self.ttl {
-                return Ok(tenant.clone());
+        let cached = self.entries.read().await.get(id).cloned();
+        if let Some(cached) = &cached {
+            if cached.fetched.elapsed() < self.ttl || cached.refreshing.swap(true, Ordering::AcqRel)
+            {
+                return Ok(cached.tenant.clone());
             }
         }
-        let tenant = self.store.get(id).await?.map(Arc::new);
+        let tenant = match self.store.get(id).await {
+            Ok(tenant) => tenant.map(Arc::new),
+            Err(error) => {
+                if let Some(cached) = cached {
+                    cached.refreshing.store(false, Ordering::Release);
+                }
+                return Err(error);
+            }
+        };
         let mut entries = self.entries.write().await;
         // Bound the memory an attacker can make us use by probing random tenant ids.
         if entries.len() > 10_000 {
             entries.clear();
         }
-        entries.insert(id.to_owned(), (Instant::now(), tenant.clone()));
+        entries.insert(
+            id.to_owned(),
+            Arc::new(CachedTenant {
+                fetched: Instant::now(),
+                tenant: tenant.clone(),
+                refreshing: AtomicBool::new(false),
+            }),
+        );
         Ok(tenant)
     }
 

@@ -13,4 +13,5 @@ mod metrics;
 mod ordering;
 mod resilience;
 mod routing;
+mod tenant_cache;
 mod trace;
