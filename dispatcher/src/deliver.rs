@@ -7,7 +7,6 @@ use std::time::Duration;
 use bytes::Bytes;
 use chatwoot::client::calls;
 use chatwoot::{ApiError, ApiRequest, ApiResponse, ChatwootClient};
-use deadpool_postgres::Pool;
 use infra::{Tenant, TenantCache, Topology};
 use proto::{Action, ActionKind, AssignTarget};
 
@@ -58,7 +57,7 @@ impl Outcome {
 }
 
 pub struct Deliverer {
-    pub(crate) pool: Pool,
+    pub(crate) ledger: ledger::Ledger,
     pub(crate) tenants: Arc<TenantCache>,
     pub(crate) client: ChatwootClient,
     pub(crate) policy: RetryPolicy,
@@ -165,7 +164,7 @@ impl Deliverer {
             },
             None => Permit::unlimited(),
         };
-        let claim = ledger::claim(&self.pool, action, payload, self.lease).await?;
+        let claim = self.ledger.claim(action, payload, self.lease).await?;
         let (attempt, uncertain) = match claim {
             Claim::AlreadyDelivered | Claim::AlreadyDead => {
                 return Ok((Outcome::AlreadyDelivered, Settle::Ack))
@@ -184,14 +183,9 @@ impl Deliverer {
             match self.already_posted(&tenant, action, &mut permit).await {
                 Ok(true) => {
                     tracing::info!(action_id = %action.action_id, "earlier uncertain attempt had arrived");
-                    ledger::settle(
-                        &self.pool,
-                        &action.action_id,
-                        SettledState::Delivered,
-                        None,
-                        None,
-                    )
-                    .await?;
+                    self.ledger
+                        .settle(&action.action_id, SettledState::Delivered, None, None)
+                        .await?;
                     return Ok((Outcome::AlreadyDelivered, Settle::Ack));
                 }
                 Ok(false) => {}
@@ -201,14 +195,14 @@ impl Deliverer {
                     // uncertain; no call was made that could post twice.
                     if let Decision::Retry(delay) = self.policy.decide(&error, attempt) {
                         tracing::warn!(%error, attempt, ?delay, action_id = %action.action_id, "cannot check an uncertain delivery yet");
-                        ledger::settle(
-                            &self.pool,
-                            &action.action_id,
-                            SettledState::Uncertain,
-                            error.status(),
-                            Some(&error.to_string()),
-                        )
-                        .await?;
+                        self.ledger
+                            .settle(
+                                &action.action_id,
+                                SettledState::Uncertain,
+                                error.status(),
+                                Some(&error.to_string()),
+                            )
+                            .await?;
                         return Ok((Outcome::Retrying, Settle::Nak(delay)));
                     }
                     // Without a way to look (a bot token may not list messages) a resend could show the customer
@@ -228,14 +222,14 @@ impl Deliverer {
         }
         match self.call(&tenant, action, &mut permit).await {
             Ok(status) => {
-                ledger::settle(
-                    &self.pool,
-                    &action.action_id,
-                    SettledState::Delivered,
-                    Some(status),
-                    None,
-                )
-                .await?;
+                self.ledger
+                    .settle(
+                        &action.action_id,
+                        SettledState::Delivered,
+                        Some(status),
+                        None,
+                    )
+                    .await?;
                 Ok((Outcome::Delivered, Settle::Ack))
             }
             Err(CallError::Api(error)) => {
@@ -248,14 +242,14 @@ impl Deliverer {
                             SettledState::Retrying
                         };
                         tracing::warn!(%error, attempt, ?delay, action_id = %action.action_id, "will retry");
-                        ledger::settle(
-                            &self.pool,
-                            &action.action_id,
-                            state,
-                            error.status(),
-                            Some(&error.to_string()),
-                        )
-                        .await?;
+                        self.ledger
+                            .settle(
+                                &action.action_id,
+                                state,
+                                error.status(),
+                                Some(&error.to_string()),
+                            )
+                            .await?;
                         Ok((Outcome::Retrying, Settle::Nak(delay)))
                     }
                     Decision::GiveUp => Ok(self
@@ -360,7 +354,7 @@ impl Deliverer {
     ) -> Result<(Outcome, Settle), Unavailable> {
         match why {
             Held::Throttled(throttled) => {
-                ledger::release(&self.pool, &action.action_id, state).await?;
+                self.ledger.release(&action.action_id, state).await?;
                 Ok((
                     Outcome::Throttled,
                     Settle::Nak(self.policy.throttled(throttled)),
@@ -368,7 +362,7 @@ impl Deliverer {
             }
             Held::Unavailable(error) => {
                 // If this fails too, the lease runs out and the next attempt reconciles: still never twice.
-                ledger::release(&self.pool, &action.action_id, state).await?;
+                self.ledger.release(&action.action_id, state).await?;
                 Err(error.into())
             }
         }
@@ -517,14 +511,9 @@ impl Deliverer {
             tracing::warn!(%error, "dead-letter publish failed");
             return Ok((Outcome::Failed, Settle::Nak(self.policy.min_delay)));
         }
-        ledger::settle(
-            &self.pool,
-            &action.action_id,
-            SettledState::Dead,
-            status,
-            Some(reason),
-        )
-        .await?;
+        self.ledger
+            .settle(&action.action_id, SettledState::Dead, status, Some(reason))
+            .await?;
         Ok((Outcome::DeadLettered, Settle::Ack))
     }
 

@@ -6,6 +6,7 @@
 mod config;
 pub mod consume;
 pub mod deliver;
+mod group;
 pub mod ledger;
 pub mod metrics;
 pub mod ratelimit;
@@ -72,7 +73,7 @@ pub async fn run(
         },
     ));
     let deliverer = Arc::new(Deliverer {
-        pool: infra.pool.clone(),
+        ledger: ledger::Ledger::new(infra.pool.clone()),
         tenants: Arc::new(TenantCache::new(
             infra.tenants.clone(),
             config.tenant_cache_ttl,

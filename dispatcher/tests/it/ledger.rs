@@ -24,13 +24,15 @@ fn action(id: &str) -> Action {
 }
 
 async fn claim(db: &Db, action: &Action, lease: Duration) -> Claim {
-    ledger::claim(&db.pool, action, &action.encode_to_vec(), lease)
+    db.ledger
+        .claim(action, &action.encode_to_vec(), lease)
         .await
         .unwrap()
 }
 
 async fn settle(db: &Db, action: &Action, state: SettledState) {
-    ledger::settle(&db.pool, &action.action_id, state, None, None)
+    db.ledger
+        .settle(&action.action_id, state, None, None)
         .await
         .unwrap();
 }
@@ -91,7 +93,8 @@ async fn each_claim_follows_from_how_the_last_attempt_ended() {
     settle(&db, &a, SettledState::Uncertain).await;
     assert_eq!(claim(&db, &a, LEASE).await, Claim::Uncertain { attempt: 3 });
     // No token for the call: as if the attempt had not been made.
-    ledger::release(&db.pool, &a.action_id, SettledState::Uncertain)
+    db.ledger
+        .release(&a.action_id, SettledState::Uncertain)
         .await
         .unwrap();
     assert_eq!(row(&db, &a).await, "uncertain:2:unleased");
@@ -136,11 +139,64 @@ async fn a_redriven_or_released_first_attempt_holds_the_lease_too() {
 
     let b = action("acme:message_created:6#0");
     assert_eq!(claim(&db, &b, LEASE).await, Claim::Go { attempt: 1 });
-    ledger::release(&db.pool, &b.action_id, SettledState::Retrying)
+    db.ledger
+        .release(&b.action_id, SettledState::Retrying)
         .await
         .unwrap();
     assert_eq!(row(&db, &b).await, "retrying:0:unleased");
     assert_eq!(claim(&db, &b, LEASE).await, Claim::Go { attempt: 1 });
     assert_eq!(row(&db, &b).await, "sending:1:true");
+    db.drop().await;
+}
+
+/// Concurrent claims and settles share group commits: new actions in one batch are each claimed once, whatever
+/// copies of them and of known actions come along, and each settle lands on its own row.
+#[tokio::test]
+async fn claims_and_settles_committed_together_keep_their_own_outcomes() {
+    let db = Db::new().await;
+    let known = action("acme:message_created:7#0");
+    assert_eq!(claim(&db, &known, LEASE).await, Claim::Go { attempt: 1 });
+    settle(&db, &known, SettledState::Delivered).await;
+    let new: Vec<Action> = (0..40)
+        .map(|i| action(&format!("acme:message_created:8#{i}")))
+        .collect();
+    // Each new action twice, and the delivered one with them.
+    let claims = futures::future::join_all(
+        new.iter()
+            .chain(&new)
+            .chain(std::iter::once(&known))
+            .map(|a| claim(&db, a, LEASE)),
+    )
+    .await;
+    for (i, a) in new.iter().enumerate() {
+        let pair = [claims[i], claims[i + new.len()]];
+        assert_eq!(
+            pair.iter()
+                .filter(|c| **c == Claim::Go { attempt: 1 })
+                .count(),
+            1,
+            "{}: {pair:?}",
+            a.action_id
+        );
+        assert!(pair.iter().any(|c| is_busy(*c)), "{pair:?}");
+    }
+    assert_eq!(claims[2 * new.len()], Claim::AlreadyDelivered);
+    futures::future::join_all(new.iter().enumerate().map(|(i, a)| {
+        let state = if i % 2 == 0 {
+            SettledState::Delivered
+        } else {
+            SettledState::Retrying
+        };
+        settle(&db, a, state)
+    }))
+    .await;
+    for (i, a) in new.iter().enumerate() {
+        let expected = if i % 2 == 0 {
+            "delivered:1:unleased"
+        } else {
+            "retrying:1:unleased"
+        };
+        assert_eq!(row(&db, a).await, expected);
+    }
     db.drop().await;
 }

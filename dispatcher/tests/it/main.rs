@@ -10,6 +10,7 @@ pub struct Db {
     admin: String,
     name: String,
     pub pool: deadpool_postgres::Pool,
+    pub ledger: dispatcher::ledger::Ledger,
 }
 
 impl Db {
@@ -21,10 +22,17 @@ impl Db {
         let pool = infra::db::connect_and_migrate(&format!("{base}/{name}"), 4)
             .await
             .unwrap();
-        Self { admin, name, pool }
+        let ledger = dispatcher::ledger::Ledger::new(pool.clone());
+        Self {
+            admin,
+            name,
+            pool,
+            ledger,
+        }
     }
 
     pub async fn drop(self) {
+        drop(self.ledger);
         drop(self.pool);
         let (client, connection) = tokio_postgres::connect(&self.admin, tokio_postgres::NoTls)
             .await
