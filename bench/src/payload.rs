@@ -1,11 +1,15 @@
 //! Unique, realistic webhooks: the `message_created_incoming_contact.json` fixture with its message, conversation
 //! and contact ids replaced, signed as Chatwoot signs them.
 //!
-//! The fixture's raw bytes are cut once at the ids, so a body costs a few copies instead of a JSON round trip:
-//! the load generator shares two cores with the services it measures, and every microsecond it spends is one the
-//! services do not get.
+//! The fixture's raw bytes are cut once at the ids, so a body costs a few copies instead of a JSON round trip,
+//! and the load generator signs its webhooks before a measured run ([`Payloads::stock_up`]): it shares two cores
+//! with the services it measures, and every microsecond it spends is one the services do not get (an HMAC over
+//! a 3 KB body is most of what building a request costs).
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use anyhow::{ensure, Context as _};
 use bytes::Bytes;
@@ -31,6 +35,16 @@ pub struct Event {
     pub body: Bytes,
 }
 
+/// A webhook signed ahead of its send: its ids and `X-Chatwoot-Timestamp`/`X-Chatwoot-Signature`. The body is
+/// rebuilt when it is sent ([`Payloads::body`]), which costs a few copies, so a stock of these is small.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub message_id: u64,
+    pub conversation_id: u64,
+    pub timestamp: i64,
+    pub signature: String,
+}
+
 /// Generates webhooks with ids that are unique across a run (the worker's ledger and JetStream's duplicate window
 /// would otherwise drop them), `messages_per_conversation` messages per conversation and one contact per
 /// conversation (a shared contact row would serialise every worker transaction on its row lock).
@@ -43,7 +57,14 @@ pub struct Payloads {
     first_id: u64,
     next: AtomicU64,
     messages_per_conversation: u64,
+    /// Webhooks signed ahead, oldest first. What one run leaves is sent by the next, so signing ahead for more
+    /// than a run uses costs nothing in the end.
+    stock: Mutex<VecDeque<Signed>>,
 }
+
+/// Pre-signed webhooks older than this are signed again when taken: the ingress refuses timestamps more than
+/// 5 minutes away by default.
+const SIGNED_FOR: Duration = Duration::from_secs(240);
 
 impl Payloads {
     pub fn new(
@@ -105,6 +126,7 @@ impl Payloads {
             first_id,
             next: AtomicU64::new(first_id),
             messages_per_conversation: messages_per_conversation.max(1),
+            stock: Mutex::new(VecDeque::new()),
         };
         payloads.check()?;
         Ok(payloads)
@@ -112,7 +134,11 @@ impl Payloads {
 
     /// The generated body must still be the fixture, with the new ids where the pipeline reads them.
     fn check(&self) -> anyhow::Result<()> {
-        let event = self.build(7_000_001, 7_000_002);
+        let event = Event {
+            message_id: 7_000_001,
+            conversation_id: 7_000_002,
+            body: self.body(7_000_001, 7_000_002),
+        };
         let hook: serde_json::Value =
             serde_json::from_slice(&event.body).context("generated body is not JSON")?;
         ensure!(hook["event"] == "message_created", "fixture event changed");
@@ -139,32 +165,127 @@ impl Payloads {
 
     /// The next unique webhook.
     pub fn next(&self) -> Event {
-        let id = self.next.fetch_add(1, Ordering::Relaxed);
-        let conversation = 1_000_000 + (id - self.first_id) / self.messages_per_conversation;
-        self.build(id, conversation)
+        let (message_id, conversation_id) = self.next_ids();
+        Event {
+            message_id,
+            conversation_id,
+            body: self.body(message_id, conversation_id),
+        }
     }
 
-    fn build(&self, message_id: u64, conversation_id: u64) -> Event {
-        let message = message_id.to_string();
-        let conversation = conversation_id.to_string();
-        let contact = contact_of(conversation_id).to_string();
+    fn next_ids(&self) -> (u64, u64) {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        (id, self.conversation_of(id))
+    }
+
+    fn conversation_of(&self, message_id: u64) -> u64 {
+        1_000_000 + (message_id - self.first_id) / self.messages_per_conversation
+    }
+
+    /// Signs webhooks now, on every core, until at least `count` fresh ones are in stock (re-signing those that
+    /// have grown stale): a run that then takes them ([`Payloads::take_signed`]) spends no HMAC per request.
+    /// Blocks while it signs.
+    pub fn stock_up(&self, count: usize) {
+        let now = unix_now();
+        let mut stock = self.stock.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut stale = Vec::new();
+        while let Some(oldest) = stock.front() {
+            if is_fresh(oldest, now) {
+                break;
+            }
+            stale.push(oldest.message_id);
+            stock.pop_front();
+        }
+        let missing = count.saturating_sub(stock.len() + stale.len());
+        let first = self.next.fetch_add(missing as u64, Ordering::Relaxed);
+        let stale_count = stale.len();
+        let mut signed = self.sign_all(
+            stale
+                .into_iter()
+                .chain(first..first + missing as u64)
+                .collect(),
+            now,
+        );
+        let new = signed.split_off(stale_count);
+        for resigned in signed.into_iter().rev() {
+            stock.push_front(resigned);
+        }
+        stock.extend(new);
+    }
+
+    /// The next webhook to send: from the stock, signed again if it has grown stale, or signed now when the
+    /// stock is empty.
+    pub fn take_signed(&self) -> Signed {
+        let stocked = self
+            .stock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop_front();
+        let now = unix_now();
+        match stocked {
+            Some(signed) if is_fresh(&signed, now) => signed,
+            Some(stale) => self.signed(stale.message_id, now),
+            None => {
+                let (message_id, _) = self.next_ids();
+                self.signed(message_id, now)
+            }
+        }
+    }
+
+    fn signed(&self, message_id: u64, timestamp: i64) -> Signed {
+        let conversation_id = self.conversation_of(message_id);
+        let body = self.body(message_id, conversation_id);
+        Signed {
+            message_id,
+            conversation_id,
+            timestamp,
+            signature: self.sign(timestamp, &body),
+        }
+    }
+
+    /// These webhooks, in order, signed at `timestamp` on every core.
+    fn sign_all(&self, ids: Vec<u64>, timestamp: i64) -> Vec<Signed> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per_thread = ids.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = ids
+                .chunks(per_thread)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|&id| self.signed(id, timestamp))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|worker| worker.join().expect("signing thread"))
+                .collect()
+        })
+    }
+
+    /// The body of the webhook with these ids (each message id always gets the same bytes).
+    pub fn body(&self, message_id: u64, conversation_id: u64) -> Bytes {
+        let mut digits = [[0u8; 20]; 3];
+        let [message, conversation, contact] = &mut digits;
+        let message = decimal(message_id, message);
+        let conversation = decimal(conversation_id, conversation);
+        let contact = decimal(contact_of(conversation_id), contact);
         let mut body = Vec::with_capacity(self.segments.iter().map(Vec::len).sum::<usize>() + 64);
         for (segment, slot) in self.segments.iter().zip(&self.slots) {
             body.extend_from_slice(segment);
             body.extend_from_slice(match slot {
-                Slot::Message => message.as_bytes(),
-                Slot::Conversation => conversation.as_bytes(),
-                Slot::Contact => contact.as_bytes(),
+                Slot::Message => message,
+                Slot::Conversation => conversation,
+                Slot::Contact => contact,
             });
         }
         if let Some(last) = self.segments.last() {
             body.extend_from_slice(last);
         }
-        Event {
-            message_id,
-            conversation_id,
-            body: Bytes::from(body),
-        }
+        Bytes::from(body)
     }
 
     /// `X-Chatwoot-Signature` for `body` sent at `timestamp`.
@@ -223,8 +344,29 @@ pub fn delivery_id(message_id: u64) -> String {
     format!("b3c0f5e0-0000-4000-8000-{message_id:012x}")
 }
 
+fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn is_fresh(signed: &Signed, now: i64) -> bool {
+    now.abs_diff(signed.timestamp) < SIGNED_FOR.as_secs()
+}
+
 fn contact_of(conversation_id: u64) -> u64 {
     10_000_000 + conversation_id
+}
+
+/// `n` in decimal, written into `buf` without an allocation.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[start..];
+        }
+    }
 }
 
 #[cfg(test)]
@@ -245,6 +387,34 @@ mod tests {
         assert_eq!(hook["conversation"]["id"], c.conversation_id);
         let fixture = e2e::fixture(FIXTURE);
         assert!(a.body.len().abs_diff(fixture.len()) < 32);
+    }
+
+    #[test]
+    fn stocked_webhooks_verify_and_are_unique() {
+        let payloads = Payloads::new("acme", "secret", 900, 1).expect("fixture template");
+        payloads.stock_up(5);
+        payloads.stock_up(3);
+        let signed: Vec<Signed> = (0..6).map(|_| payloads.take_signed()).collect();
+        let ids: Vec<u64> = signed.iter().map(|s| s.message_id).collect();
+        assert_eq!(ids, [900, 901, 902, 903, 904, 905], "the stock was enough");
+        for s in &signed {
+            let body = payloads.body(s.message_id, s.conversation_id);
+            let timestamp = s.timestamp.to_string();
+            let request = chatwoot::SignedRequest {
+                timestamp: Some(&timestamp),
+                signature: Some(&s.signature),
+                body: &body,
+            };
+            assert_eq!(
+                request.verify(b"secret", unix_now(), std::time::Duration::from_secs(5)),
+                Ok(())
+            );
+        }
+        assert_eq!(payloads.next().message_id, 906);
+        for n in [0, 7, 10, 999, u64::MAX] {
+            let mut buf = [0; 20];
+            assert_eq!(decimal(n, &mut buf), n.to_string().as_bytes());
+        }
     }
 
     #[test]

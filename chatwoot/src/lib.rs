@@ -7,4 +7,4 @@ pub mod webhook;
 
 pub use client::{ApiError, ApiRequest, ApiResponse, ChatwootClient};
 pub use signature::{sign, SignatureError, SignedRequest};
-pub use webhook::{own_source_id, SenderKind, Webhook, OWN_SOURCE_PREFIX};
+pub use webhook::{own_source_id, SenderKind, Webhook, WebhookRoute, OWN_SOURCE_PREFIX};

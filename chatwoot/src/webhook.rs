@@ -1,6 +1,11 @@
 //! Chatwoot webhook payloads. One lenient struct covers every event: the fields differ per event, Chatwoot adds
 //! new ones over time, and a single parse keeps the hot path cheap. See the fixtures README for the shapes.
+//! [`WebhookRoute`] reads only what a webhook is routed by, for the ingress, which never needs the rest.
 
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -143,23 +148,24 @@ impl Webhook {
 
     /// The conversation display id, wherever this event keeps it.
     pub fn conversation_id(&self) -> Option<u64> {
-        if self.event.starts_with("conversation_") && !self.event.starts_with("conversation_typing")
-        {
-            self.id
-        } else {
-            self.conversation.as_ref().and_then(|c| c.id)
-        }
+        conversation_id_of(
+            &self.event,
+            self.id,
+            self.conversation.as_ref().and_then(|c| c.id),
+        )
     }
 
     pub fn contact_id(&self) -> Option<u64> {
-        match self.event.as_str() {
-            e if e.starts_with("contact_") => self.id,
-            "webwidget_triggered" => self.contact.as_ref().and_then(|c| c.id),
-            _ => self
-                .conversation_meta()
-                .and_then(|m| m.sender.as_ref())
-                .and_then(|s| s.id),
-        }
+        contact_id_of(
+            &self.event,
+            self.id,
+            self.contact.as_ref().and_then(|c| c.id),
+            || {
+                self.conversation_meta()
+                    .and_then(|m| m.sender.as_ref())
+                    .and_then(|s| s.id)
+            },
+        )
     }
 
     pub fn conversation_meta(&self) -> Option<&ConversationMeta> {
@@ -171,32 +177,12 @@ impl Webhook {
     /// Checks the fields the pipeline relies on for this event, so a malformed webhook is refused at the door
     /// instead of failing later in the worker. Unknown events need only `event`.
     pub fn validate(&self) -> Result<(), MissingField> {
-        if self.event.is_empty() {
-            return Err(MissingField("event"));
-        }
-        match self.event.as_str() {
-            "message_created" | "message_updated" => {
-                self.id.ok_or(MissingField("id"))?;
-                self.conversation
-                    .as_ref()
-                    .and_then(|c| c.id)
-                    .ok_or(MissingField("conversation.id"))?;
-                self.message_type
-                    .as_ref()
-                    .ok_or(MissingField("message_type"))?;
-            }
-            "conversation_typing_on" | "conversation_typing_off" => {
-                self.conversation
-                    .as_ref()
-                    .and_then(|c| c.id)
-                    .ok_or(MissingField("conversation.id"))?;
-            }
-            e if e.starts_with("conversation_") || e.starts_with("contact_") => {
-                self.id.ok_or(MissingField("id"))?;
-            }
-            _ => {}
-        }
-        Ok(())
+        validate_fields(
+            &self.event,
+            self.id,
+            self.conversation.as_ref().and_then(|c| c.id),
+            self.message_type.is_some(),
+        )
     }
 
     /// A message this pipeline posted itself (a reply, a note, an approved draft), echoed back by Chatwoot.
@@ -221,6 +207,239 @@ impl Webhook {
             && self.private != Some(true)
             && self.content_type.as_deref().is_none_or(|t| t == "text")
             && self.sender_kind() == SenderKind::Contact
+    }
+}
+
+fn conversation_id_of(event: &str, id: Option<u64>, conversation: Option<u64>) -> Option<u64> {
+    if event.starts_with("conversation_") && !event.starts_with("conversation_typing") {
+        id
+    } else {
+        conversation
+    }
+}
+
+fn contact_id_of(
+    event: &str,
+    id: Option<u64>,
+    contact: Option<u64>,
+    meta_sender: impl FnOnce() -> Option<u64>,
+) -> Option<u64> {
+    match event {
+        e if e.starts_with("contact_") => id,
+        "webwidget_triggered" => contact,
+        _ => meta_sender(),
+    }
+}
+
+fn validate_fields(
+    event: &str,
+    id: Option<u64>,
+    conversation: Option<u64>,
+    has_message_type: bool,
+) -> Result<(), MissingField> {
+    if event.is_empty() {
+        return Err(MissingField("event"));
+    }
+    match event {
+        "message_created" | "message_updated" => {
+            id.ok_or(MissingField("id"))?;
+            conversation.ok_or(MissingField("conversation.id"))?;
+            if !has_message_type {
+                return Err(MissingField("message_type"));
+            }
+        }
+        "conversation_typing_on" | "conversation_typing_off" => {
+            conversation.ok_or(MissingField("conversation.id"))?;
+        }
+        e if e.starts_with("conversation_") || e.starts_with("contact_") => {
+            id.ok_or(MissingField("id"))?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// What a webhook is routed by (its event and ids), read from the body without building a [`Webhook`]: the
+/// ingress needs nothing else, and the worker parses the whole model anyway.
+///
+/// It accepts and refuses exactly the bodies [`Webhook::parse`] does, with the same error messages, so the
+/// ingress's answers do not depend on which one it uses: every field of the model is still type-checked, but
+/// strings are borrowed or checked and dropped instead of copied. Keep its fields in step with [`Webhook`]'s;
+/// the tests compare both on every fixture and on type-changed variants of every field.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, expecting = "struct Webhook")]
+// Most fields are only there to be type-checked as `Webhook` checks them.
+#[allow(dead_code)]
+pub struct WebhookRoute<'a> {
+    #[serde(borrow)]
+    event: Cow<'a, str>,
+    id: Option<u64>,
+    content: Option<Text>,
+    message_type: Option<Text>,
+    private: Option<bool>,
+    content_type: Option<Text>,
+    source_id: Option<Text>,
+    sender: Option<RouteSender>,
+    conversation: Option<RouteConversation>,
+    account: Option<RouteIdRef>,
+    inbox: Option<RouteIdRef>,
+    inbox_id: Option<u64>,
+    status: Option<Text>,
+    priority: Option<Text>,
+    labels: Option<Texts>,
+    meta: Option<RouteMeta>,
+    channel: Option<Text>,
+    // `Value` itself rather than a lighter look-alike: serde_json's `Value` gives one map key a special
+    // meaning, and these maps are small.
+    changed_attributes: Option<Value>,
+    name: Option<Text>,
+    email: Option<Text>,
+    phone_number: Option<Text>,
+    identifier: Option<Text>,
+    custom_attributes: Option<Value>,
+    contact: Option<RouteSender>,
+    user: Option<RouteSender>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, expecting = "struct IdRef")]
+#[allow(dead_code)]
+struct RouteIdRef {
+    id: Option<u64>,
+    name: Option<Text>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, expecting = "struct Sender")]
+#[allow(dead_code)]
+struct RouteSender {
+    id: Option<u64>,
+    name: Option<Text>,
+    email: Option<Text>,
+    phone_number: Option<Text>,
+    identifier: Option<Text>,
+    #[serde(rename = "type")]
+    kind: Option<Text>,
+    custom_attributes: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, expecting = "struct Conversation")]
+#[allow(dead_code)]
+struct RouteConversation {
+    id: Option<u64>,
+    inbox_id: Option<u64>,
+    status: Option<Text>,
+    priority: Option<Text>,
+    labels: Option<Texts>,
+    meta: Option<RouteMeta>,
+    channel: Option<Text>,
+    custom_attributes: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, expecting = "struct ConversationMeta")]
+#[allow(dead_code)]
+struct RouteMeta {
+    sender: Option<RouteSender>,
+    assignee: Option<RouteSender>,
+    assignee_type: Option<Text>,
+    team: Option<RouteIdRef>,
+}
+
+/// A JSON string, checked as `String` checks it (same deserializer call, same expectation) and not kept.
+#[derive(Debug)]
+struct Text;
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl Visitor<'_> for TextVisitor {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Text, E> {
+                Ok(Text)
+            }
+        }
+        deserializer.deserialize_string(TextVisitor)
+    }
+}
+
+/// A JSON array of strings, checked as `Vec<String>` checks it and not kept.
+#[derive(Debug)]
+struct Texts;
+
+impl<'de> Deserialize<'de> for Texts {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextsVisitor;
+        impl<'de> Visitor<'de> for TextsVisitor {
+            type Value = Texts;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Texts, A::Error> {
+                while seq.next_element::<Text>()?.is_some() {}
+                Ok(Texts)
+            }
+        }
+        deserializer.deserialize_seq(TextsVisitor)
+    }
+}
+
+impl<'a> WebhookRoute<'a> {
+    pub fn parse(body: &'a [u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(body)
+    }
+
+    pub fn event(&self) -> &str {
+        &self.event
+    }
+
+    /// The event name, without a copy unless the body escaped it.
+    pub fn into_event(self) -> Cow<'a, str> {
+        self.event
+    }
+
+    /// As [`Webhook::id`].
+    pub fn id(&self) -> Option<u64> {
+        self.id
+    }
+
+    /// As [`Webhook::conversation_id`].
+    pub fn conversation_id(&self) -> Option<u64> {
+        conversation_id_of(
+            &self.event,
+            self.id,
+            self.conversation.as_ref().and_then(|c| c.id),
+        )
+    }
+
+    /// As [`Webhook::contact_id`].
+    pub fn contact_id(&self) -> Option<u64> {
+        contact_id_of(
+            &self.event,
+            self.id,
+            self.contact.as_ref().and_then(|c| c.id),
+            || {
+                self.meta
+                    .as_ref()
+                    .or_else(|| self.conversation.as_ref().and_then(|c| c.meta.as_ref()))
+                    .and_then(|m| m.sender.as_ref())
+                    .and_then(|s| s.id)
+            },
+        )
+    }
+
+    /// As [`Webhook::validate`].
+    pub fn validate(&self) -> Result<(), MissingField> {
+        validate_fields(
+            &self.event,
+            self.id,
+            self.conversation.as_ref().and_then(|c| c.id),
+            self.message_type.is_some(),
+        )
     }
 }
 
@@ -283,6 +502,140 @@ mod tests {
         assert!(!echo.is_own_message());
         echo.source_id = Some(own_source_id("acme:message_created:1#0"));
         assert!(echo.is_own_message());
+    }
+
+    /// What the ingress takes from a body, by either parser: event, ids and validation, or the parse error's
+    /// text.
+    type Routing = (String, [Option<u64>; 3], Result<(), MissingField>);
+
+    fn routed_by_model(body: &[u8]) -> Result<Routing, String> {
+        let hook = Webhook::parse(body).map_err(|e| e.to_string())?;
+        let ids = [hook.id, hook.conversation_id(), hook.contact_id()];
+        Ok((hook.event.clone(), ids, hook.validate()))
+    }
+
+    fn routed_by_route(body: &[u8]) -> Result<Routing, String> {
+        let route = WebhookRoute::parse(body).map_err(|e| e.to_string())?;
+        let ids = [route.id(), route.conversation_id(), route.contact_id()];
+        let validated = route.validate();
+        Ok((route.into_event().into_owned(), ids, validated))
+    }
+
+    fn assert_same_routing(body: &[u8], what: &dyn fmt::Display) {
+        assert_eq!(
+            routed_by_route(body),
+            routed_by_model(body),
+            "{what}: {}",
+            String::from_utf8_lossy(body)
+        );
+    }
+
+    /// Every path to a value in `value`, as JSON pointers.
+    fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    pointers(child, format!("{at}/{key}"), out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    pointers(child, format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+        out.push(at);
+    }
+
+    #[test]
+    fn the_route_agrees_with_the_model_on_every_fixture_and_every_retyped_field() {
+        let dir = format!(
+            "{}/../../shared/fixtures/chatwoot",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let replacements: Vec<Value> = [
+            "null",
+            "0",
+            "7",
+            "-1",
+            "1.5",
+            "1e3",
+            "true",
+            "\"x\"",
+            "\"a\\\"b\"",
+            "[]",
+            "[\"x\"]",
+            "[1]",
+            "{}",
+            r#"{"id":9}"#,
+            r#"{"sender":{"id":4}}"#,
+        ]
+        .iter()
+        .map(|json| serde_json::from_str(json).expect("replacement"))
+        .collect();
+        let mut fixtures = 0;
+        for entry in std::fs::read_dir(dir).expect("fixtures dir") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            fixtures += 1;
+            let raw = std::fs::read(&path).expect("read");
+            assert_same_routing(&raw, &path.display());
+            for cut in (0..raw.len()).step_by(13) {
+                assert_same_routing(
+                    &raw[..cut],
+                    &format_args!("{} cut at {cut}", path.display()),
+                );
+            }
+            let value: Value = serde_json::from_slice(&raw).expect("fixture is JSON");
+            let mut paths = Vec::new();
+            pointers(&value, String::new(), &mut paths);
+            for pointer in paths.iter().filter(|p| !p.is_empty()) {
+                for replacement in &replacements {
+                    let mut changed = value.clone();
+                    *changed.pointer_mut(pointer).expect("pointer") = replacement.clone();
+                    let body = serde_json::to_vec(&changed).expect("serialize");
+                    assert_same_routing(
+                        &body,
+                        &format_args!("{} {pointer} = {replacement}", path.display()),
+                    );
+                }
+            }
+        }
+        assert!(fixtures >= 10, "fixtures found: {fixtures}");
+    }
+
+    #[test]
+    fn the_route_agrees_with_the_model_on_odd_bodies() {
+        let bodies: &[&[u8]] = &[
+            b"",
+            b"null",
+            b"[]",
+            b"7",
+            b"\"message_created\"",
+            br#"["conversation_created",5]"#,
+            br#"["message_created",5,null,"incoming"]"#,
+            br#"["message_created",5,null,"incoming",false,"text","s",null,{"id":2}]"#,
+            br#"{"event":"message_created","event":"message_updated"}"#,
+            br#"{"event":"conversation_\u0063reated","id":4}"#,
+            br#"{"event":"contact_updated","id":4} x"#,
+            br#"{"event":"contact_updated","id":18446744073709551616}"#,
+            br#"{"event":"x","custom_attributes":{"a":1e400}}"#,
+            br#"{"event":"x","custom_attributes":{"$serde_json::private::RawValue":"[1]"}}"#,
+            br#"{"event":"x","custom_attributes":{"$serde_json::private::RawValue":5}}"#,
+            br#"{"event":"x","labels":["a",1]}"#,
+            br#"{"event":"x","content":"\ud800"}"#,
+            b"{\"event\":\"x\",\"content\":\"\xff\"}",
+            b"{\"event\":\"x\",\"unknown\":\"\xff\"}",
+            br#"{"event":"message_created","id":1,"message_type":null,"conversation":{"id":2}}"#,
+            br#"{"event":"message_created","conversation":{"id":2,"meta":{}},"meta":null}"#,
+            br#"{"event":"message_created","meta":{},"conversation":{"meta":{"sender":{"id":3}}}}"#,
+        ];
+        for body in bodies {
+            assert_same_routing(body, &"odd body");
+        }
     }
 
     #[test]

@@ -78,9 +78,17 @@ fn signature_properties(body: &[u8]) {
 fn parse_properties(body: &[u8]) {
     // The parser alone must not panic (serde_json has its own recursion limit).
     let _ = Webhook::parse(body);
+    // The ingress routes with the borrowed parse: it must accept exactly what the full model accepts, and agree.
+    let route = ingress::parse_route(body, 64);
     let Ok(hook) = ingress::parse_webhook(body, 64) else {
+        assert!(route.is_err());
         return;
     };
+    let route = route.expect("the route parse accepts what the model accepts");
+    assert_eq!(route.event(), hook.event);
+    assert_eq!(route.id(), hook.id);
+    assert_eq!(route.conversation_id(), hook.conversation_id());
+    assert_eq!(route.contact_id(), hook.contact_id());
     assert_eq!(hook.validate(), Ok(()));
     assert!(ingress::check_depth(body, 64).is_ok());
     for delivery in [None, Some(""), Some("3b0c5f5e-8d0a-4c27-9b61-0f4e2a9d7c15")] {

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use axum::serve::ListenerExt as _;
 use axum::{Json, Router};
 use infra::{BootstrapArgs, Infra, TenantCache};
 use serde_json::json;
@@ -23,9 +24,9 @@ use tokio_util::sync::CancellationToken;
 
 pub use config::Config;
 pub use error::WebhookError;
-pub use identity::{event_key, partition_key};
+pub use identity::{event_key, partition_key, EventIds};
 pub use limits::check_depth;
-pub use webhook::parse_webhook;
+pub use webhook::{parse_route, parse_webhook};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngressError {
@@ -35,14 +36,17 @@ pub enum IngressError {
     Serve(#[from] std::io::Error),
 }
 
-/// Shared by every request.
+/// Shared by every request; axum clones it for each one, so what is costly to clone (the NATS clients and
+/// pools in `Infra`) sits behind an `Arc`.
 #[derive(Clone)]
 pub struct AppState {
-    pub(crate) infra: Infra,
+    pub(crate) infra: Arc<Infra>,
     pub(crate) tenants: Arc<TenantCache>,
     pub(crate) config: Arc<Config>,
     pub(crate) in_flight: Arc<Semaphore>,
     pub(crate) metrics: metrics::IngressMetrics,
+    /// `send <events stream>`, the publish span's name, formatted once.
+    pub(crate) publish_span_name: Arc<str>,
 }
 
 /// The HTTP routes, factored out so tests can drive them without a socket.
@@ -102,17 +106,24 @@ pub async fn run_with_metrics_listener(
     );
     let state = AppState {
         metrics,
+        publish_span_name: format!("send {}", infra.topology.events_stream()).into(),
         tenants: Arc::new(TenantCache::new(
             infra.tenants.clone(),
             config.tenant_cache_ttl,
         )),
         in_flight: Arc::new(Semaphore::new(config.max_in_flight)),
-        infra,
+        infra: Arc::new(infra),
         config: Arc::new(config),
     };
     let drain = state.config.drain_timeout;
     tracing::info!(addr = %listener.local_addr()?, "ingress listening");
     let stop = shutdown.clone();
+    // Without TCP_NODELAY a response can wait for the client's delayed ACK of the previous one.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+    });
     let server = axum::serve(listener, app(state))
         .with_graceful_shutdown(async move { stop.cancelled().await });
     tokio::select! {

@@ -11,6 +11,11 @@ use crate::error::WebhookError;
 /// would stop at 128 with a less helpful message. Anything that is not JSON at all passes here and fails the
 /// parser.
 pub fn check_depth(body: &[u8], max_depth: usize) -> Result<(), WebhookError> {
+    // Nesting never exceeds the number of `{` and `[` bytes, which a vectorised count finds ~50x faster than
+    // the scan below; real webhooks have about 30 (the default limit is 64), so most never need the scan.
+    if opening_brackets(body) <= max_depth {
+        return Ok(());
+    }
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;
@@ -39,6 +44,17 @@ pub fn check_depth(body: &[u8], max_depth: usize) -> Result<(), WebhookError> {
         }
     }
     Ok(())
+}
+
+fn opening_brackets(body: &[u8]) -> usize {
+    // `{` (0x7B) and `[` (0x5B) are the only bytes that become `{` with bit 5 set. Counting in u8 lanes per
+    // chunk is what lets the compiler vectorise the loop.
+    body.chunks(u8::MAX.into())
+        .map(|chunk| {
+            let count: u8 = chunk.iter().map(|&b| u8::from((b | 0x20) == b'{')).sum();
+            usize::from(count)
+        })
+        .sum()
 }
 
 /// Refuses requests with more than `max_count` header fields or `max_bytes` of names and values together.
@@ -78,6 +94,18 @@ mod tests {
         // An escaped backslash ends the escape: the quote after it closes the string.
         assert!(check_depth(br#"{"a":"\\"}"#, 1).is_ok());
         assert!(check_depth(br#"{"a":"\\",[[["#, 2).is_err());
+    }
+
+    #[test]
+    fn counting_brackets_never_hides_a_deep_body() {
+        // Brackets inside strings count too, so the shortcut only ever sends a body to the full scan.
+        assert_eq!(opening_brackets(br#"{"a":["[{",{}]}"#), 5);
+        let long = format!("{}{}", "[".repeat(300), "]".repeat(300));
+        assert_eq!(opening_brackets(long.as_bytes()), 300);
+        assert!(check_depth(long.as_bytes(), 299).is_err());
+        assert!(check_depth(long.as_bytes(), 300).is_ok());
+        let quoted = format!(r#"["{}"]"#, "[".repeat(400));
+        assert!(check_depth(quoted.as_bytes(), 1).is_ok());
     }
 
     #[test]
