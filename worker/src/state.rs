@@ -47,6 +47,22 @@ pub struct ConversationState {
     pub pending_drafts: bool,
 }
 
+/// Each key is looked up through the primary key whatever the table's size when PostgreSQL planned this prepared
+/// statement: a plain join on `unnest` gets a cached generic plan that scans the whole table. Public for the test
+/// that checks the plans of the hot statements.
+pub const LOAD_CONVERSATIONS: &str = "
+    SELECT c.tenant, c.conversation_id, c.bot_state, c.labels, c.status,
+           ARRAY(SELECT flag FROM conversation_flags f
+                 WHERE f.tenant = c.tenant AND f.conversation_id = c.conversation_id),
+           COALESCE((SELECT true FROM drafts d
+                     WHERE d.tenant = c.tenant AND d.conversation_id = c.conversation_id
+                       AND d.status = 'pending'
+                     LIMIT 1), false)
+    FROM unnest($1::text[], $2::bigint[]) AS k(tenant, conversation_id)
+    CROSS JOIN LATERAL (SELECT * FROM conversations c
+                        WHERE c.tenant = k.tenant AND c.conversation_id = k.conversation_id
+                        LIMIT 1) c";
+
 /// The stored state of each `(tenant, conversation)` asked for; conversations never seen are absent.
 pub async fn load_conversations(
     client: &impl GenericClient,
@@ -55,23 +71,7 @@ pub async fn load_conversations(
     if keys.is_empty() {
         return Ok(HashMap::new());
     }
-    let statement = client
-        .prepare_cached(
-            // Each key is looked up through the primary key whatever the table's size when PostgreSQL planned
-            // this prepared statement: a plain join on `unnest` gets a cached plan that scans the whole table.
-            "SELECT c.tenant, c.conversation_id, c.bot_state, c.labels, c.status,
-                    ARRAY(SELECT flag FROM conversation_flags f
-                          WHERE f.tenant = c.tenant AND f.conversation_id = c.conversation_id),
-                    COALESCE((SELECT true FROM drafts d
-                              WHERE d.tenant = c.tenant AND d.conversation_id = c.conversation_id
-                                AND d.status = 'pending'
-                              LIMIT 1), false)
-             FROM unnest($1::text[], $2::bigint[]) AS k(tenant, conversation_id)
-             CROSS JOIN LATERAL (SELECT * FROM conversations c
-                                 WHERE c.tenant = k.tenant AND c.conversation_id = k.conversation_id
-                                 LIMIT 1) c",
-        )
-        .await?;
+    let statement = client.prepare_cached(LOAD_CONVERSATIONS).await?;
     let tenants: Vec<&str> = keys.iter().map(|(tenant, _)| *tenant).collect();
     let conversations: Vec<i64> = keys.iter().map(|(_, id)| to_i64(*id)).collect();
     let rows = client

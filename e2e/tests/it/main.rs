@@ -11,6 +11,7 @@ mod doctor;
 mod ingress_rejects;
 mod metrics;
 mod ordering;
+mod plans;
 mod resilience;
 mod routing;
 mod tenant_cache;
