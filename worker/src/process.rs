@@ -110,10 +110,7 @@ impl Processor {
             stream_seq,
             span: tracing::Span::current(),
         };
-        self.process_batch(std::slice::from_ref(&job))
-            .await
-            .pop()
-            .unwrap_or_else(|| Err(ProcessError::Transient("event not processed".into())))
+        self.process_alone(&job).await
     }
 
     /// Processes events of different partitions (so of different conversations) together: one ledger lookup,
@@ -128,17 +125,18 @@ impl Processor {
                 tracing::debug!(%error, events = jobs.len(), "batch failed; processing its events one by one");
                 let mut results = Vec::with_capacity(jobs.len());
                 for job in jobs {
-                    let result = match self.process_together(std::slice::from_ref(job)).await {
-                        Ok(mut one) => one.pop().unwrap_or_else(|| {
-                            Err(ProcessError::Transient("event not processed".into()))
-                        }),
-                        Err(error) => Err(error),
-                    };
-                    results.push(result);
+                    results.push(self.process_alone(job).await);
                 }
                 results
             }
         }
+    }
+
+    async fn process_alone(&self, job: &Job) -> JobResult {
+        self.process_together(std::slice::from_ref(job))
+            .await?
+            .pop()
+            .unwrap_or_else(|| Err(not_processed()))
     }
 
     async fn process_together(&self, jobs: &[Job]) -> Result<Vec<JobResult>, ProcessError> {
@@ -292,11 +290,7 @@ impl Processor {
         Ok(Some(
             results
                 .into_iter()
-                .map(|result| {
-                    result.unwrap_or_else(|| {
-                        Err(ProcessError::Transient("event not processed".into()))
-                    })
-                })
+                .map(|result| result.unwrap_or_else(|| Err(not_processed())))
                 .collect(),
         ))
     }
@@ -474,6 +468,11 @@ fn ledger_key(envelope: &EventEnvelope) -> String {
         }
         _ => envelope.event_key.clone(),
     }
+}
+
+/// An event a batch returned no result for; cannot happen, but retrying is the safe answer.
+fn not_processed() -> ProcessError {
+    ProcessError::Transient("event not processed".into())
 }
 
 fn outcome_of(planned: &Planned<'_>) -> Outcome {
