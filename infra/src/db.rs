@@ -56,6 +56,7 @@ pub fn pool(url: &str, size: usize) -> Result<Pool, DbError> {
     if config.get_application_name().is_none() {
         config.application_name("chatwoot-pipeline");
     }
+    config.options(with_index_lookups(config.get_options()));
     let manager = Manager::from_config(
         config,
         NoTls,
@@ -70,6 +71,19 @@ pub fn pool(url: &str, size: usize) -> Result<Pool, DbError> {
         .create_timeout(Some(Duration::from_secs(5)))
         .recycle_timeout(Some(Duration::from_secs(5)))
         .build()?)
+}
+
+/// Every statement of the services looks rows up by key, and is prepared once per connection. PostgreSQL keeps a
+/// prepared statement's generic plan, made from the statistics of the moment: planned while a table was small (a
+/// fresh install, the first minute after a deployment), a lookup by key becomes a sequential scan, and stays one
+/// until the next ANALYZE while the table grows (seen: 1.7 ms per batch on 9k rows instead of 0.05 ms).
+/// `enable_seqscan = off` only makes an index the planner's choice wherever one applies; a statement that no index
+/// serves still scans. The user's own `options` in the URL are kept.
+fn with_index_lookups(options: Option<&str>) -> String {
+    match options {
+        Some(options) if !options.trim().is_empty() => format!("{options} -c enable_seqscan=off"),
+        _ => "-c enable_seqscan=off".to_owned(),
+    }
 }
 
 /// Creates the database named in `url` when it does not exist (connecting to `postgres` to do so). When the

@@ -1,7 +1,8 @@
 //! The hot batch statements stay on their indexes. A prepared statement's generic plan is made once, typically
 //! while the tables are still small, and then kept: a join on `unnest($1)` planned that way hashes a sequential
 //! scan of the whole table, which is invisible in short tests and reads every row of a grown table per batch.
-//! `plan_cache_mode = force_generic_plan` on empty tables shows the plan each statement would be stuck with.
+//! `plan_cache_mode = force_generic_plan` on analyzed empty tables (the statistics of a fresh install) shows the
+//! plan each statement would be stuck with, on a connection of the services' pool (`infra::db::pool`).
 
 use e2e::Env;
 
@@ -30,6 +31,13 @@ async fn the_hot_batch_statements_never_scan_a_whole_table() {
     let env = Env::new().await;
     let pool = env.pool().await;
     let client = pool.get().await.unwrap();
+    client
+        .batch_execute(
+            "ANALYZE processed_events, event_actions, conversations, conversation_flags, drafts, \
+             dispatched_actions",
+        )
+        .await
+        .unwrap();
     let statements = [
         (
             "worker ledger lookup",
