@@ -72,6 +72,30 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::
 }
 
 /// Binds `METRICS_ADDR` and runs the ingress on `listener`.
+/// Pending connections the kernel may queue for `accept`. Linux caps it at `net.core.somaxconn` (4096 by default).
+/// tokio's default of 1,024 overflowed under a burst of new connections, and every connection the kernel drops
+/// costs its client a one-second SYN retransmit (seen as a 1 s p99.9 at 10k webhooks/s).
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// The webhook listener on `addr` (`host:port`, the first address it resolves to), with a backlog that absorbs
+/// bursts of new connections.
+pub async fn bind(addr: &str) -> std::io::Result<TcpListener> {
+    let addr = tokio::net::lookup_host(addr).await?.next().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{addr} resolves to no address"),
+        )
+    })?;
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 pub async fn run(
     config: Config,
     listener: TcpListener,
@@ -135,4 +159,22 @@ pub async fn run_with_metrics_listener(
     let _ = metrics_server.await;
     tracing::info!("ingress stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn bind_listens_on_the_address_given() {
+        let listener = super::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (client, accepted) =
+            tokio::join!(tokio::net::TcpStream::connect(addr), listener.accept());
+        assert_eq!(client.unwrap().peer_addr().unwrap(), addr);
+        assert!(accepted.is_ok());
+    }
+
+    #[tokio::test]
+    async fn bind_refuses_an_address_without_a_port() {
+        assert!(super::bind("127.0.0.1").await.is_err());
+    }
 }
