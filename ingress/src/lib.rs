@@ -165,11 +165,12 @@ pub async fn run_with_metrics_listener(
 mod tests {
     #[tokio::test]
     async fn bind_listens_on_the_address_given() {
-        let listener = super::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
+        let listener = super::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local address");
         let (client, accepted) =
             tokio::join!(tokio::net::TcpStream::connect(addr), listener.accept());
-        assert_eq!(client.unwrap().peer_addr().unwrap(), addr);
+        let client = client.expect("connect");
+        assert_eq!(client.peer_addr().expect("peer address"), addr);
         assert!(accepted.is_ok());
     }
 
