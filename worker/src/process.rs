@@ -91,6 +91,10 @@ pub struct Job {
 
 pub type JobResult = Result<Outcome, ProcessError>;
 
+/// What was decided about one event: its actions, the decision to record with a customer message, and the draft
+/// rows to write with it.
+type Plan = (Vec<ActionKind>, Option<Decision>, DraftWrites);
+
 /// An event that still has to be recorded, with what was decided about it.
 struct Planned<'j> {
     index: usize,
@@ -317,7 +321,7 @@ impl Processor {
         tenant: &Tenant,
         hook: &Webhook,
         conversation: &state::ConversationState,
-    ) -> Result<(Vec<ActionKind>, Option<Decision>, DraftWrites), ProcessError> {
+    ) -> Result<Plan, ProcessError> {
         if hook.is_customer_message() {
             self.decide(client, tenant, hook, conversation).await
         } else if let Some(command) = ai::approval::command_of(hook) {
@@ -336,7 +340,7 @@ impl Processor {
         tenant: &Tenant,
         hook: &Webhook,
         conversation: &state::ConversationState,
-    ) -> Result<(Vec<ActionKind>, Option<Decision>, DraftWrites), ProcessError> {
+    ) -> Result<Plan, ProcessError> {
         let text = hook.content.as_deref().unwrap_or_default();
         let conversation_meta = hook.conversation.as_ref();
         let assigned = hook
