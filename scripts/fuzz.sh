@@ -24,9 +24,9 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
 fi
 
 seeds="$root/fuzz/corpus/webhook"
-if ls "$root"/../shared/fixtures/chatwoot/*.json >/dev/null 2>&1; then
-  cp "$root"/../shared/fixtures/chatwoot/*.json "$seeds/"
-fi
+# libFuzzer writes new inputs only to the first corpus directory; the committed seeds and the repository's
+# Chatwoot fixtures are read, never written.
+fixtures="$root/fixtures/chatwoot"
 corpus="$root/target/fuzz/corpus/webhook"
 mkdir -p "$corpus"
 
@@ -38,4 +38,4 @@ profile_flag="--dev"
 [ "${FUZZ_PROFILE:-}" = "release" ] && profile_flag="--release"
 [ "${FUZZ_PROFILE:-}" = "" ] && [ "$seconds" -gt 300 ] && profile_flag="--release"
 cargo fuzz run "$profile_flag" --fuzz-dir "$root/fuzz" --sanitizer none --target-dir "$root/target/fuzz" \
-  webhook "$corpus" "$seeds" -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+  webhook "$corpus" "$seeds" "$fixtures" -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1

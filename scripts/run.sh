@@ -62,8 +62,7 @@ if [ -n "$demo" ]; then
   # The demo tenant answers from this knowledge base (AI drafts by default); re-importing changes nothing.
   echo "[run] importing the demo knowledge base (demo/kb)..." >&2
   "$BIN/cwctl" kb import --tenant "$TENANT_ID" "$ROOT/demo/kb" >&2
-  fixture="$ROOT/../shared/fixtures/chatwoot/message_created_incoming_contact.json"
-  [ -f "$fixture" ] || fixture="$ROOT/e2e/demo/message_created.json"
+  fixture="$ROOT/fixtures/chatwoot/message_created_incoming_contact.json"
   ts=$(date +%s)
   # A fresh message id per run, so the dedupe ledger does not (rightly) swallow the demo on a second run.
   body="$STATE/demo-webhook.json"

@@ -2,7 +2,7 @@
 //!
 //! Serves the subset of Chatwoot's API a bot/integration uses (messages,
 //! labels, assignments, status, priority, profile, health), with the response
-//! and error shapes of `shared/fixtures/chatwoot/api/`. Every request is
+//! and error shapes of `fixtures/chatwoot/api/`. Every request is
 //! recorded with its headers and body, and faults (status codes, rate limits,
 //! timeouts, dropped connections) can be injected.
 //!

@@ -1,5 +1,5 @@
 //! JSON bodies with the keys of Chatwoot's jbuilder views, as captured in
-//! `shared/fixtures/chatwoot/api/`. Built with `json!` rather than loaded from
+//! `fixtures/chatwoot/api/`. Built with `json!` rather than loaded from
 //! the fixtures so the simulator keeps working when the fixtures are absent.
 
 use chrono::{DateTime, SecondsFormat, Utc};

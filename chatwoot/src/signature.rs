@@ -88,11 +88,11 @@ mod tests {
     const SECRET: &[u8] = b"Hs7kQ2vN9xPzR4mWb8cTf3Ld";
     const FIXTURES: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures/chatwoot/"
+        "/../fixtures/chatwoot/"
     );
 
     fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!("{FIXTURES}{name}")).expect("fixture present beside the repository")
+        std::fs::read(format!("{FIXTURES}{name}")).expect("fixture present in fixtures/chatwoot")
     }
 
     #[test]

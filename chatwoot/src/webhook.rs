@@ -449,7 +449,7 @@ mod tests {
 
     const FIXTURES: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures/chatwoot"
+        "/../fixtures/chatwoot"
     );
 
     fn fixture(name: &str) -> Webhook {

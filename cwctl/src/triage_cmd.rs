@@ -16,7 +16,7 @@ pub struct TriageArgs {
     /// Read this file instead of standard input.
     #[arg(long)]
     pub input: Option<PathBuf>,
-    /// The input carries labels (the format of shared/triage/examples.jsonl): print per-label scores.
+    /// The input carries labels (the format of triage/tests/data/examples.jsonl): print per-label scores.
     #[arg(long)]
     pub score: bool,
 }

@@ -69,10 +69,10 @@ impl Service {
     }
 }
 
-/// Reads a file of `../shared/fixtures/chatwoot`.
+/// Reads a file of the repository's `fixtures/chatwoot`.
 pub fn fixture(name: &str) -> Vec<u8> {
     let path = format!(
-        "{}/../../shared/fixtures/chatwoot/{name}",
+        "{}/../fixtures/chatwoot/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))

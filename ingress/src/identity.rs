@@ -110,7 +110,7 @@ mod tests {
     #[test]
     fn the_route_keys_and_partitions_every_fixture_as_the_model_does() {
         let dir = format!(
-            "{}/../../shared/fixtures/chatwoot",
+            "{}/../fixtures/chatwoot",
             env!("CARGO_MANIFEST_DIR")
         );
         let mut fixtures = 0;

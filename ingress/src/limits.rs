@@ -111,7 +111,7 @@ mod tests {
     #[test]
     fn every_fixture_is_far_from_the_limit() {
         let dir = format!(
-            "{}/../../shared/fixtures/chatwoot",
+            "{}/../fixtures/chatwoot",
             env!("CARGO_MANIFEST_DIR")
         );
         for entry in std::fs::read_dir(dir).expect("fixtures") {

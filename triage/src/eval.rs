@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Escalation, Sentiment, Triage, DEFAULT_CATEGORIES};
 
-/// A labelled example, as in `shared/triage/examples.jsonl`.
+/// A labelled example, as in `triage/tests/data/examples.jsonl`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Labelled {
     /// Example id (`t001` ...).

@@ -64,7 +64,7 @@ fn shared_sample_meets_targets() {
         .unwrap_or_else(|| {
             PathBuf::from(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/triage/examples.jsonl"
+                "/tests/data/examples.jsonl"
             ))
         });
     let gold = load(&path);

@@ -106,7 +106,7 @@ macro_rules! fixture_text {
     ($name:literal) => {
         include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/fixtures/chatwoot/api/",
+            "/../fixtures/chatwoot/api/",
             $name
         ))
     };

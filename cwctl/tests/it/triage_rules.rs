@@ -4,7 +4,7 @@ use clap::Parser;
 
 const SAMPLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/triage/examples.jsonl"
+    "/../triage/tests/data/examples.jsonl"
 );
 
 async fn cwctl(args: &[&str]) -> (u8, String) {
