@@ -9,6 +9,8 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::content::ContentType;
+
 /// A webhook body. Fields are present or absent depending on `event`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -22,6 +24,9 @@ pub struct Webhook {
     pub message_type: Option<String>,
     pub private: Option<bool>,
     pub content_type: Option<String>,
+    /// Per content type: `email` (headers, HTML, `auto_reply`) for `incoming_email`, `submitted_values` for the
+    /// interactive types and the CSAT survey. Any JSON is accepted: the create API takes it as a string too.
+    pub content_attributes: Option<Value>,
     pub source_id: Option<String>,
     pub sender: Option<Sender>,
     pub conversation: Option<Conversation>,
@@ -199,14 +204,39 @@ impl Webhook {
             .map_or(SenderKind::Unknown, Sender::kind)
     }
 
-    /// Only an incoming, public message written by a contact may be answered: this is what stops the bot from
-    /// looping on its own replies and from answering agents.
+    /// Only an incoming, public message written by a contact, of a type the bot answers (text or e-mail, see
+    /// [`ContentType::is_answerable`]), and not a mail server's automatic reply, may be answered: this is what
+    /// stops the bot from looping on its own replies, on out-of-office mails and from answering agents.
     pub fn is_customer_message(&self) -> bool {
         self.event == "message_created"
             && self.message_type.as_deref() == Some("incoming")
             && self.private != Some(true)
-            && self.content_type.as_deref().is_none_or(|t| t == "text")
+            && self.content_kind().is_answerable()
+            && !self.is_auto_reply()
             && self.sender_kind() == SenderKind::Contact
+    }
+
+    pub fn content_kind(&self) -> ContentType {
+        ContentType::parse(self.content_type.as_deref())
+    }
+
+    /// A mail marked as sent automatically (`Auto-Submitted`, `X-Autoreply`: an out-of-office notice).
+    pub fn is_auto_reply(&self) -> bool {
+        self.content_attributes
+            .as_ref()
+            .and_then(|a| a.pointer("/email/auto_reply"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
+    /// What the customer wrote: the message's text, or for an e-mail the reply without its quoted history,
+    /// signature or HTML. Empty when the message has no text (an attachment alone).
+    pub fn customer_text(&self) -> Cow<'_, str> {
+        let content = self.content.as_deref().unwrap_or_default();
+        match self.content_kind() {
+            ContentType::IncomingEmail => crate::content::email_reply_text(content),
+            _ => Cow::Borrowed(content),
+        }
     }
 }
 
@@ -278,6 +308,7 @@ pub struct WebhookRoute<'a> {
     message_type: Option<Text>,
     private: Option<bool>,
     content_type: Option<Text>,
+    content_attributes: Option<Value>,
     source_id: Option<Text>,
     sender: Option<RouteSender>,
     conversation: Option<RouteConversation>,
@@ -447,20 +478,18 @@ impl<'a> WebhookRoute<'a> {
 mod tests {
     use super::*;
 
-    const FIXTURES: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../fixtures/chatwoot"
-    );
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/chatwoot");
 
     fn fixture(name: &str) -> Webhook {
         let path = format!("{FIXTURES}/{name}");
         Webhook::parse(&std::fs::read(path).expect("fixture present")).expect("parses")
     }
 
-    /// Every webhook fixture, with its path and bytes.
+    /// Every webhook fixture (the derived e-mail ones included), with its path and bytes.
     fn webhook_fixtures() -> Vec<(std::path::PathBuf, Vec<u8>)> {
         std::fs::read_dir(FIXTURES)
             .expect("fixtures dir")
+            .chain(std::fs::read_dir(format!("{FIXTURES}/derived")).expect("derived fixtures dir"))
             .map(|entry| entry.expect("entry").path())
             .filter(|path| path.extension().is_some_and(|e| e == "json"))
             .map(|path| {
@@ -481,6 +510,45 @@ mod tests {
         ] {
             assert!(!fixture(name).is_customer_message(), "{name}");
         }
+    }
+
+    #[test]
+    fn an_email_is_answered_with_the_customers_words_and_an_out_of_office_mail_is_not() {
+        let mail = fixture("derived/message_created_incoming_email.json");
+        assert!(mail.is_customer_message());
+        assert_eq!(
+            mail.customer_text(),
+            "Hello,\n\nI was charged twice for my May invoice (INV-2026-0512). Could you refund the second charge?\n\nThanks,\nMaya"
+        );
+        assert!(
+            !fixture("derived/message_created_incoming_email_auto_reply.json")
+                .is_customer_message()
+        );
+    }
+
+    #[test]
+    fn a_contacts_message_of_a_type_the_bot_does_not_answer_is_not_a_customer_message() {
+        let text = fixture("message_created_incoming_contact.json");
+        for content_type in [
+            "input_select",
+            "input_csat",
+            "cards",
+            "form",
+            "article",
+            "input_email",
+            "sticker",
+        ] {
+            let mut hook = text.clone();
+            hook.content_type = Some(content_type.to_owned());
+            assert!(!hook.is_customer_message(), "{content_type}");
+        }
+        let mut untyped = text.clone();
+        untyped.content_type = None;
+        assert!(untyped.is_customer_message());
+        assert_eq!(
+            untyped.customer_text(),
+            text.content.as_deref().unwrap_or_default()
+        );
     }
 
     #[test]

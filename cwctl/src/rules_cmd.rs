@@ -136,6 +136,13 @@ fn dry_run(args: DryRunArgs, out: &mut impl Write) -> Result<Exit, CliError> {
             "  - assign the next agent of {agents:?} (round robin of rule {rule})"
         )?;
     }
+    for reply in &decision.rule_replies {
+        writeln!(
+            out,
+            "  - reply: {} (unless a confident answer goes out in auto mode)",
+            reply.text
+        )?;
+    }
     if decision.respond {
         writeln!(out, "  - the tenant's responder answers the message")?;
     }

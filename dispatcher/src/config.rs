@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use infra::config::parse_duration;
-use infra::{DatabaseArgs, NatsArgs, SecretsArgs, TenantSeedArgs};
+use infra::{DatabaseArgs, NatsArgs, SecretsArgs, SupervisionArgs, TenantSeedArgs};
 
 /// The dispatcher: delivers actions to Chatwoot's REST API.
 #[derive(Debug, Clone, clap::Parser)]
@@ -52,4 +52,6 @@ pub struct Config {
     pub secrets: SecretsArgs,
     #[command(flatten)]
     pub tenant: TenantSeedArgs,
+    #[command(flatten)]
+    pub supervision: SupervisionArgs,
 }

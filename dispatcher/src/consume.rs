@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use async_nats::jetstream::consumer::PullConsumer;
 use async_nats::jetstream::AckKind;
-use futures::StreamExt;
+use std::panic::AssertUnwindSafe;
+
+use futures::{FutureExt, StreamExt};
+use infra::retry::FetchFailures;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -14,7 +17,10 @@ use tracing::Instrument;
 
 use crate::deliver::{Deliverer, Settle};
 
+/// Runs until `shutdown`, or returns when fetching keeps failing while NATS is connected (a deleted consumer,
+/// a stream gone: [`FetchFailures`]) so that the supervisor starts it again with its consumer created again, or stops the dispatcher.
 pub async fn fetch_loop(
+    nats: async_nats::Client,
     consumer: PullConsumer,
     deliverer: Arc<Deliverer>,
     slots: Arc<Semaphore>,
@@ -22,8 +28,14 @@ pub async fn fetch_loop(
     tracker: TaskTracker,
     shutdown: CancellationToken,
 ) {
-    let mut failures = 0u64;
+    let mut failures = FetchFailures::default();
+    // A failed fetch is retried soon: the pause never exceeds one fetch's lifetime.
+    let max_pause = fetch_expires;
     while !shutdown.is_cancelled() {
+        if failures.gave_up() {
+            tracing::error!("fetching keeps failing; the fetch loop gives up");
+            return;
+        }
         let Ok(first) = slots.clone().acquire_owned().await else {
             return;
         };
@@ -42,16 +54,27 @@ pub async fn fetch_loop(
             Ok(batch) => batch,
             Err(error) => {
                 drop(first);
-                failures += 1;
                 tracing::warn!(%error, "fetch failed");
-                infra::retry::pause_after_failure(failures, &shutdown).await;
+                failures.pause(&nats, &consumer, max_pause, &shutdown).await;
                 continue;
             }
         };
-        failures = 0;
         let mut first = Some(first);
+        let mut refused = false;
+        let mut received = false;
+        let asked = std::time::Instant::now();
         while let Some(message) = batch.next().await {
-            let Ok(message) = message else { break };
+            let message = match message {
+                Ok(message) => message,
+                Err(error) => {
+                    // The server refused the pull (no such consumer, no responders): a failed fetch too.
+                    tracing::warn!(%error, "fetch refused");
+                    failures.pause(&nats, &consumer, max_pause, &shutdown).await;
+                    refused = true;
+                    break;
+                }
+            };
+            received = true;
             if shutdown.is_cancelled() {
                 // Hand it back at once rather than let it wait out the ack timeout.
                 let _ = message.ack_with(AckKind::Nak(None)).await;
@@ -66,12 +89,32 @@ pub async fn fetch_loop(
             };
             let deliverer = deliverer.clone();
             tracker.spawn(async move {
-                handle(&deliverer, message).await;
+                // A delivery that panics is redelivered after ACK_WAIT, and the ledger's lease decides whether
+                // it was already posted; the fetch loop and the other deliveries carry on.
+                if AssertUnwindSafe(handle(&deliverer, message))
+                    .catch_unwind()
+                    .await
+                    .is_err()
+                {
+                    tracing::error!("a delivery panicked; the action will be delivered again");
+                }
                 drop(permit);
             });
         }
+        // JetStream ends every pull request, at the latest with a timeout status when it expires; a batch
+        // that only ended by the client's own timer (5 s later) went nowhere (no such consumer).
+        let unanswered = !received && asked.elapsed() > fetch_expires + UNANSWERED_AFTER;
+        if unanswered {
+            tracing::warn!("fetch unanswered");
+            failures.pause(&nats, &consumer, max_pause, &shutdown).await;
+        } else if !refused {
+            failures.reset();
+        }
     }
 }
+
+/// How long past its expiry a pull request may stay unanswered before it counts as a failed fetch.
+const UNANSWERED_AFTER: Duration = Duration::from_secs(2);
 
 async fn handle(deliverer: &Deliverer, message: async_nats::jetstream::Message) {
     let delivered = message.info().map(|i| i.delivered).unwrap_or(1);

@@ -15,7 +15,7 @@ pub mod retry;
 use std::sync::Arc;
 
 use chatwoot::ChatwootClient;
-use infra::{BootstrapArgs, TenantCache};
+use infra::{BootstrapArgs, Supervisor, TenantCache};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -33,6 +33,8 @@ pub enum DispatcherError {
     Topology(#[from] infra::topology::TopologyError),
     #[error(transparent)]
     Http(#[from] chatwoot::client::BuildError),
+    #[error(transparent)]
+    Task(#[from] infra::TaskFailed),
 }
 
 /// Serves health on `listener` and delivers actions until `shutdown`, then drains in-flight deliveries.
@@ -54,17 +56,31 @@ pub async fn run(
         .topology
         .ensure_dispatcher_consumer(&infra.jetstream, config.ack_wait, max_ack_pending)
         .await?;
+    // The tasks stop on `stop`: the caller's shutdown, or a task that failed for good.
+    let stop = shutdown.child_token();
+    let mut supervisor = Supervisor::new(
+        stop.clone(),
+        infra.readiness.clone(),
+        config.supervision.policy(),
+    );
     let mut registry = prometheus_client::registry::Registry::default();
     let metrics = metrics::DispatcherMetrics::register(&mut registry);
-    infra::metrics::lag::LagGauges::register(&mut registry).spawn_refresh(
-        vec![consumer.clone()],
-        std::time::Duration::from_secs(10),
-        shutdown.clone(),
-    );
-    let health = infra::health::spawn(
-        listener,
-        infra::health::router(infra.clone(), infra::metrics::router(Arc::new(registry))),
-        shutdown.clone(),
+    let gauges = infra::metrics::lag::LagGauges::register(&mut registry);
+    let lag_stop = stop.clone();
+    supervisor.restarting("consumer lag gauges", move || {
+        gauges.refresh(
+            vec![consumer.clone()],
+            std::time::Duration::from_secs(10),
+            lag_stop.clone(),
+        )
+    });
+    supervisor.critical(
+        "health endpoint",
+        infra::health::serve(
+            listener,
+            infra::health::router(infra.clone(), infra::metrics::router(Arc::new(registry))),
+            stop.clone(),
+        ),
     );
     let observer_metrics = metrics.clone();
     let client = ChatwootClient::new(config.http_timeout)?.with_observer(Arc::new(
@@ -94,15 +110,45 @@ pub async fn run(
     let tracker = TaskTracker::new();
     let slots = Arc::new(Semaphore::new(config.concurrency.max(1)));
     tracing::info!(concurrency = config.concurrency, "dispatcher consuming");
-    consume::fetch_loop(
-        consumer,
-        deliverer,
-        slots,
-        config.fetch_expires,
-        tracker.clone(),
-        shutdown.clone(),
-    )
-    .await;
+    {
+        let (infra, tracker, stop) = (infra.clone(), tracker.clone(), stop.clone());
+        let (ack_wait, fetch_expires) = (config.ack_wait, config.fetch_expires);
+        supervisor.restarting("fetch loop", move || {
+            let (infra, deliverer, slots, tracker, stop) = (
+                infra.clone(),
+                deliverer.clone(),
+                slots.clone(),
+                tracker.clone(),
+                stop.clone(),
+            );
+            async move {
+                // Created again if it went missing.
+                let consumer = match infra
+                    .topology
+                    .ensure_dispatcher_consumer(&infra.jetstream, ack_wait, max_ack_pending)
+                    .await
+                {
+                    Ok(consumer) => consumer,
+                    Err(error) => {
+                        tracing::error!(%error, "cannot get the dispatcher's consumer");
+                        return;
+                    }
+                };
+                consume::fetch_loop(
+                    infra.nats.clone(),
+                    consumer,
+                    deliverer,
+                    slots,
+                    fetch_expires,
+                    tracker,
+                    stop,
+                )
+                .await;
+            }
+        });
+    }
+    let outcome = supervisor.watch().await;
+    stop.cancel();
     tracker.close();
     if tokio::time::timeout(config.drain_timeout, tracker.wait())
         .await
@@ -110,7 +156,7 @@ pub async fn run(
     {
         tracing::warn!("drain timeout reached; unfinished deliveries will be redelivered");
     }
-    let _ = health.await;
+    supervisor.drain(config.drain_timeout).await;
     tracing::info!("dispatcher stopped");
-    Ok(())
+    outcome.map_err(DispatcherError::Task)
 }

@@ -63,6 +63,11 @@ impl Service {
         self.handle.await.map_err(|e| e.to_string())?
     }
 
+    /// Whether the service has stopped on its own (a task that failed for good).
+    pub fn has_stopped(&self) -> bool {
+        self.handle.is_finished()
+    }
+
     /// Abrupt stop: the task is dropped mid-flight, like a killed process (nothing is acked or drained).
     pub fn kill(self) {
         self.handle.abort();
@@ -71,10 +76,7 @@ impl Service {
 
 /// Reads a file of the repository's `fixtures/chatwoot`.
 pub fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../fixtures/chatwoot/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../fixtures/chatwoot/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
 }
 
@@ -189,6 +191,15 @@ impl Env {
     }
 
     pub async fn start_worker(&self, extra: &[&str]) -> Service {
+        self.start_worker_with(None, extra).await
+    }
+
+    /// A worker answering with `responder` instead of the tenants' AI settings (`None`: as configured).
+    pub async fn start_worker_with(
+        &self,
+        responder: Option<std::sync::Arc<dyn worker::responder::Responder>>,
+        extra: &[&str],
+    ) -> Service {
         let rules_dir = self.rules_dir.path().display().to_string();
         let mut args = vec![
             "--fetch-expires",
@@ -208,9 +219,13 @@ impl Env {
         let config =
             worker::Config::try_parse_from(self.args("worker", &args)).expect("worker args");
         start(|listener, token| async move {
-            worker::run(config, listener, token)
-                .await
-                .map_err(|e| e.to_string())
+            match responder {
+                Some(responder) => {
+                    worker::run_with_responder(config, listener, token, responder).await
+                }
+                None => worker::run(config, listener, token).await,
+            }
+            .map_err(|e| e.to_string())
         })
         .await
     }

@@ -18,6 +18,8 @@ pub struct Infra {
     pub topology: Topology,
     pub pool: Pool,
     pub tenants: TenantStore,
+    /// Turns false for good when a supervised task fails (see [`crate::supervise`]).
+    pub readiness: crate::Readiness,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,11 +83,15 @@ pub async fn bootstrap(args: BootstrapArgs<'_>) -> Result<Infra, BootstrapError>
         topology,
         pool,
         tenants,
+        readiness: crate::Readiness::default(),
     })
 }
 
-/// `/readyz`: NATS connected and PostgreSQL answering.
+/// `/readyz`: every supervised task working, NATS connected and PostgreSQL answering.
 pub async fn ready(infra: &Infra) -> Result<(), String> {
+    if let Some(reason) = infra.readiness.failure() {
+        return Err(reason);
+    }
     if infra.nats.connection_state() != async_nats::connection::State::Connected {
         return Err("NATS is not connected".into());
     }

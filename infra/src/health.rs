@@ -33,18 +33,12 @@ async fn readyz(State(infra): State<Infra>) -> (StatusCode, Json<serde_json::Val
     }
 }
 
-/// Serves `router` until `shutdown`.
-pub fn spawn(
-    listener: TcpListener,
-    router: Router,
-    shutdown: CancellationToken,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let result = axum::serve(listener, router)
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .await;
-        if let Err(error) = result {
-            tracing::error!(%error, "health endpoint stopped");
-        }
-    })
+/// Serves `router` until `shutdown`; a task for the service's supervisor (it ends early only if serving fails).
+pub async fn serve(listener: TcpListener, router: Router, shutdown: CancellationToken) {
+    let result = axum::serve(listener, router)
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await;
+    if let Err(error) = result {
+        tracing::error!(%error, "health endpoint stopped");
+    }
 }

@@ -82,15 +82,16 @@ pub mod lag {
             gauges
         }
 
+        /// Refreshes the gauges every `interval` until `shutdown`; a task for the service's supervisor.
         /// Consumer names are fixed by the topology, so the label set stays closed.
-        pub fn spawn_refresh(
+        pub fn refresh(
             &self,
             consumers: Vec<PullConsumer>,
             interval: Duration,
             shutdown: CancellationToken,
-        ) {
+        ) -> impl std::future::Future<Output = ()> + Send + 'static {
             let gauges = self.clone();
-            tokio::spawn(async move {
+            async move {
                 loop {
                     for consumer in &consumers {
                         let mut consumer = consumer.clone();
@@ -113,7 +114,7 @@ pub mod lag {
                         () = shutdown.cancelled() => return,
                     }
                 }
-            });
+            }
         }
     }
 }

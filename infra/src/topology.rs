@@ -171,23 +171,33 @@ impl Topology {
         js: &jetstream::Context,
         ack_wait: Duration,
     ) -> Result<Vec<consumer::PullConsumer>, TopologyError> {
-        let stream = self.get_stream(js, &self.events_stream()).await?;
         let mut consumers = Vec::with_capacity(PARTITIONS as usize);
         for partition in 0..PARTITIONS {
-            let name = self.worker_consumer(partition);
-            let config = consumer::pull::Config {
-                durable_name: Some(name.clone()),
-                filter_subject: self.partition_filter(partition),
-                ack_policy: consumer::AckPolicy::Explicit,
-                ack_wait,
-                max_ack_pending: 1,
-                max_deliver: -1,
-                deliver_policy: consumer::DeliverPolicy::All,
-                ..Default::default()
-            };
-            consumers.push(self.create_consumer(&stream, name, config).await?);
+            consumers.push(self.ensure_worker_consumer(js, partition, ack_wait).await?);
         }
         Ok(consumers)
+    }
+
+    /// The durable consumer of one partition, created (again) if it is missing.
+    pub async fn ensure_worker_consumer(
+        &self,
+        js: &jetstream::Context,
+        partition: u32,
+        ack_wait: Duration,
+    ) -> Result<consumer::PullConsumer, TopologyError> {
+        let stream = self.get_stream(js, &self.events_stream()).await?;
+        let name = self.worker_consumer(partition);
+        let config = consumer::pull::Config {
+            durable_name: Some(name.clone()),
+            filter_subject: self.partition_filter(partition),
+            ack_policy: consumer::AckPolicy::Explicit,
+            ack_wait,
+            max_ack_pending: 1,
+            max_deliver: -1,
+            deliver_policy: consumer::DeliverPolicy::All,
+            ..Default::default()
+        };
+        self.create_consumer(&stream, name, config).await
     }
 
     /// The dispatcher's consumer: actions are independent calls, so many are in flight at once.

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use infra::config::parse_duration;
-use infra::{DatabaseArgs, NatsArgs, SecretsArgs, TenantSeedArgs};
+use infra::{DatabaseArgs, NatsArgs, SecretsArgs, SupervisionArgs, TenantSeedArgs};
 
 /// The ingress: verifies Chatwoot webhooks and publishes them to JetStream.
 #[derive(Debug, Clone, clap::Parser)]
@@ -49,4 +49,6 @@ pub struct Config {
     pub secrets: SecretsArgs,
     #[command(flatten)]
     pub tenant: TenantSeedArgs,
+    #[command(flatten)]
+    pub supervision: SupervisionArgs,
 }

@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::serve::ListenerExt as _;
 use axum::{Json, Router};
-use infra::{BootstrapArgs, Infra, TenantCache};
+use infra::{BootstrapArgs, Infra, Supervisor, TenantCache};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -34,6 +34,8 @@ pub enum IngressError {
     Bootstrap(#[from] infra::BootstrapError),
     #[error("server error: {0}")]
     Serve(#[from] std::io::Error),
+    #[error(transparent)]
+    Task(#[from] infra::TaskFailed),
 }
 
 /// Shared by every request; axum clones it for each one, so what is costly to clone (the NATS clients and
@@ -123,10 +125,20 @@ pub async fn run_with_metrics_listener(
     .await?;
     let mut registry = prometheus_client::registry::Registry::default();
     let metrics = metrics::IngressMetrics::register(&mut registry);
-    let metrics_server = infra::health::spawn(
-        metrics_listener,
-        infra::metrics::router(Arc::new(registry)),
-        shutdown.clone(),
+    // The tasks stop on `stop`: the caller's shutdown, or a task that failed for good.
+    let stop = shutdown.child_token();
+    let mut supervisor = Supervisor::new(
+        stop.clone(),
+        infra.readiness.clone(),
+        config.supervision.policy(),
+    );
+    supervisor.critical(
+        "metrics endpoint",
+        infra::health::serve(
+            metrics_listener,
+            infra::metrics::router(Arc::new(registry)),
+            stop.clone(),
+        ),
     );
     let state = AppState {
         metrics,
@@ -141,7 +153,7 @@ pub async fn run_with_metrics_listener(
     };
     let drain = state.config.drain_timeout;
     tracing::info!(addr = %listener.local_addr()?, "ingress listening");
-    let stop = shutdown.clone();
+    let serving = stop.clone();
     // Without TCP_NODELAY a response can wait for the client's delayed ACK of the previous one.
     let listener = listener.tap_io(|tcp| {
         if let Err(error) = tcp.set_nodelay(true) {
@@ -149,16 +161,33 @@ pub async fn run_with_metrics_listener(
         }
     });
     let server = axum::serve(listener, app(state))
-        .with_graceful_shutdown(async move { stop.cancelled().await });
-    tokio::select! {
-        result = server => result?,
-        () = async { shutdown.cancelled().await; tokio::time::sleep(drain).await } => {
-            tracing::warn!("drain timeout reached with requests still in flight");
-        }
-    }
-    let _ = metrics_server.await;
+        .with_graceful_shutdown(async move { serving.cancelled().await });
+    // The webhook server drains on `stop`, which a failed task also cancels (the ingress then answers 503 on
+    // /readyz until it is gone).
+    let failed = async {
+        let outcome = supervisor.watch().await;
+        stop.cancel();
+        outcome
+    };
+    let (served, outcome) = tokio::join!(
+        async {
+            let result = tokio::select! {
+                result = server => result,
+                () = async { stop.cancelled().await; tokio::time::sleep(drain).await } => {
+                    tracing::warn!("drain timeout reached with requests still in flight");
+                    Ok(())
+                }
+            };
+            // Nothing is served any more: the other tasks stop too.
+            stop.cancel();
+            result
+        },
+        failed,
+    );
+    supervisor.drain(drain).await;
     tracing::info!("ingress stopped");
-    Ok(())
+    served?;
+    outcome.map_err(IngressError::Task)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use infra::config::parse_duration;
-use infra::{DatabaseArgs, NatsArgs, SecretsArgs, TenantSeedArgs};
+use infra::{DatabaseArgs, NatsArgs, SecretsArgs, SupervisionArgs, TenantSeedArgs};
 
 /// The worker: records events, dedupes them, decides replies and publishes actions.
 #[derive(Debug, Clone, clap::Parser)]
@@ -62,4 +62,6 @@ pub struct Config {
     pub secrets: SecretsArgs,
     #[command(flatten)]
     pub tenant: TenantSeedArgs,
+    #[command(flatten)]
+    pub supervision: SupervisionArgs,
 }

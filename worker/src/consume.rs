@@ -13,10 +13,13 @@ use async_nats::jetstream::consumer::pull::BatchConfig;
 use async_nats::jetstream::consumer::PullConsumer;
 use async_nats::jetstream::AckKind;
 use async_nats::StatusCode;
-use futures::StreamExt;
+use std::panic::AssertUnwindSafe;
+
+use futures::{FutureExt, StreamExt};
+use infra::retry::FetchFailures;
+use infra::Supervisor;
 use proto::EventEnvelope;
 use tokio::sync::{mpsc, oneshot, Mutex};
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::metrics::{EventOutcome, WorkerMetrics};
@@ -37,7 +40,10 @@ pub struct PartitionSource {
     pub nats: async_nats::Client,
 }
 
-/// Runs until `shutdown`; an event already fetched is finished (or handed back with a nak) before returning.
+/// Runs until `shutdown`; an event already fetched is finished (or handed back with a nak) before returning. Also
+/// returns when fetching keeps failing while NATS is connected ([`FetchFailures`]: a consumer deleted, a stream
+/// gone), so that the supervisor restarts it with its consumer created again, or stops the worker when that does
+/// not help.
 ///
 /// One subscription per loop for its whole life, and one pull request for one event at a time: a fetch per event
 /// (`consumer.batch()`) would subscribe and unsubscribe for every event, which costs the server more than the
@@ -55,55 +61,60 @@ pub async fn partition_loop(
         consumer_name,
         nats,
     } = source;
-    let mut failures = 0u64;
-    while !shutdown.is_cancelled() {
+    let mut failures = FetchFailures::default();
+    // A failed fetch is retried soon: the pause never exceeds one fetch's lifetime.
+    let max_pause = settings.fetch_expires;
+    while !shutdown.is_cancelled() && !failures.gave_up() {
         let inbox = nats.new_inbox();
         let mut deliveries = match nats.subscribe(inbox.clone()).await {
             Ok(subscriber) => subscriber,
             Err(error) => {
-                failures += 1;
                 tracing::warn!(%error, consumer = %consumer_name, "cannot subscribe for deliveries");
-                infra::retry::pause_after_failure(failures, &shutdown).await;
+                failures.pause(&nats, &consumer, max_pause, &shutdown).await;
                 continue;
             }
         };
-        while !shutdown.is_cancelled() {
+        while !shutdown.is_cancelled() && !failures.gave_up() {
             let request = BatchConfig {
                 batch: 1,
                 expires: Some(settings.fetch_expires),
                 ..BatchConfig::default()
             };
             if let Err(error) = consumer.request_batch(request, inbox.clone().into()).await {
-                failures += 1;
                 tracing::warn!(%error, consumer = %consumer_name, "fetch failed");
-                infra::retry::pause_after_failure(failures, &shutdown).await;
+                failures.pause(&nats, &consumer, max_pause, &shutdown).await;
                 continue;
             }
             // Not interrupted by shutdown: the request ends on its own within `fetch_expires` (an event or a
             // timeout status), and an event it still delivers is handed back at once instead of waiting out the
-            // ack timeout on a dead subscription. A request lost with the connection is simply asked again.
+            // ack timeout on a dead subscription.
             let answer =
                 tokio::time::timeout(settings.fetch_expires + REQUEST_GRACE, deliveries.next())
                     .await;
             let message = match answer {
-                Err(_elapsed) => continue,
+                // JetStream answers every pull request, at the latest with a timeout status when it expires:
+                // silence means the request went nowhere (no such consumer) or was lost with the connection.
+                Err(_elapsed) => {
+                    tracing::warn!(consumer = %consumer_name, "fetch unanswered");
+                    failures.pause(&nats, &consumer, max_pause, &shutdown).await;
+                    continue;
+                }
                 Ok(None) => break,
                 Ok(Some(message)) => message,
             };
             match message.status {
                 None => {}
                 Some(StatusCode::TIMEOUT | StatusCode::NOT_FOUND) => {
-                    failures = 0;
+                    failures.reset();
                     continue;
                 }
                 Some(status) => {
-                    failures += 1;
                     tracing::warn!(%status, description = ?message.description, consumer = %consumer_name, "fetch refused");
-                    infra::retry::pause_after_failure(failures, &shutdown).await;
+                    failures.pause(&nats, &consumer, max_pause, &shutdown).await;
                     continue;
                 }
             }
-            failures = 0;
+            failures.reset();
             let message = async_nats::jetstream::Message {
                 message,
                 context: processor.jetstream.clone(),
@@ -122,6 +133,9 @@ pub async fn partition_loop(
             )
             .await;
         }
+    }
+    if failures.gave_up() {
+        tracing::error!(consumer = %consumer_name, "fetching keeps failing; the partition loop gives up");
     }
 }
 
@@ -221,16 +235,15 @@ impl Batcher {
         processor: Arc<Processor>,
         max_events: usize,
         concurrency: usize,
-        tasks: &mut JoinSet<()>,
+        supervisor: &mut Supervisor,
     ) -> Self {
         let (queue, waiting) = mpsc::channel(max_events.max(1) * concurrency.max(1));
         let waiting = Arc::new(Mutex::new(waiting));
-        for _ in 0..concurrency.max(1) {
-            tasks.spawn(collect(
-                waiting.clone(),
-                processor.clone(),
-                max_events.max(1),
-            ));
+        for collector in 0..concurrency.max(1) {
+            let (waiting, processor) = (waiting.clone(), processor.clone());
+            supervisor.restarting(format!("batch collector {collector}"), move || {
+                collect(waiting.clone(), processor.clone(), max_events.max(1))
+            });
         }
         Self { queue }
     }
@@ -268,7 +281,20 @@ async fn collect(
             batch
         };
         let (jobs, done): (Vec<Job>, Vec<_>) = batch.into_iter().map(|p| (p.job, p.done)).unzip();
-        let results = processor.process_batch(&jobs).await;
+        // A panic (a bug, a responder gone wrong) fails this batch's events, which are retried like any
+        // transient failure; the collector itself carries on.
+        let results = AssertUnwindSafe(processor.process_batch(&jobs))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| {
+                tracing::error!(
+                    events = jobs.len(),
+                    "processing a batch panicked; its events will be retried"
+                );
+                jobs.iter()
+                    .map(|_| Err(ProcessError::Transient("processing panicked".into())))
+                    .collect()
+            });
         for (done, result) in done.into_iter().zip(results) {
             // The partition loop is gone only when the worker was aborted; the event will be redelivered.
             let _ = done.send(result);

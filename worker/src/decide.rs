@@ -41,13 +41,41 @@ pub struct Decision {
     pub round_robin: Option<(String, Vec<u64>)>,
     pub bot_state: Option<BotState>,
     pub new_flags: Vec<String>,
-    /// The bot may still answer the message itself (no handoff, no rule reply, not silenced).
+    /// The bot may still answer the message itself (no handoff, not silenced).
     pub respond: bool,
+    /// The rules' replies (the after-hours notice...), sent by [`Decision::send_rule_replies`] once the
+    /// responder has answered.
+    pub rule_replies: Vec<RuleReply>,
     /// The rules' `[messages.handoff]` in the customer's language, for [`Decision::hand_off`].
     pub handoff_text: Option<String>,
 }
 
+/// A reply a rule sends to the customer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleReply {
+    pub text: String,
+    /// Set for `once_per_conversation`: recorded when the reply is sent, so it is never sent again there.
+    pub once_flag: Option<String>,
+}
+
 impl Decision {
+    /// Sends the rules' replies next to what the responder did, after the rules' other actions. Only a
+    /// confident answer sent in auto mode takes their place: the customer then has an answer, and a reply
+    /// kept `once_per_conversation` stays unused for a later message that gets none. A draft, a handoff, an
+    /// acknowledgement or no answer at all (mode `off`) go out together with them.
+    pub fn send_rule_replies(&mut self, answered_publicly: bool) {
+        if answered_publicly {
+            self.rule_replies.clear();
+            return;
+        }
+        for reply in self.rule_replies.drain(..) {
+            self.new_flags.extend(reply.once_flag);
+            self.actions.push(ActionKind::SendMessage {
+                content: reply.text,
+            });
+        }
+    }
+
     /// Hands the conversation to people: the `handoff` label, one short message in the customer's language,
     /// status open, and the bot silent until it is resolved. Used when the customer asks for a person and when
     /// the responder has nothing good enough to say.
@@ -131,7 +159,6 @@ fn plan(
     let handoff = bot_active && !eval.stop_bot && (triage.handoff || eval.open);
     let mut actions = Vec::new();
     let mut bot_state = None;
-    let mut new_flags = Vec::new();
     if !eval.labels.is_empty() {
         actions.push(ActionKind::AddLabels {
             labels: eval.labels.clone(),
@@ -152,7 +179,8 @@ fn plan(
             content: note.clone(),
         });
     }
-    let mut respond = bot_active && !eval.stop_bot;
+    let respond = bot_active && !eval.stop_bot;
+    let mut rule_replies = Vec::new();
     // A handoff is done by `Decision::hand_off` below, the same path a responder's handoff takes.
     if handoff {
         // Nothing else is said: the handoff message is the bot's last word.
@@ -167,13 +195,10 @@ fn plan(
             if *once && conversation.flags.contains(&flag) {
                 continue;
             }
-            if *once {
-                new_flags.push(flag);
-            }
-            actions.push(ActionKind::SendMessage {
-                content: text.clone(),
+            rule_replies.push(RuleReply {
+                text: text.clone(),
+                once_flag: once.then_some(flag),
             });
-            respond = false;
         }
     }
     let mut decision = Decision {
@@ -182,8 +207,9 @@ fn plan(
         actions,
         round_robin: eval.round_robin,
         bot_state,
-        new_flags,
+        new_flags: Vec::new(),
         respond,
+        rule_replies,
         handoff_text,
     };
     if handoff {
@@ -212,6 +238,7 @@ mod tests {
             bot_state: None,
             new_flags: Vec::new(),
             respond: true,
+            rule_replies: Vec::new(),
             handoff_text: handoff_text.map(str::to_owned),
         }
     }

@@ -16,9 +16,8 @@ pub mod state;
 
 use std::sync::Arc;
 
-use infra::{BootstrapArgs, TenantCache};
+use infra::{BootstrapArgs, Supervisor, TenantCache};
 use tokio::net::TcpListener;
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 pub use config::Config;
@@ -34,6 +33,8 @@ pub enum WorkerError {
     Topology(#[from] infra::topology::TopologyError),
     #[error(transparent)]
     Db(#[from] infra::db::DbError),
+    #[error(transparent)]
+    Task(#[from] infra::TaskFailed),
 }
 
 /// Runs the worker with the AI responder, configured per tenant (knowledge base, LLM or template; draft, auto
@@ -76,17 +77,31 @@ pub async fn run_with_responder(
         .topology
         .ensure_worker_consumers(&infra.jetstream, config.ack_wait)
         .await?;
+    // The tasks stop on `stop`: the caller's shutdown, or a task that failed for good.
+    let stop = shutdown.child_token();
+    let mut supervisor = Supervisor::new(
+        stop.clone(),
+        infra.readiness.clone(),
+        config.supervision.policy(),
+    );
     let mut registry = prometheus_client::registry::Registry::default();
     let metrics = metrics::WorkerMetrics::register(&mut registry);
-    infra::metrics::lag::LagGauges::register(&mut registry).spawn_refresh(
-        consumers.clone(),
-        std::time::Duration::from_secs(10),
-        shutdown.clone(),
-    );
-    let health = infra::health::spawn(
-        listener,
-        infra::health::router(infra.clone(), infra::metrics::router(Arc::new(registry))),
-        shutdown.clone(),
+    let gauges = infra::metrics::lag::LagGauges::register(&mut registry);
+    let lag_stop = stop.clone();
+    supervisor.restarting("consumer lag gauges", move || {
+        gauges.refresh(
+            consumers.clone(),
+            std::time::Duration::from_secs(10),
+            lag_stop.clone(),
+        )
+    });
+    supervisor.critical(
+        "health endpoint",
+        infra::health::serve(
+            listener,
+            infra::health::router(infra.clone(), infra::metrics::router(Arc::new(registry))),
+            stop.clone(),
+        ),
     );
     let processor = Arc::new(Processor {
         pool: infra.pool.clone(),
@@ -107,50 +122,75 @@ pub async fn run_with_responder(
         retry_min_delay: config.retry_min_delay,
         retry_max_delay: config.retry_max_delay,
     };
-    let sla_watch = sla::spawn(
-        processor.clone(),
-        config.sla_check_interval,
-        shutdown.clone(),
-    );
-    let mut loops = JoinSet::new();
+    {
+        let (processor, stop) = (processor.clone(), stop.clone());
+        let interval = config.sla_check_interval;
+        supervisor.restarting("SLA watch", move || {
+            sla::watch(processor.clone(), interval, stop.clone())
+        });
+    }
     let batcher = consume::Batcher::spawn(
         processor.clone(),
         config.batch_max_events,
         config.batch_concurrency,
-        &mut loops,
+        &mut supervisor,
     );
-    for (partition, consumer) in (0u32..).zip(consumers) {
-        loops.spawn(consume::partition_loop(
-            consume::PartitionSource {
-                consumer,
-                consumer_name: infra.topology.worker_consumer(partition),
-                nats: infra.nats.clone(),
-            },
+    for partition in 0..infra::topology::PARTITIONS {
+        let (infra, processor, batcher, settings, metrics, stop) = (
+            infra.clone(),
             processor.clone(),
             batcher.clone(),
             settings.clone(),
             metrics.clone(),
-            shutdown.clone(),
-        ));
+            stop.clone(),
+        );
+        let ack_wait = config.ack_wait;
+        supervisor.restarting(infra.topology.worker_consumer(partition), move || {
+            let (infra, processor, batcher, settings, metrics, stop) = (
+                infra.clone(),
+                processor.clone(),
+                batcher.clone(),
+                settings.clone(),
+                metrics.clone(),
+                stop.clone(),
+            );
+            async move {
+                // Created again if it went missing (deleted by hand, a stream restored from a backup).
+                let consumer = match infra
+                    .topology
+                    .ensure_worker_consumer(&infra.jetstream, partition, ack_wait)
+                    .await
+                {
+                    Ok(consumer) => consumer,
+                    Err(error) => {
+                        tracing::error!(%error, partition, "cannot get the partition's consumer");
+                        return;
+                    }
+                };
+                consume::partition_loop(
+                    consume::PartitionSource {
+                        consumer,
+                        consumer_name: infra.topology.worker_consumer(partition),
+                        nats: infra.nats.clone(),
+                    },
+                    processor,
+                    batcher,
+                    settings,
+                    metrics,
+                    stop,
+                )
+                .await;
+            }
+        });
     }
     // The collectors stop once the partition loops, which hold the other clones, are done.
     drop(batcher);
     tracing::info!(partitions = infra::topology::PARTITIONS, "worker consuming");
-    shutdown.cancelled().await;
-    let drained = tokio::time::timeout(config.drain_timeout, async {
-        while let Some(result) = loops.join_next().await {
-            if let Err(error) = result {
-                tracing::error!(%error, "partition loop failed");
-            }
-        }
-    })
-    .await;
-    if drained.is_err() {
+    let outcome = supervisor.watch().await;
+    stop.cancel();
+    if !supervisor.drain(config.drain_timeout).await {
         tracing::warn!("drain timeout reached; unfinished events will be redelivered");
-        loops.abort_all();
     }
-    let _ = sla_watch.await;
-    let _ = health.await;
     tracing::info!("worker stopped");
-    Ok(())
+    outcome.map_err(WorkerError::Task)
 }

@@ -91,9 +91,36 @@ pub struct Job {
 
 pub type JobResult = Result<Outcome, ProcessError>;
 
-/// What was decided about one event: its actions, the decision to record with a customer message, and the draft
-/// rows to write with it.
-type Plan = (Vec<ActionKind>, Option<Decision>, DraftWrites);
+/// What was decided about one event: its actions, an agent still to pick from a round-robin rotation, the
+/// decision to record with a customer message, and the draft rows to write with it.
+struct Plan {
+    kinds: Vec<ActionKind>,
+    rotation: Option<Rotation>,
+    decision: Option<Decision>,
+    writes: DraftWrites,
+}
+
+impl Plan {
+    fn actions_only(kinds: Vec<ActionKind>, writes: DraftWrites) -> Self {
+        Self {
+            kinds,
+            rotation: None,
+            decision: None,
+            writes,
+        }
+    }
+}
+
+/// An assignment to the next agent of a rotation shared by every worker. The agent is picked in the transaction
+/// that records the event: a batch that rolls back (a lost claim, a failure) or is retried then leaves the
+/// rotation where it was instead of skipping agents.
+struct Rotation {
+    tenant: String,
+    rule: String,
+    agents: Vec<u64>,
+    /// Where the assignment goes among the event's actions.
+    position: usize,
+}
 
 /// An event that still has to be recorded, with what was decided about it.
 struct Planned<'j> {
@@ -103,6 +130,9 @@ struct Planned<'j> {
     hook: Webhook,
     decided: Option<(Decision, serde_json::Value)>,
     draft_writes: DraftWrites,
+    kinds: Vec<ActionKind>,
+    rotation: Option<Rotation>,
+    /// Built in the transaction, once the rotation's agent is known.
     actions: Vec<(Action, Bytes)>,
 }
 
@@ -207,10 +237,8 @@ impl Processor {
         let mut planned = Vec::with_capacity(plans.len());
         for (index, job, ledger_key, hook, plan) in plans {
             match plan {
-                Ok((kinds, decision, draft_writes)) => {
-                    let actions =
-                        build_actions(&job.envelope, ledger_key, hook.conversation_id(), kinds);
-                    let decided = decision.map(|decision| {
+                Ok(plan) => {
+                    let decided = plan.decision.map(|decision| {
                         let triage = serde_json::to_value(&decision.triage).unwrap_or_default();
                         (decision, triage)
                     });
@@ -220,8 +248,10 @@ impl Processor {
                         ledger_key,
                         hook,
                         decided,
-                        draft_writes,
-                        actions,
+                        draft_writes: plan.writes,
+                        kinds: plan.kinds,
+                        rotation: plan.rotation,
+                        actions: Vec::new(),
                     });
                 }
                 Err(error) => results[index] = Some(Err(error)),
@@ -245,6 +275,16 @@ impl Processor {
             if claimed.len() < entries.len() {
                 txn.rollback().await?;
                 return Ok(None);
+            }
+            assign_rotations(&txn, &mut planned).await?;
+            for p in &mut planned {
+                let kinds = std::mem::take(&mut p.kinds);
+                p.actions = build_actions(
+                    &p.job.envelope,
+                    p.ledger_key,
+                    p.hook.conversation_id(),
+                    kinds,
+                );
             }
             // Pipelined on the one connection: the statements of different events go out without waiting for
             // each other's round trip.
@@ -326,9 +366,9 @@ impl Processor {
             self.decide(client, tenant, hook, conversation).await
         } else if let Some(command) = ai::approval::command_of(hook) {
             let approval = ai::approval::plan(client, tenant.id.as_str(), hook, command).await?;
-            Ok((approval.actions, None, approval.writes))
+            Ok(Plan::actions_only(approval.actions, approval.writes))
         } else {
-            Ok((Vec::new(), None, DraftWrites::default()))
+            Ok(Plan::actions_only(Vec::new(), DraftWrites::default()))
         }
     }
 
@@ -341,14 +381,14 @@ impl Processor {
         hook: &Webhook,
         conversation: &state::ConversationState,
     ) -> Result<Plan, ProcessError> {
-        let text = hook.content.as_deref().unwrap_or_default();
+        let text = hook.customer_text();
         let conversation_meta = hook.conversation.as_ref();
         let assigned = hook
             .conversation_meta()
             .is_some_and(|m| m.assignee.as_ref().and_then(|a| a.id).is_some());
         let mut decision = self.brain.decide(&MessageContext {
             tenant: tenant.id.as_str(),
-            text,
+            text: &text,
             inbox_id: conversation_meta.and_then(|c| c.inbox_id),
             channel: conversation_meta.and_then(|c| c.channel.as_deref()),
             contact_attributes: hook
@@ -360,14 +400,6 @@ impl Processor {
             now: chrono::Utc::now(),
         });
         tracing::debug!(fired = ?decision.fired, language = %decision.triage.language, "rules evaluated");
-        let mut rotation = Vec::new();
-        if let Some((rule, agents)) = &decision.round_robin {
-            if let Some(agent) =
-                state::next_in_rotation(client, tenant.id.as_str(), rule, agents).await?
-            {
-                rotation.push(ActionKind::Assign(proto::AssignTarget::Agent(agent)));
-            }
-        }
         let conversation_id = hook.conversation_id().unwrap_or_default();
         let message_id = hook.id.unwrap_or_default();
         let mut writes = DraftWrites {
@@ -377,12 +409,14 @@ impl Processor {
             ..DraftWrites::default()
         };
         let mut reply_actions = Vec::new();
+        let mut answered_publicly = false;
+        let mut handoff = false;
         if decision.respond {
             let ctx = ReplyContext {
                 tenant,
                 conversation_id,
                 message_id,
-                content: text,
+                content: &text,
                 contact_name: hook.sender.as_ref().and_then(|s| s.name.as_deref()),
                 conversation,
                 triage: Some(&decision.triage),
@@ -395,6 +429,7 @@ impl Processor {
             match reply {
                 Reply::Actions(actions) => reply_actions = actions,
                 Reply::Answer(answer) => {
+                    answered_publicly = answer.public;
                     let (action, draft) = ai::drafts::prepare(
                         client,
                         tenant.id.as_str(),
@@ -406,13 +441,29 @@ impl Processor {
                     reply_actions.push(action);
                     writes.insert = Some(draft);
                 }
-                Reply::Handoff => decision.hand_off(conversation),
+                Reply::Handoff => handoff = true,
             }
         }
-        let mut kinds = decision.actions.clone();
-        kinds.extend(rotation);
+        decision.send_rule_replies(answered_publicly);
+        if handoff {
+            decision.hand_off(conversation);
+        }
+        let mut kinds = std::mem::take(&mut decision.actions);
+        // The round-robin agent is picked inside the batch's transaction (see `Rotation`), between the rules'
+        // actions and the answer.
+        let rotation = decision.round_robin.take().map(|(rule, agents)| Rotation {
+            tenant: tenant.id.to_string(),
+            rule,
+            agents,
+            position: kinds.len(),
+        });
         kinds.extend(reply_actions);
-        Ok((kinds, Some(decision), writes))
+        Ok(Plan {
+            kinds,
+            rotation,
+            decision: Some(decision),
+            writes,
+        })
     }
 
     /// Publishes the actions pipelined and waits for every acknowledgement. Ids come from the payload, so a
@@ -480,11 +531,50 @@ fn not_processed() -> ProcessError {
 }
 
 fn outcome_of(planned: &Planned<'_>) -> Outcome {
-    if planned.actions.is_empty() {
+    if planned.actions.is_empty() && planned.kinds.is_empty() && planned.rotation.is_none() {
         Outcome::Recorded
     } else {
         Outcome::Acted
     }
+}
+
+/// Picks the agent of every rotation the batch asks for, in the batch's transaction: one statement per
+/// (tenant, rule), taken in that order so that concurrent batches lock the rotation rows in the same order.
+async fn assign_rotations(
+    txn: &deadpool_postgres::Transaction<'_>,
+    planned: &mut [Planned<'_>],
+) -> Result<(), tokio_postgres::Error> {
+    let mut keys: Vec<(String, String)> = planned
+        .iter()
+        .filter_map(|p| p.rotation.as_ref())
+        .map(|r| (r.tenant.clone(), r.rule.clone()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    for (tenant, rule) in keys {
+        let waiting: Vec<usize> = planned
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| {
+                p.rotation
+                    .as_ref()
+                    .is_some_and(|r| r.tenant == tenant && r.rule == rule)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let first = state::advance_rotation(txn, &tenant, &rule, waiting.len()).await?;
+        for (offset, i) in (0..).zip(waiting) {
+            let p = &mut planned[i];
+            if let Some(rotation) = p.rotation.take() {
+                if let Some(agent) = state::pick(&rotation.agents, first + offset) {
+                    let at = rotation.position.min(p.kinds.len());
+                    p.kinds
+                        .insert(at, ActionKind::Assign(proto::AssignTarget::Agent(agent)));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn build_actions(

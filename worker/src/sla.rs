@@ -18,22 +18,17 @@ use crate::process::{ProcessError, Processor};
 /// The label a breached conversation gets.
 pub const SLA_LABEL: &str = "sla-breached";
 
-pub fn spawn(
-    processor: Arc<Processor>,
-    interval: Duration,
-    shutdown: CancellationToken,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                () = tokio::time::sleep(interval) => {}
-                () = shutdown.cancelled() => return,
-            }
-            if let Err(error) = check_all(&processor).await {
-                tracing::warn!(%error, "SLA check failed; will try again");
-            }
+/// Checks every `interval` until `shutdown`; a task for the worker's supervisor.
+pub async fn watch(processor: Arc<Processor>, interval: Duration, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(interval) => {}
+            () = shutdown.cancelled() => return,
         }
-    })
+        if let Err(error) = check_all(&processor).await {
+            tracing::warn!(%error, "SLA check failed; will try again");
+        }
+    }
 }
 
 async fn check_all(processor: &Processor) -> Result<(), ProcessError> {

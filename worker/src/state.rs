@@ -289,6 +289,9 @@ async fn record_message(
     let Some(message_id) = hook.id else {
         return Ok(());
     };
+    // What the customer wrote: an e-mail is stored without its quoted history (the LLM's history and the
+    // message search read this column).
+    let content = hook.content.as_ref().map(|_| hook.customer_text());
     let statement = client
         .prepare_cached(
             "INSERT INTO messages (tenant, message_id, conversation_id, message_type, private, sender_kind, sender_id,
@@ -310,7 +313,7 @@ async fn record_message(
                 &hook.private.unwrap_or(false),
                 &hook.sender_kind().as_str(),
                 &hook.sender.as_ref().and_then(|s| s.id).map(to_i64),
-                &hook.content,
+                &content.as_deref(),
                 &decided.map(|d| d.triage),
             ],
         )
@@ -387,27 +390,33 @@ pub fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
-/// The next agent of a shared round-robin rotation (one counter per tenant and rule, advanced atomically).
-pub async fn next_in_rotation(
+/// Advances a round-robin rotation shared by every worker (one counter per tenant and rule) by `count` places and
+/// returns the first position taken. Runs in the transaction that records the events it assigns, so a rolled
+/// back batch gives its places back.
+pub async fn advance_rotation(
     client: &impl GenericClient,
     tenant: &str,
     rule: &str,
-    agents: &[u64],
-) -> Result<Option<u64>, tokio_postgres::Error> {
-    if agents.is_empty() {
-        return Ok(None);
-    }
-    let row = client
-        .query_one(
-            "INSERT INTO round_robin (tenant, rule, next) VALUES ($1, $2, 1)
-             ON CONFLICT (tenant, rule) DO UPDATE SET next = round_robin.next + 1
-             RETURNING next - 1",
-            &[&tenant, &rule],
+    count: usize,
+) -> Result<i64, tokio_postgres::Error> {
+    let count = i64::try_from(count).unwrap_or(i64::MAX);
+    let statement = client
+        .prepare_cached(
+            "INSERT INTO round_robin (tenant, rule, next) VALUES ($1, $2, $3)
+             ON CONFLICT (tenant, rule) DO UPDATE SET next = round_robin.next + $3
+             RETURNING next - $3",
         )
         .await?;
-    let position: i64 = row.get(0);
-    let len = i64::try_from(agents.len()).unwrap_or(1);
-    Ok(agents
-        .get(usize::try_from(position.rem_euclid(len)).unwrap_or(0))
-        .copied())
+    let row = client
+        .query_one(&statement, &[&tenant, &rule, &count])
+        .await?;
+    Ok(row.get(0))
+}
+
+/// The agent at `position` of a rotation (positions wrap around the list).
+pub fn pick(agents: &[u64], position: i64) -> Option<u64> {
+    let len = i64::try_from(agents.len()).ok().filter(|&n| n > 0)?;
+    agents
+        .get(usize::try_from(position.rem_euclid(len)).ok()?)
+        .copied()
 }
