@@ -262,7 +262,13 @@ mod tests {
                 }
             }
         });
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        // Printing the panic (with a backtrace) can take a while: wait for the third run.
+        for _ in 0..500 {
+            if runs.load(Ordering::SeqCst) >= 3 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         assert_eq!(runs.load(Ordering::SeqCst), 3);
         assert_eq!(readiness.failure(), None);
         shutdown.cancel();

@@ -1,8 +1,9 @@
 //! Tracing and OpenTelemetry.
 //!
-//! Spans are exported over OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. W3C trace context travels in NATS
-//! message headers and on the HTTP call to Chatwoot, so one trace covers webhook -> ingress -> worker ->
-//! dispatcher -> Chatwoot API.
+//! Spans are exported over OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Without a collector the spans still get
+//! trace and span ids: W3C trace context travels in NATS message headers and on the HTTP call to Chatwoot either
+//! way, so one trace covers webhook -> ingress -> worker -> dispatcher -> Chatwoot API, and every log line written
+//! inside a span starts with its `trace_id`, so the logs of one event can be followed across services by grep.
 
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::trace::TracerProvider as _;
@@ -37,24 +38,36 @@ pub enum TelemetryError {
     Subscriber(#[from] tracing_subscriber::util::TryInitError),
 }
 
-/// Installs the global subscriber: `RUST_LOG` filter (default `info`), plain or JSON logs (`LOG_FORMAT=json`),
-/// and the OpenTelemetry layer when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+/// Installs the global subscriber: `RUST_LOG` filter (default `info`), plain or JSON logs (`LOG_FORMAT=json`) on
+/// standard output with trace ids, and the OpenTelemetry layer, exporting when `OTEL_EXPORTER_OTLP_ENDPOINT` is
+/// set.
 pub fn init(service_name: &'static str) -> Result<TelemetryGuard, TelemetryError> {
+    init_with_writer(service_name, std::io::stdout)
+}
+
+/// [`init`], with the logs written to `writer` (tests read them back).
+pub fn init_with_writer<W>(
+    service_name: &'static str,
+    writer: W,
+) -> Result<TelemetryGuard, TelemetryError>
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    let builder = SdkTracerProvider::builder().with_resource(resource(service_name));
     let provider = if std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some() {
         let exporter = opentelemetry_otlp::SpanExporter::builder()
             .with_http()
             .build()?;
-        Some(
-            SdkTracerProvider::builder()
-                .with_batch_exporter(exporter)
-                .with_resource(resource(service_name))
-                .build(),
-        )
+        builder.with_batch_exporter(exporter).build()
     } else {
-        None
+        // No exporter: spans are sampled and get ids (for propagation and the logs) and are dropped when they
+        // end.
+        builder.build()
     };
-    install(service_name, provider.clone())?;
-    Ok(TelemetryGuard { provider })
+    install(service_name, provider.clone(), writer)?;
+    Ok(TelemetryGuard {
+        provider: Some(provider),
+    })
 }
 
 fn resource(service_name: &'static str) -> Resource {
@@ -63,24 +76,28 @@ fn resource(service_name: &'static str) -> Resource {
 
 /// Logs follow `RUST_LOG`; exported spans follow `OTEL_TRACES_FILTER` (default `info`), so quieting the logs
 /// does not silently switch tracing off.
-fn install(
+fn install<W>(
     service_name: &'static str,
-    provider: Option<SdkTracerProvider>,
-) -> Result<(), TelemetryError> {
+    provider: SdkTracerProvider,
+    writer: W,
+) -> Result<(), TelemetryError>
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     use std::io::IsTerminal;
     use tracing_subscriber::Layer;
     let log_filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let trace_filter =
         EnvFilter::try_from_env("OTEL_TRACES_FILTER").unwrap_or_else(|_| EnvFilter::new("info"));
     let json = std::env::var("LOG_FORMAT").is_ok_and(|v| v == "json");
-    let otel = provider.map(|p| {
-        tracing_opentelemetry::layer()
-            .with_tracer(p.tracer(service_name))
-            .with_filter(trace_filter)
-    });
+    let otel = tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer(service_name))
+        .with_filter(trace_filter);
     let logs = if json {
         tracing_subscriber::fmt::layer()
-            .json()
+            .with_writer(writer)
+            .fmt_fields(tracing_subscriber::fmt::format::JsonFields::new())
+            .event_format(WithTraceId::json(tracing_subscriber::fmt::format().json()))
             .with_filter(log_filter)
             .boxed()
     } else {
@@ -88,7 +105,9 @@ fn install(
         // pipe or a log collector (measured: 10-20% of the ingress's CPU per webhook).
         let ansi = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         tracing_subscriber::fmt::layer()
+            .with_writer(writer)
             .with_ansi(ansi)
+            .event_format(WithTraceId::plain(tracing_subscriber::fmt::format()))
             .with_filter(log_filter)
             .boxed()
     };
@@ -97,6 +116,72 @@ fn install(
         .with(logs)
         .try_init()?;
     Ok(())
+}
+
+/// A log line's format with the trace id of the span it was written in, first: `trace_id=<32 hex> ` before a
+/// plain line, a `"trace_id"` member in a JSON one. Lines outside any span are unchanged.
+struct WithTraceId<F> {
+    inner: F,
+    json: bool,
+}
+
+impl<F> WithTraceId<F> {
+    fn plain(inner: F) -> Self {
+        Self { inner, json: false }
+    }
+
+    fn json(inner: F) -> Self {
+        Self { inner, json: true }
+    }
+}
+
+impl<S, N, F> tracing_subscriber::fmt::FormatEvent<S, N> for WithTraceId<F>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+    F: tracing_subscriber::fmt::FormatEvent<S, N>,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let trace_id = ctx.lookup_current().and_then(|span| {
+            let extensions = span.extensions();
+            extensions
+                .get::<tracing_opentelemetry::OtelData>()
+                .and_then(trace_id_of)
+        });
+        let Some(trace_id) = trace_id else {
+            return self.inner.format_event(ctx, writer, event);
+        };
+        if !self.json {
+            write!(writer, "trace_id={trace_id} ")?;
+            return self.inner.format_event(ctx, writer, event);
+        }
+        let mut line = String::new();
+        self.inner.format_event(
+            ctx,
+            tracing_subscriber::fmt::format::Writer::new(&mut line),
+            event,
+        )?;
+        match line.strip_prefix('{') {
+            Some(rest) => write!(writer, "{{\"trace_id\":\"{trace_id}\",{rest}"),
+            None => writer.write_str(&line),
+        }
+    }
+}
+
+/// The trace a span belongs to: its parent's (a local parent span, or one continued from a `traceparent`), or
+/// the one it started.
+fn trace_id_of(data: &tracing_opentelemetry::OtelData) -> Option<opentelemetry::trace::TraceId> {
+    use opentelemetry::trace::TraceContextExt;
+    if data.parent_cx.has_active_span() {
+        let context = data.parent_cx.span().span_context().clone();
+        return context.is_valid().then(|| context.trace_id());
+    }
+    data.builder.trace_id
 }
 
 /// Writes the span's context as `traceparent`/`tracestate` into NATS headers.
@@ -125,7 +210,7 @@ pub fn set_parent_from_http(span: &tracing::Span, headers: &http::HeaderMap) {
     }
 }
 
-/// The trace id of a span as 32 hex digits (all zeros when tracing is not exporting).
+/// The trace id of a span as 32 hex digits (all zeros outside a subscriber installed by [`init`]).
 pub fn trace_id(span: &tracing::Span) -> String {
     use opentelemetry::trace::TraceContextExt;
     span.context().span().span_context().trace_id().to_string()
@@ -190,7 +275,7 @@ pub mod testing {
                     .with_simple_exporter(exporter.clone())
                     .with_resource(super::resource("test"))
                     .build();
-                if let Err(error) = super::install("test", Some(provider)) {
+                if let Err(error) = super::install("test", provider, std::io::stdout) {
                     eprintln!("span capture not installed: {error}");
                 }
                 exporter

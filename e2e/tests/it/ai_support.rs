@@ -37,8 +37,13 @@ pub struct DraftRow {
 
 impl AiPipeline {
     pub async fn start(settings: serde_json::Value) -> Self {
+        Self::start_with_rules(settings, HANDOFF_RULES).await
+    }
+
+    /// With the tenant's own rules file instead of the handoff messages alone.
+    pub async fn start_with_rules(settings: serde_json::Value, rules: &str) -> Self {
         let env = Env::new().await;
-        env.write_rules(TENANT, HANDOFF_RULES);
+        env.write_rules(TENANT, rules);
         env.pool()
             .await
             .get()

@@ -5,6 +5,7 @@ mod ai_llm;
 mod ai_replies;
 mod ai_support;
 mod batching;
+mod channels;
 mod core_pipeline;
 mod dead_events;
 mod doctor;
