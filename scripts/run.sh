@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the product locally: PostgreSQL and NATS (started if needed), the Chatwoot simulator as the demo tenant's
-# Chatwoot, the ingress, a worker and a dispatcher. It then sends one signed demo webhook and shows the reply
-# the simulator received. Ctrl-C stops everything.
+# Chatwoot, the ingress, a worker and a dispatcher. It then plays the demo: a customer's question, its triage and
+# AI draft, and the agent's /approve that sends it (./scripts/say.sh lets you go on). Ctrl-C stops everything.
 #
 # Point it at a real Chatwoot instead by exporting TENANT_ID, CHATWOOT_BASE_URL, CHATWOOT_ACCOUNT_ID,
 # CHATWOOT_API_TOKEN and CHATWOOT_WEBHOOK_SECRET (see README); the simulator is then not started.
@@ -62,29 +62,21 @@ if [ -n "$demo" ]; then
   # The demo tenant answers from this knowledge base (AI drafts by default); re-importing changes nothing.
   echo "[run] importing the demo knowledge base (demo/kb)..." >&2
   "$BIN/cwctl" kb import --tenant "$TENANT_ID" "$ROOT/demo/kb" >&2
-  fixture="$ROOT/fixtures/chatwoot/message_created_incoming_contact.json"
-  ts=$(date +%s)
-  # A fresh message id per run, so the dedupe ledger does not (rightly) swallow the demo on a second run.
-  body="$STATE/demo-webhook.json"
-  python3 -c 'import json,sys;d=json.load(open(sys.argv[1]));d["id"]=int(sys.argv[2]);open(sys.argv[3],"w").write(json.dumps(d,separators=(",",":"),ensure_ascii=False))' "$fixture" "$ts" "$body"
-  sig=$(python3 -c 'import hmac,hashlib,sys;b=open(sys.argv[1],"rb").read();print("sha256="+hmac.new(b"demo-webhook-secret",sys.argv[2].encode()+b"."+b,hashlib.sha256).hexdigest())' "$body" "$ts")
-  echo "[run] sending a signed demo webhook (a customer asks about a double charge)..." >&2
-  curl -sS -X POST "http://127.0.0.1:8080/webhooks/chatwoot/demo" -H 'Content-Type: application/json' \
-    -H "X-Chatwoot-Delivery: demo-$ts" -H "X-Chatwoot-Timestamp: $ts" -H "X-Chatwoot-Signature: $sig" \
-    --data-binary "@$body"
+  # The product's point, at any hour: a customer's question is triaged and answered with an AI draft that
+  # waits for an agent, and the agent's /approve sends it, once. `cwctl say` signs and sends each line as
+  # Chatwoot would and prints what the simulated Chatwoot received (after hours, the after-hours notice too).
   echo >&2
-  for _ in $(seq 1 100); do
-    reply=$(curl -fsS http://127.0.0.1:3000/__sim/requests | python3 -c 'import json,sys
-for r in json.load(sys.stdin):
-    if r["method"]=="POST" and r["path"].endswith("/messages"): print(r["path"], "->", r["status"], r["body"])' || true)
-    [ -n "$reply" ] && break
-    sleep 0.1
-  done
-  echo "[run] the simulated Chatwoot received: $reply" >&2
-  case "$reply" in
-    *'"private":true'*) echo "[run] that is an AI draft; an agent's private note /approve sends it (docs/ai-replies.md)" >&2 ;;
-  esac
-  echo "[run] recorded calls: curl http://127.0.0.1:3000/__sim/requests" >&2
+  echo "[run] demo: a customer writes (cwctl say --new \"...\")" >&2
+  "$BIN/cwctl" say --tenant "$TENANT_ID" --new "Hi, I was charged twice for my May invoice. Can you help?" >&2
+  echo >&2
+  echo "[run] demo: the agent approves the draft with a private note (cwctl say /approve)" >&2
+  "$BIN/cwctl" say --tenant "$TENANT_ID" "/approve tone=5 accuracy=5 policy=5" >&2
+  echo >&2
+  echo "[run] your turn, in another terminal:" >&2
+  echo "[run]   ./scripts/say.sh --new \"Where is my order 4711?\"     (a customer starts a conversation)" >&2
+  echo "[run]   ./scripts/say.sh /approve                           (or \"/approve <edited text>\", \"/reject <reason>\")" >&2
+  echo "[run]   ./scripts/say.sh \"Quiero hablar con una persona\"   (a handoff, in Spanish)" >&2
+  echo "[run] recorded Chatwoot calls: curl http://127.0.0.1:3000/__sim/requests" >&2
 fi
 echo "[run] running; Ctrl-C to stop" >&2
 wait -n "${pids[@]}" || true

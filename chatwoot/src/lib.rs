@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod content;
+pub mod sample;
 pub mod signature;
 pub mod webhook;
 

@@ -24,6 +24,7 @@ pub mod output;
 pub mod replay;
 pub mod report;
 pub mod rules_cmd;
+pub mod say;
 pub mod tenants;
 pub mod triage_cmd;
 
@@ -98,6 +99,10 @@ pub enum Command {
     Kb(kb::KbCommand),
     /// AI drafts per tenant: drafted, approved, rejected, stale, approval rate, mean grades, edit distance.
     Report(report::ReportArgs),
+    /// Talk to a running pipeline as Chatwoot would: sign and send a customer's message (or, starting with
+    /// `/`, an agent's `/approve` or `/reject` note), wait for the pipeline, print the triage and what Chatwoot
+    /// received. Needs SECRETS_KEY (it signs with the tenant's webhook secret).
+    Say(say::SayArgs),
 }
 
 /// Runs one command, writing its report to `out`.
@@ -118,6 +123,7 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> Result<Exit, CliError> {
         Command::Doctor(args) => doctor::run(args, &mut ctx, out).await?,
         Command::Kb(command) => kb::run(command, &mut ctx, out).await?,
         Command::Report(args) => report::run(args, &mut ctx, out).await?,
+        Command::Say(args) => say::run(args, &mut ctx, out).await?,
     };
     out.flush()?;
     Ok(exit)

@@ -156,7 +156,8 @@ fn dry_run(args: DryRunArgs, out: &mut impl Write) -> Result<Exit, CliError> {
     Ok(Exit::Success)
 }
 
-fn describe(action: &ActionKind) -> String {
+/// One line for an action, as `rules dry-run` and `say` print it.
+pub fn describe(action: &ActionKind) -> String {
     match action {
         ActionKind::SendMessage { content } => format!("reply: {content}"),
         ActionKind::PrivateNote { content } => format!("private note: {content}"),

@@ -353,37 +353,7 @@ impl Env {
     }
 }
 
-/// A `message_created` webhook from the contact, built from the fixture with another text, message id and
-/// conversation (and the conversation's labels as Chatwoot would include them).
-pub fn customer_message(
-    content: &str,
-    message_id: u64,
-    conversation_id: u64,
-    labels: &[&str],
-) -> Vec<u8> {
-    let mut hook: serde_json::Value =
-        serde_json::from_slice(&fixture("message_created_incoming_contact.json"))
-            .expect("fixture is JSON");
-    hook["content"] = content.into();
-    hook["id"] = message_id.into();
-    hook["conversation"]["id"] = conversation_id.into();
-    hook["conversation"]["labels"] = labels.into();
-    hook["conversation"]["messages"][0]["content"] = content.into();
-    hook["conversation"]["messages"][0]["id"] = message_id.into();
-    serde_json::to_vec(&hook).expect("serializable")
-}
-
-/// A private note (`message_created`, `private: true`) from agent Jonas Berg (user 17), as an agent writes
-/// `/approve` or `/reject` under an AI draft.
-pub fn agent_note(content: &str, message_id: u64, conversation_id: u64) -> Vec<u8> {
-    let mut hook: serde_json::Value =
-        serde_json::from_slice(&fixture("message_created_private_note.json"))
-            .expect("fixture is JSON");
-    hook["content"] = content.into();
-    hook["id"] = message_id.into();
-    hook["conversation"]["id"] = conversation_id.into();
-    serde_json::to_vec(&hook).expect("serializable")
-}
+pub use chatwoot::sample::{agent_note, customer_message};
 
 /// Polls `check` every 25 ms until it holds or `timeout` passes; returns whether it held.
 pub async fn eventually<F, Fut>(timeout: Duration, mut check: F) -> bool
