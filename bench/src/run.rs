@@ -216,11 +216,7 @@ async fn ceilings(
 }
 
 async fn delete_streams(js: &async_nats::jetstream::Context, topology: &infra::Topology) {
-    for stream in [
-        topology.events_stream(),
-        topology.actions_stream(),
-        topology.dead_letter_stream(),
-    ] {
+    for stream in topology.streams() {
         let _ = js.delete_stream(&stream).await;
     }
 }

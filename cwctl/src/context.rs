@@ -81,11 +81,7 @@ impl Context {
         let js = jetstream::new(client);
         let topology = self.topology();
         let mut missing = false;
-        for name in [
-            topology.events_stream(),
-            topology.actions_stream(),
-            topology.dead_letter_stream(),
-        ] {
+        for name in topology.streams() {
             match js.get_stream(&name).await {
                 Ok(_) => {}
                 Err(error) => match error.kind() {

@@ -222,6 +222,7 @@ async fn check_nats(ctx: &Context, args: &DoctorArgs, checks: &mut Checks) {
             vec![topology.dispatcher_consumer()],
         ),
         (topology.dead_letter_stream(), Vec::new()),
+        (topology.activity_stream(), Vec::new()),
     ];
     for (stream_name, consumers) in streams {
         let started = Instant::now();

@@ -162,6 +162,7 @@ pub fn describe(action: &ActionKind) -> String {
         ActionKind::SendMessage { content } => format!("reply: {content}"),
         ActionKind::PrivateNote { content } => format!("private note: {content}"),
         ActionKind::AddLabels { labels, .. } => format!("add labels: {}", labels.join(", ")),
+        ActionKind::SetLabels { labels } => format!("set labels: {}", labels.join(", ")),
         ActionKind::Assign(proto::AssignTarget::Agent(id)) => format!("assign agent {id}"),
         ActionKind::Assign(proto::AssignTarget::Team(id)) => format!("assign team {id}"),
         ActionKind::SetStatus { status, .. } => format!("set status {}", status.as_str()),

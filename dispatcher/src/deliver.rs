@@ -406,6 +406,7 @@ impl Deliverer {
             ActionKind::SetPriority(priority) => {
                 calls::toggle_priority(conversation, priority.as_str())
             }
+            ActionKind::SetLabels { labels } => calls::set_labels(conversation, labels),
         };
         Ok(self.send(tenant, permit, &request).await?.status)
     }

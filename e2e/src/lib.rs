@@ -329,11 +329,7 @@ impl Env {
     pub async fn cleanup(self) {
         let js = self.jetstream().await;
         let topology = self.topology();
-        for stream in [
-            topology.events_stream(),
-            topology.actions_stream(),
-            topology.dead_letter_stream(),
-        ] {
+        for stream in topology.streams() {
             let _ = js.delete_stream(&stream).await;
         }
         if let Ok((client, connection)) =

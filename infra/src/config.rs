@@ -28,6 +28,13 @@ pub struct NatsArgs {
     /// Window in which JetStream drops a publish whose Nats-Msg-Id it has seen.
     #[arg(long, env = "STREAM_DUPLICATE_WINDOW", default_value = "10m", value_parser = parse_duration)]
     pub stream_duplicate_window: Duration,
+    /// How long the activity stream (every step of every event, for the API's live activity) keeps records;
+    /// the oldest go first when it is full, it never refuses one.
+    #[arg(long, env = "ACTIVITY_MAX_AGE", default_value = "30d", value_parser = parse_duration)]
+    pub activity_max_age: Duration,
+    /// Size limit of the activity stream in bytes.
+    #[arg(long, env = "ACTIVITY_MAX_BYTES", default_value_t = 1 << 30)]
+    pub activity_max_bytes: i64,
 }
 
 impl NatsArgs {
@@ -41,6 +48,8 @@ impl NatsArgs {
             max_bytes: self.stream_max_bytes,
             duplicate_window: self.stream_duplicate_window,
             replicas: self.nats_replicas,
+            activity_max_age: self.activity_max_age,
+            activity_max_bytes: self.activity_max_bytes,
         }
     }
 }
@@ -71,6 +80,8 @@ impl std::fmt::Debug for NatsArgs {
             .field("stream_max_age", &self.stream_max_age)
             .field("stream_max_bytes", &self.stream_max_bytes)
             .field("stream_duplicate_window", &self.stream_duplicate_window)
+            .field("activity_max_age", &self.activity_max_age)
+            .field("activity_max_bytes", &self.activity_max_bytes)
             .finish()
     }
 }

@@ -2,6 +2,7 @@
 //! partitioning), the PostgreSQL pool and schema migrations, the tenant registry with secrets encrypted at rest,
 //! OpenTelemetry wiring with W3C trace-context propagation over NATS and HTTP, and shutdown handling.
 
+pub mod activity;
 pub mod bootstrap;
 pub mod config;
 pub mod crypto;

@@ -21,14 +21,18 @@ pub struct Topology {
     prefix: String,
 }
 
-/// Retention of the streams. Discard policy is always `new`: a full stream refuses publishes (the ingress answers
-/// 503 and Chatwoot records a failure) rather than silently dropping events nobody processed yet.
+/// Retention of the streams. The work streams (events, actions, dead letters) discard `new`: a full stream refuses
+/// publishes (the ingress answers 503 and Chatwoot records a failure) rather than silently dropping events nobody
+/// processed yet. The activity stream is a log of what happened, read by people and tools: it discards the
+/// oldest records instead, so it can never hold the pipeline's work back.
 #[derive(Debug, Clone)]
 pub struct StreamLimits {
     pub max_age: Duration,
     pub max_bytes: i64,
     pub duplicate_window: Duration,
     pub replicas: usize,
+    pub activity_max_age: Duration,
+    pub activity_max_bytes: i64,
 }
 
 impl Default for StreamLimits {
@@ -38,6 +42,8 @@ impl Default for StreamLimits {
             max_bytes: 1 << 30,
             duplicate_window: Duration::from_secs(600),
             replicas: 1,
+            activity_max_age: Duration::from_secs(30 * 86_400),
+            activity_max_bytes: 1 << 30,
         }
     }
 }
@@ -94,6 +100,41 @@ impl Topology {
         self.stream_name("DLQ")
     }
 
+    /// Every stream the pipeline creates.
+    pub fn streams(&self) -> [String; 4] {
+        [
+            self.events_stream(),
+            self.actions_stream(),
+            self.dead_letter_stream(),
+            self.activity_stream(),
+        ]
+    }
+
+    /// What happened to each event, step by step (see [`crate::activity`]).
+    pub fn activity_stream(&self) -> String {
+        self.stream_name("ACTIVITY")
+    }
+
+    /// `{prefix}.activity.{tenant}.{conversation}.{kind}`; conversation 0 for records outside a conversation.
+    pub fn activity_subject(&self, tenant: &str, conversation: u64, kind: &str) -> String {
+        format!("{}.activity.{tenant}.{conversation}.{kind}", self.prefix)
+    }
+
+    /// The activity of one tenant, optionally of one conversation and one kind, as a subject filter.
+    pub fn activity_filter(
+        &self,
+        tenant: &str,
+        conversation: Option<u64>,
+        kind: Option<&str>,
+    ) -> String {
+        let conversation = conversation.map_or_else(|| "*".to_owned(), |c| c.to_string());
+        format!(
+            "{}.activity.{tenant}.{conversation}.{}",
+            self.prefix,
+            kind.unwrap_or("*")
+        )
+    }
+
     pub fn event_subject(&self, tenant: &str, partition: u32) -> String {
         format!("{}.events.{tenant}.{partition}", self.prefix)
     }
@@ -142,7 +183,7 @@ impl Topology {
         }
     }
 
-    /// Creates the three streams, or updates their limits when they exist.
+    /// Creates the streams, or updates their limits when they exist.
     pub async fn ensure_streams(
         &self,
         js: &jetstream::Context,
@@ -152,9 +193,18 @@ impl Topology {
             (self.events_stream(), format!("{}.events.>", self.prefix)),
             (self.actions_stream(), format!("{}.actions.>", self.prefix)),
             (self.dead_letter_stream(), format!("{}.dlq.>", self.prefix)),
+            (
+                self.activity_stream(),
+                format!("{}.activity.>", self.prefix),
+            ),
         ];
         for (name, subject) in streams {
-            let config = self.stream_config(name.clone(), vec![subject], limits);
+            let mut config = self.stream_config(name.clone(), vec![subject], limits);
+            if name == self.activity_stream() {
+                config.discard = stream::DiscardPolicy::Old;
+                config.max_age = limits.activity_max_age;
+                config.max_bytes = limits.activity_max_bytes;
+            }
             js.create_or_update_stream(config)
                 .await
                 .map_err(|source| TopologyError::Stream {
@@ -251,6 +301,12 @@ impl Topology {
                 source,
             })
     }
+}
+
+/// The partition of a conversation's events: the ingress derives it from the webhook (`conversation:{id}`), and
+/// anything else that puts an event in a conversation's order (an API command) must land on the same one.
+pub fn conversation_partition(tenant: &str, conversation: u64) -> u32 {
+    partition_for(tenant, &format!("conversation:{conversation}"))
 }
 
 /// Stable partition of a conversation (or, for events without one, of another key such as the contact).

@@ -36,6 +36,10 @@ pub enum ActionKind {
         snoozed_until: Option<i64>,
     },
     SetPriority(Priority),
+    /// The labels become exactly this set (an edit through the API); no union with the current ones.
+    SetLabels {
+        labels: Vec<String>,
+    },
 }
 
 impl ActionKind {
@@ -48,6 +52,7 @@ impl ActionKind {
             Self::Assign(_) => "assign",
             Self::SetStatus { .. } => "set_status",
             Self::SetPriority(_) => "set_priority",
+            Self::SetLabels { .. } => "set_labels",
         }
     }
 
@@ -138,6 +143,9 @@ impl Action {
             ActionKind::SetPriority(p) => Kind::SetPriority(wire::SetPriority {
                 priority: priority_to_wire(*p) as i32,
             }),
+            ActionKind::SetLabels { labels } => Kind::SetLabels(wire::SetLabels {
+                labels: labels.clone(),
+            }),
         };
         wire::Action {
             action_id: self.action_id.clone(),
@@ -174,6 +182,7 @@ impl Action {
                 snoozed_until: (s.snoozed_until != 0).then_some(s.snoozed_until),
             },
             Kind::SetPriority(p) => ActionKind::SetPriority(priority_from_wire(p.priority)?),
+            Kind::SetLabels(l) => ActionKind::SetLabels { labels: l.labels },
         };
         Ok(Self {
             action_id: w.action_id,
@@ -186,7 +195,7 @@ impl Action {
     }
 }
 
-fn status_to_wire(status: ConversationStatus) -> wire::ConversationStatus {
+pub(crate) fn status_to_wire(status: ConversationStatus) -> wire::ConversationStatus {
     match status {
         ConversationStatus::Open => wire::ConversationStatus::Open,
         ConversationStatus::Resolved => wire::ConversationStatus::Resolved,
@@ -195,7 +204,7 @@ fn status_to_wire(status: ConversationStatus) -> wire::ConversationStatus {
     }
 }
 
-fn status_from_wire(value: i32) -> Result<ConversationStatus, DecodeError> {
+pub(crate) fn status_from_wire(value: i32) -> Result<ConversationStatus, DecodeError> {
     let unknown = DecodeError::UnknownEnum {
         field: "set_status.status",
         value,
@@ -212,7 +221,7 @@ fn status_from_wire(value: i32) -> Result<ConversationStatus, DecodeError> {
     }
 }
 
-fn priority_to_wire(priority: Priority) -> wire::Priority {
+pub(crate) fn priority_to_wire(priority: Priority) -> wire::Priority {
     match priority {
         Priority::None => wire::Priority::None,
         Priority::Low => wire::Priority::Low,
@@ -222,7 +231,7 @@ fn priority_to_wire(priority: Priority) -> wire::Priority {
     }
 }
 
-fn priority_from_wire(value: i32) -> Result<Priority, DecodeError> {
+pub(crate) fn priority_from_wire(value: i32) -> Result<Priority, DecodeError> {
     Ok(
         match wire::Priority::try_from(value).map_err(|_| DecodeError::UnknownEnum {
             field: "set_priority.priority",
@@ -277,6 +286,10 @@ mod tests {
             },
             ActionKind::SetPriority(Priority::Urgent),
             ActionKind::SetPriority(Priority::None),
+            ActionKind::SetLabels {
+                labels: vec!["billing".into(), "vip".into()],
+            },
+            ActionKind::SetLabels { labels: Vec::new() },
         ];
         for kind in kinds {
             let action = sample(kind);

@@ -5,9 +5,13 @@
 //! [`EventEnvelope::decode`] / [`Action::decode`] and `encode_to_vec`.
 
 mod action;
+mod command;
 mod envelope;
 
 pub use action::{Action, ActionKind, AssignTarget, ConversationStatus, Priority};
+pub use command::{
+    Actor, ActorKind, Command, CommandKind, ConversationUpdate, DraftDecision, COMMAND_EVENT,
+};
 pub use envelope::{EventEnvelope, Replay};
 
 mod wire {

@@ -168,11 +168,7 @@ impl Drop for TestEnv {
     /// Best effort, on its own runtime so it also runs when the test panicked.
     fn drop(&mut self) {
         let nats_url = self.nats_url.clone();
-        let streams = [
-            self.topology.events_stream(),
-            self.topology.actions_stream(),
-            self.topology.dead_letter_stream(),
-        ];
+        let streams = self.topology.streams();
         let admin_url = var(
             "TEST_DATABASE_URL",
             "postgres://postgres@127.0.0.1:5432/postgres",
