@@ -79,6 +79,14 @@ pub enum Unavailable {
     RateLimit(#[from] RateLimitError),
 }
 
+/// What an attempt learnt, for its activity record.
+#[derive(Debug, Default)]
+struct Report {
+    attempt: u32,
+    status: Option<u16>,
+    error: Option<String>,
+}
+
 /// Why a call was not (successfully) made.
 #[derive(Debug)]
 enum CallError {
@@ -126,7 +134,8 @@ impl Deliverer {
                 return (Outcome::DeadLettered, Settle::Ack);
             }
         };
-        let result = match self.try_deliver(&action, payload).await {
+        let mut report = Report::default();
+        let result = match self.try_deliver(&action, payload, &mut report).await {
             Ok(result) => result,
             Err(error) => {
                 tracing::warn!(%error, "delivery not attempted");
@@ -134,13 +143,74 @@ impl Deliverer {
             }
         };
         self.metrics.action(action.kind.name(), result.0.as_str());
+        if let Some(record) = self.activity(&action, result.0, &report) {
+            // Informational: a record lost here never costs a reply; its id makes a republish one record.
+            if let Err(error) =
+                infra::activity::publish(&self.jetstream, &self.topology, &[record]).await
+            {
+                tracing::warn!(%error, "activity record not published");
+            }
+        }
         result
+    }
+
+    /// The activity record of an attempt's outcome: sent, retried, failed for good, or out of attempts.
+    fn activity(
+        &self,
+        action: &Action,
+        outcome: Outcome,
+        report: &Report,
+    ) -> Option<infra::activity::Activity> {
+        use infra::activity::{Activity, ActivityKind};
+        let (kind, id) = match outcome {
+            Outcome::Delivered | Outcome::AlreadyDelivered => (
+                ActivityKind::ActionSent,
+                format!("{}#sent", action.action_id),
+            ),
+            Outcome::Retrying => (
+                ActivityKind::ActionRetried,
+                format!("{}#retried.{}", action.action_id, report.attempt),
+            ),
+            Outcome::DeadLettered if report.attempt >= self.policy.max_attempts => (
+                ActivityKind::ActionDeadLettered,
+                format!("{}#dead", action.action_id),
+            ),
+            Outcome::DeadLettered => (
+                ActivityKind::ActionFailed,
+                format!("{}#dead", action.action_id),
+            ),
+            Outcome::Busy | Outcome::Throttled | Outcome::Failed => return None,
+        };
+        let content = match &action.kind {
+            ActionKind::SendMessage { content } | ActionKind::PrivateNote { content } => {
+                Some(content.as_str())
+            }
+            _ => None,
+        };
+        Some(
+            Activity::new(
+                id,
+                kind,
+                action.tenant.as_str(),
+                action.conversation_id,
+                serde_json::json!({
+                    "action_id": action.action_id,
+                    "action": action.kind.name(),
+                    "content": content,
+                    "attempt": report.attempt,
+                    "status": report.status,
+                    "error": report.error,
+                }),
+            )
+            .with_event_key(action.event_key.as_str()),
+        )
     }
 
     async fn try_deliver(
         &self,
         action: &Action,
         payload: &Bytes,
+        report: &mut Report,
     ) -> Result<(Outcome, Settle), Unavailable> {
         let tenant = match self.tenants.get(&action.tenant).await {
             Ok(tenant) => tenant,
@@ -173,8 +243,10 @@ impl Deliverer {
             Claim::Go { attempt } => (attempt, false),
             Claim::Uncertain { attempt } => (attempt, true),
         };
+        report.attempt = attempt;
         let Some(tenant) = tenant else {
             let reason = format!("unknown tenant {}", action.tenant);
+            report.error = Some(reason.clone());
             return Ok(self
                 .give_up(action, payload, attempt, None, &reason)
                 .await?);
@@ -190,6 +262,8 @@ impl Deliverer {
                 }
                 Ok(false) => {}
                 Err(CallError::Api(error)) => {
+                    report.status = error.status();
+                    report.error = Some(error.to_string());
                     self.learn_from(&tenant, &error).await;
                     // A look that failed for a passing reason (5xx, 429, timeout) is tried again later, still
                     // uncertain; no call was made that could post twice.
@@ -222,6 +296,7 @@ impl Deliverer {
         }
         match self.call(&tenant, action, &mut permit).await {
             Ok(status) => {
+                report.status = Some(status);
                 self.ledger
                     .settle(
                         &action.action_id,
@@ -233,6 +308,8 @@ impl Deliverer {
                 Ok((Outcome::Delivered, Settle::Ack))
             }
             Err(CallError::Api(error)) => {
+                report.status = error.status();
+                report.error = Some(error.to_string());
                 self.learn_from(&tenant, &error).await;
                 match self.policy.decide(&error, attempt) {
                     Decision::Retry(delay) => {

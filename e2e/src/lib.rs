@@ -297,6 +297,28 @@ impl Env {
         (status, json)
     }
 
+    /// Publishes an API command as the API does (on the conversation's partition, its event key as
+    /// `Nats-Msg-Id`); returns whether JetStream already had it.
+    pub async fn send_command(&self, command: &proto::Command) -> bool {
+        let envelope = command.envelope(chrono::Utc::now().timestamp_millis());
+        let partition =
+            infra::topology::conversation_partition(&command.tenant, command.conversation_id);
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Nats-Msg-Id", envelope.event_key.as_str());
+        self.jetstream()
+            .await
+            .publish_with_headers(
+                self.topology().event_subject(&command.tenant, partition),
+                headers,
+                envelope.encode_to_vec().into(),
+            )
+            .await
+            .expect("publish command")
+            .await
+            .expect("command acknowledged")
+            .duplicate
+    }
+
     pub async fn jetstream(&self) -> async_nats::jetstream::Context {
         let client = async_nats::connect(&self.nats_url).await.expect("NATS");
         async_nats::jetstream::new(client)

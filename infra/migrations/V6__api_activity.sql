@@ -50,6 +50,7 @@ CREATE TABLE webhook_audit (
 );
 CREATE INDEX webhook_audit_tenant_time ON webhook_audit (tenant, received_at DESC, activity_seq DESC);
 CREATE INDEX webhook_audit_event_key ON webhook_audit (event_key);
+CREATE INDEX webhook_audit_time ON webhook_audit (received_at);
 
 -- What a conversation is about, from its customer messages' triage (categories accumulate, an escalation
 -- sticks), for the API's filters.

@@ -19,6 +19,8 @@ pub enum ActivityKind {
     WebhookRefused,
     /// A message was recorded: a customer's, an agent's, a private note, the bot's own echo.
     MessageRecorded,
+    /// Chatwoot reported a change of the conversation (status, priority, labels, assignee, team).
+    ConversationUpdated,
     /// A customer message's triage.
     Triaged,
     /// The rules that fired on a customer message.
@@ -46,10 +48,11 @@ pub enum ActivityKind {
 }
 
 impl ActivityKind {
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::WebhookReceived,
         Self::WebhookRefused,
         Self::MessageRecorded,
+        Self::ConversationUpdated,
         Self::Triaged,
         Self::RuleFired,
         Self::DraftCreated,
@@ -69,6 +72,7 @@ impl ActivityKind {
             Self::WebhookReceived => "webhook_received",
             Self::WebhookRefused => "webhook_refused",
             Self::MessageRecorded => "message_recorded",
+            Self::ConversationUpdated => "conversation_updated",
             Self::Triaged => "triaged",
             Self::RuleFired => "rule_fired",
             Self::DraftCreated => "draft_created",

@@ -31,6 +31,11 @@ pub(crate) struct Accepted {
     duplicate: bool,
     event_key: String,
     status: &'static str,
+    /// For the audit record, not the answer.
+    #[serde(skip)]
+    event: String,
+    #[serde(skip)]
+    conversation_id: Option<u64>,
 }
 
 // The whole request rather than a `HeaderMap` extractor, which would copy the headers.
@@ -66,7 +71,65 @@ pub(crate) async fn receive(
         .metrics
         .observe(outcome, started.elapsed().as_secs_f64());
     span.record("http.response.status_code", status.as_u16());
+    audit(&state, &tenant, headers, &result);
     result
+}
+
+/// Every webhook, accepted or refused, goes to the activity stream (the API's audit trail and live activity).
+/// Not waited for: the answer to Chatwoot never depends on it, and a record lost to a NATS outage is logged.
+fn audit(
+    state: &AppState,
+    tenant: &str,
+    headers: &HeaderMap,
+    result: &Result<(StatusCode, Json<Accepted>), WebhookError>,
+) {
+    use infra::activity::{Activity, ActivityKind};
+    let delivery_id = header_str(headers, "x-chatwoot-delivery");
+    let id = format!("webhook:{}", uuid::Uuid::new_v4());
+    let record = match result {
+        Ok((status, Json(accepted))) => Activity::new(
+            id,
+            ActivityKind::WebhookReceived,
+            tenant,
+            accepted.conversation_id.unwrap_or(0),
+            serde_json::json!({
+                "event": accepted.event,
+                "delivery_id": delivery_id,
+                "event_key": accepted.event_key,
+                "duplicate": accepted.duplicate,
+                "status": status.as_u16(),
+            }),
+        )
+        .with_event_key(accepted.event_key.as_str()),
+        Err(error) => Activity::new(
+            id,
+            ActivityKind::WebhookRefused,
+            tenant,
+            0,
+            serde_json::json!({
+                "delivery_id": delivery_id,
+                "status": error.status().as_u16(),
+                "error": format!("{:?}", error.outcome()),
+                "reason": error.to_string(),
+            }),
+        ),
+    };
+    let jetstream = state.infra.jetstream.clone();
+    let subject = record.subject(&state.infra.topology);
+    let mut nats_headers = async_nats::HeaderMap::new();
+    nats_headers.insert("Nats-Msg-Id", record.id.as_str());
+    tokio::spawn(async move {
+        let published = async {
+            jetstream
+                .publish_with_headers(subject, nats_headers, record.to_json().into())
+                .await?
+                .await?;
+            Ok::<_, async_nats::Error>(())
+        };
+        if let Err(error) = published.await {
+            tracing::warn!(%error, "webhook audit record not published");
+        }
+    });
 }
 
 async fn handle(
@@ -130,6 +193,8 @@ async fn handle(
             duplicate,
             event_key: envelope.event_key,
             status: "accepted",
+            event: envelope.event,
+            conversation_id: envelope.conversation_id,
         }),
     ))
 }

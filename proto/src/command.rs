@@ -91,6 +91,22 @@ impl Command {
         format!("{}:command:{}", self.tenant, self.idempotency_key)
     }
 
+    /// The event that carries it on the events stream (to the conversation's partition, with the event key as
+    /// `Nats-Msg-Id`).
+    pub fn envelope(&self, received_at_ms: i64) -> crate::EventEnvelope {
+        crate::EventEnvelope {
+            tenant: self.tenant.clone(),
+            event: COMMAND_EVENT.to_owned(),
+            delivery_id: String::new(),
+            event_key: self.event_key(),
+            received_at_ms,
+            body: self.encode_to_vec().into(),
+            signed: true,
+            conversation_id: Some(self.conversation_id),
+            replay: None,
+        }
+    }
+
     pub fn encode_to_vec(&self) -> Vec<u8> {
         use wire::command::Kind;
         let kind = match &self.kind {

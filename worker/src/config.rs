@@ -51,6 +51,9 @@ pub struct Config {
     /// How often conversations are checked against the first-reply SLA.
     #[arg(long, env = "SLA_CHECK_INTERVAL", default_value = "30s", value_parser = parse_duration)]
     pub sla_check_interval: Duration,
+    /// How long the webhook audit trail (every webhook accepted or refused, for the API) is kept.
+    #[arg(long, env = "AUDIT_RETENTION", default_value = "30d", value_parser = parse_duration)]
+    pub audit_retention: Duration,
     /// How long a tenant's configuration is cached.
     #[arg(long, env = "TENANT_CACHE_TTL", default_value = "10s", value_parser = parse_duration)]
     pub tenant_cache_ttl: Duration,

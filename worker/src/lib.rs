@@ -2,12 +2,17 @@
 //! recorded in PostgreSQL and processed at most once in effect (ledger + transactional outbox); only an
 //! incoming, public message from a contact can produce a reply, so the bot never answers itself or an agent.
 
+pub mod activity;
 pub mod ai;
+pub mod audit;
+pub mod commands;
 mod config;
 pub mod consume;
 pub mod decide;
+pub mod incoming;
 pub mod ledger;
 pub mod metrics;
+mod plan;
 pub mod process;
 pub mod responder;
 pub mod rules;
@@ -127,6 +132,43 @@ pub async fn run_with_responder(
         let interval = config.sla_check_interval;
         supervisor.restarting("SLA watch", move || {
             sla::watch(processor.clone(), interval, stop.clone())
+        });
+    }
+    for kind in [
+        infra::activity::ActivityKind::WebhookReceived,
+        infra::activity::ActivityKind::WebhookRefused,
+    ] {
+        let (infra, stop) = (infra.clone(), stop.clone());
+        let fetch_expires = config.fetch_expires;
+        supervisor.restarting(format!("audit recorder {kind}"), move || {
+            let (infra, stop) = (infra.clone(), stop.clone());
+            async move {
+                match audit::consumer(&infra, kind).await {
+                    Ok(consumer) => {
+                        audit::record_loop(
+                            infra.nats.clone(),
+                            consumer,
+                            infra.pool.clone(),
+                            fetch_expires,
+                            stop,
+                        )
+                        .await
+                    }
+                    Err(error) => tracing::error!(%error, "cannot get the audit's consumer"),
+                }
+            }
+        });
+    }
+    {
+        let (pool, stop) = (infra.pool.clone(), stop.clone());
+        let retention = config.audit_retention;
+        supervisor.restarting("audit pruning", move || {
+            audit::prune_loop(
+                pool.clone(),
+                retention,
+                std::time::Duration::from_secs(600),
+                stop.clone(),
+            )
         });
     }
     let batcher = consume::Batcher::spawn(

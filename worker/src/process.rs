@@ -4,18 +4,21 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use chatwoot::Webhook;
 use deadpool_postgres::Pool;
 use futures::future::{join_all, try_join_all};
+use infra::activity::Activity;
 use infra::{Tenant, TenantCache, Topology};
 use proto::{Action, ActionKind, EventEnvelope};
 use tracing::Instrument;
 
-use crate::ai::{self, drafts::DraftWrites};
-use crate::decide::{Brain, Decision, MessageContext};
+use crate::ai::drafts::DraftWrites;
+use crate::commands::CommandPlan;
+use crate::decide::{Brain, Decision};
+use crate::incoming::Incoming;
 use crate::ledger::{self, LedgerEntry};
-use crate::responder::{Reply, ReplyContext, Responder, ResponderError};
-use crate::state;
+use crate::plan::Rotation;
+use crate::responder::{Responder, ResponderError};
+use crate::{activity, commands, state};
 
 /// What became of an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,49 +94,20 @@ pub struct Job {
 
 pub type JobResult = Result<Outcome, ProcessError>;
 
-/// What was decided about one event: its actions, an agent still to pick from a round-robin rotation, the
-/// decision to record with a customer message, and the draft rows to write with it.
-struct Plan {
-    kinds: Vec<ActionKind>,
-    rotation: Option<Rotation>,
-    decision: Option<Decision>,
-    writes: DraftWrites,
-}
-
-impl Plan {
-    fn actions_only(kinds: Vec<ActionKind>, writes: DraftWrites) -> Self {
-        Self {
-            kinds,
-            rotation: None,
-            decision: None,
-            writes,
-        }
-    }
-}
-
-/// An assignment to the next agent of a rotation shared by every worker. The agent is picked in the transaction
-/// that records the event: a batch that rolls back (a lost claim, a failure) or is retried then leaves the
-/// rotation where it was instead of skipping agents.
-struct Rotation {
-    tenant: String,
-    rule: String,
-    agents: Vec<u64>,
-    /// Where the assignment goes among the event's actions.
-    position: usize,
-}
-
 /// An event that still has to be recorded, with what was decided about it.
 struct Planned<'j> {
     index: usize,
     job: &'j Job,
     ledger_key: &'j str,
-    hook: Webhook,
+    incoming: Incoming,
     decided: Option<(Decision, serde_json::Value)>,
     draft_writes: DraftWrites,
+    command: Option<CommandPlan>,
     kinds: Vec<ActionKind>,
     rotation: Option<Rotation>,
     /// Built in the transaction, once the rotation's agent is known.
     actions: Vec<(Action, Bytes)>,
+    activity: Vec<Activity>,
 }
 
 impl Processor {
@@ -201,8 +175,8 @@ impl Processor {
             .iter()
             .zip(&parsed)
             .filter_map(|(job, parsed)| {
-                let (_, hook) = parsed.as_ref().ok()?;
-                Some((job.envelope.tenant.as_str(), hook.conversation_id()?))
+                let (_, incoming) = parsed.as_ref().ok()?;
+                Some((job.envelope.tenant.as_str(), incoming.conversation_id()?))
             })
             .collect();
         // Both in one round trip: the state of an event that turns out to be a duplicate is simply not used.
@@ -215,27 +189,33 @@ impl Processor {
         for (index, ((job, key), parsed)) in jobs.iter().zip(&ledger_keys).zip(parsed).enumerate() {
             match (stored.remove(key.as_str()), parsed) {
                 (Some(payloads), _) => republish.push((index, job, payloads)),
-                (None, Ok((tenant, hook))) => fresh.push((index, job, key.as_str(), tenant, hook)),
+                (None, Ok((tenant, incoming))) => {
+                    fresh.push((index, job, key.as_str(), tenant, incoming))
+                }
                 (None, Err(error)) => results[index] = Some(Err(error)),
             }
         }
         let parsed = fresh;
-        let plans = join_all(parsed.into_iter().map(|(index, job, key, tenant, hook)| {
-            let conversation = hook
-                .conversation_id()
-                .and_then(|id| conversations.get(&(job.envelope.tenant.clone(), id)))
-                .cloned()
-                .unwrap_or_default();
-            let client = &client;
-            async move {
-                let plan = self.plan(client, &tenant, &hook, &conversation).await;
-                (index, job, key, hook, plan)
-            }
-            .instrument(job.span.clone())
-        }))
+        let plans = join_all(
+            parsed
+                .into_iter()
+                .map(|(index, job, key, tenant, incoming)| {
+                    let conversation = incoming
+                        .conversation_id()
+                        .and_then(|id| conversations.get(&(job.envelope.tenant.clone(), id)));
+                    let client = &client;
+                    async move {
+                        let plan = self
+                            .plan(client, &tenant, key, &incoming, conversation)
+                            .await;
+                        (index, job, key, incoming, plan)
+                    }
+                    .instrument(job.span.clone())
+                }),
+        )
         .await;
         let mut planned = Vec::with_capacity(plans.len());
-        for (index, job, ledger_key, hook, plan) in plans {
+        for (index, job, ledger_key, incoming, plan) in plans {
             match plan {
                 Ok(plan) => {
                     let decided = plan.decision.map(|decision| {
@@ -246,12 +226,14 @@ impl Processor {
                         index,
                         job,
                         ledger_key,
-                        hook,
+                        incoming,
                         decided,
                         draft_writes: plan.writes,
+                        command: plan.command,
                         kinds: plan.kinds,
                         rotation: plan.rotation,
                         actions: Vec::new(),
+                        activity: plan.activity,
                     });
                 }
                 Err(error) => results[index] = Some(Err(error)),
@@ -265,8 +247,8 @@ impl Processor {
                 .map(|p| LedgerEntry {
                     event_key: p.ledger_key,
                     tenant: &p.job.envelope.tenant,
-                    event: &p.hook.event,
-                    conversation_id: p.hook.conversation_id(),
+                    event: p.incoming.event(),
+                    conversation_id: p.incoming.conversation_id(),
                     stream_seq: p.job.stream_seq,
                     outcome: outcome_of(p).as_str(),
                 })
@@ -282,19 +264,41 @@ impl Processor {
                 p.actions = build_actions(
                     &p.job.envelope,
                     p.ledger_key,
-                    p.hook.conversation_id(),
+                    p.incoming.conversation_id(),
                     kinds,
                 );
             }
             // Pipelined on the one connection: the statements of different events go out without waiting for
             // each other's round trip.
             try_join_all(planned.iter().map(|p| async {
-                let decided = p.decided.as_ref().map(|(decision, triage)| state::Decided {
-                    triage,
-                    bot_state: decision.bot_state,
-                    new_flags: &decision.new_flags,
-                });
-                state::record(&txn, &p.job.envelope.tenant, &p.hook, decided).await?;
+                let tenant = p.job.envelope.tenant.as_str();
+                match &p.incoming {
+                    Incoming::Webhook(hook) => {
+                        let decided = p.decided.as_ref().map(|(decision, triage)| state::Decided {
+                            triage,
+                            bot_state: decision.bot_state,
+                            new_flags: &decision.new_flags,
+                        });
+                        state::record(&txn, tenant, hook, decided).await?;
+                    }
+                    Incoming::Command(command) => {
+                        let outcome = p.command.as_ref();
+                        let refused = outcome.and_then(|o| o.refused.as_deref());
+                        commands::record(&txn, command, p.ledger_key, refused).await?;
+                        if let Some(outcome) = outcome.filter(|o| o.refused.is_none()) {
+                            state::after_command(
+                                &txn,
+                                tenant,
+                                command.conversation_id,
+                                outcome.bot_state,
+                                outcome.human_reply,
+                            )
+                            .await?;
+                        }
+                    }
+                    // The watch already marked the conversation as breached when it claimed the breach.
+                    Incoming::SlaBreach(_) => {}
+                }
                 p.draft_writes.apply(&txn).await
             }))
             .await?;
@@ -305,14 +309,30 @@ impl Processor {
                 }
             }
             ledger::record_actions(&txn, &actions).await?;
+            let records: Vec<&Activity> = planned.iter().flat_map(|p| &p.activity).collect();
+            activity::record(&txn, &records).await?;
             txn.commit().await?;
         }
+        // A redelivered event's activity records are published again too (a crash may have come between the
+        // commit and their publish); only duplicates need this second look.
+        let mut stored_activity = if republish.is_empty() {
+            Default::default()
+        } else {
+            let keys: Vec<&str> = republish
+                .iter()
+                .map(|(index, _, _)| ledger_keys[*index].as_str())
+                .collect();
+            activity::stored(&client, &keys).await?
+        };
         drop(client);
 
         // Never hold a pooled connection while waiting for publish acknowledgements.
         let republished = join_all(republish.into_iter().map(|(index, job, payloads)| {
+            let records = stored_activity
+                .remove(ledger_keys[index].as_str())
+                .unwrap_or_default();
             async move {
-                let result = self.publish(&job.envelope.tenant, payloads).await;
+                let result = self.publish(&job.envelope.tenant, payloads, &records).await;
                 (index, result.map(|()| Outcome::Duplicate))
             }
             .instrument(job.span.clone())
@@ -322,7 +342,9 @@ impl Processor {
             async move {
                 let outcome = outcome_of(&p);
                 let payloads = p.actions.into_iter().map(|(_, bytes)| bytes).collect();
-                let result = self.publish(&p.job.envelope.tenant, payloads).await;
+                let result = self
+                    .publish(&p.job.envelope.tenant, payloads, &p.activity)
+                    .await;
                 (p.index, result.map(|()| outcome))
             }
             .instrument(span)
@@ -339,7 +361,7 @@ impl Processor {
         ))
     }
 
-    async fn parse(&self, job: &Job) -> Result<(Arc<Tenant>, Webhook), ProcessError> {
+    async fn parse(&self, job: &Job) -> Result<(Arc<Tenant>, Incoming), ProcessError> {
         let envelope = &job.envelope;
         let tenant = self
             .tenants
@@ -349,126 +371,54 @@ impl Processor {
             .ok_or_else(|| {
                 ProcessError::Permanent(format!("unknown tenant {}", envelope.tenant))
             })?;
-        let hook = Webhook::parse(&envelope.body)
-            .map_err(|e| ProcessError::Permanent(format!("unparseable webhook: {e}")))?;
-        Ok((tenant, hook))
+        Ok((tenant, Incoming::parse(envelope)?))
     }
 
-    /// What to do about one event: the actions, and what to write with it.
-    async fn plan(
-        &self,
-        client: &deadpool_postgres::Client,
-        tenant: &Tenant,
-        hook: &Webhook,
-        conversation: &state::ConversationState,
-    ) -> Result<Plan, ProcessError> {
-        if hook.is_customer_message() {
-            self.decide(client, tenant, hook, conversation).await
-        } else if let Some(command) = ai::approval::command_of(hook) {
-            let approval = ai::approval::plan(client, tenant.id.as_str(), hook, command).await?;
-            Ok(Plan::actions_only(approval.actions, approval.writes))
-        } else {
-            Ok(Plan::actions_only(Vec::new(), DraftWrites::default()))
-        }
-    }
-
-    /// Triage, rules, handoff and the responder for one customer message; an AI answer is returned as a draft
-    /// to record with the event.
-    async fn decide(
-        &self,
-        client: &deadpool_postgres::Client,
-        tenant: &Tenant,
-        hook: &Webhook,
-        conversation: &state::ConversationState,
-    ) -> Result<Plan, ProcessError> {
-        let text = hook.customer_text();
-        let conversation_meta = hook.conversation.as_ref();
-        let assigned = hook
-            .conversation_meta()
-            .is_some_and(|m| m.assignee.as_ref().and_then(|a| a.id).is_some());
-        let mut decision = self.brain.decide(&MessageContext {
-            tenant: tenant.id.as_str(),
-            text: &text,
-            inbox_id: conversation_meta.and_then(|c| c.inbox_id),
-            channel: conversation_meta.and_then(|c| c.channel.as_deref()),
-            contact_attributes: hook
-                .sender
-                .as_ref()
-                .and_then(|s| s.custom_attributes.as_ref()),
-            assigned,
-            conversation,
-            now: chrono::Utc::now(),
-        });
-        tracing::debug!(fired = ?decision.fired, language = %decision.triage.language, "rules evaluated");
-        let conversation_id = hook.conversation_id().unwrap_or_default();
-        let message_id = hook.id.unwrap_or_default();
-        let mut writes = DraftWrites {
-            stale_before: conversation
-                .pending_drafts
-                .then(|| (tenant.id.to_string(), conversation_id, message_id)),
-            ..DraftWrites::default()
-        };
-        let mut reply_actions = Vec::new();
-        let mut answered_publicly = false;
-        let mut handoff = false;
-        if decision.respond {
-            let ctx = ReplyContext {
-                tenant,
-                conversation_id,
-                message_id,
-                content: &text,
-                contact_name: hook.sender.as_ref().and_then(|s| s.name.as_deref()),
-                conversation,
-                triage: Some(&decision.triage),
-            };
-            let reply = self
-                .responder
-                .reply(&ctx)
-                .instrument(tracing::info_span!("respond"))
-                .await?;
-            match reply {
-                Reply::Actions(actions) => reply_actions = actions,
-                Reply::Answer(answer) => {
-                    answered_publicly = answer.public;
-                    let (action, draft) = ai::drafts::prepare(
-                        client,
-                        tenant.id.as_str(),
-                        conversation_id,
-                        message_id,
-                        answer,
-                    )
-                    .await?;
-                    reply_actions.push(action);
-                    writes.insert = Some(draft);
-                }
-                Reply::Handoff => handoff = true,
-            }
-        }
-        decision.send_rule_replies(answered_publicly);
-        if handoff {
-            decision.hand_off(conversation);
-        }
-        let mut kinds = std::mem::take(&mut decision.actions);
-        // The round-robin agent is picked inside the batch's transaction (see `Rotation`), between the rules'
-        // actions and the answer.
-        let rotation = decision.round_robin.take().map(|(rule, agents)| Rotation {
-            tenant: tenant.id.to_string(),
-            rule,
-            agents,
-            position: kinds.len(),
-        });
-        kinds.extend(reply_actions);
-        Ok(Plan {
-            kinds,
-            rotation,
-            decision: Some(decision),
-            writes,
-        })
-    }
-
-    /// Publishes the actions pipelined and waits for every acknowledgement. Ids come from the payload, so a
-    /// republish is dropped by the stream's duplicate window and, beyond it, by the dispatcher's ledger.
+    /// Publishes the actions and the activity records pipelined and waits for every acknowledgement. Ids come
+    /// from the payloads, so a republish is dropped by the streams' duplicate window and, beyond it, by the
+    /// dispatcher's ledger (an activity record published again after the window is a repeated record, never a
+    /// repeated reply).
     pub(crate) async fn publish(
+        &self,
+        tenant: &str,
+        payloads: Vec<Bytes>,
+        records: &[Activity],
+    ) -> Result<(), ProcessError> {
+        self.publish_actions(tenant, payloads).await?;
+        if !records.is_empty() {
+            infra::activity::publish(&self.jetstream, &self.topology, records)
+                .await
+                .map_err(|e| ProcessError::Transient(format!("publish activity: {e}")))?;
+        }
+        Ok(())
+    }
+
+    /// Publishes an event of the pipeline's own (an SLA breach) on its conversation's partition, so that it is
+    /// processed in the conversation's order like a webhook; its key makes a repeated publish one event.
+    pub(crate) async fn publish_event(
+        &self,
+        tenant: &str,
+        envelope: &EventEnvelope,
+    ) -> Result<(), ProcessError> {
+        let partition =
+            infra::topology::conversation_partition(tenant, envelope.conversation_id.unwrap_or(0));
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Nats-Msg-Id", envelope.event_key.as_str());
+        infra::telemetry::inject_nats(&tracing::Span::current(), &mut headers);
+        self.jetstream
+            .publish_with_headers(
+                self.topology.event_subject(tenant, partition),
+                headers,
+                envelope.encode_to_vec().into(),
+            )
+            .await
+            .map_err(|e| ProcessError::Transient(format!("publish event: {e}")))?
+            .await
+            .map_err(|e| ProcessError::Transient(format!("event not acknowledged: {e}")))?;
+        Ok(())
+    }
+
+    async fn publish_actions(
         &self,
         tenant: &str,
         payloads: Vec<Bytes>,

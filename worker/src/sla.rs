@@ -2,15 +2,15 @@
 //! `first_reply_sla` for a public reply from a person gets a label and a private note, once.
 //!
 //! Every worker replica runs the watch. Exactly one acts per conversation: the breach is claimed with an
-//! `UPDATE … WHERE sla_breached_at IS NULL` over rows locked `FOR UPDATE SKIP LOCKED`, and the actions are
-//! published (with deterministic ids) before that claim commits, so a crash in between only repeats a publish
-//! that JetStream and the dispatcher's ledger drop.
+//! `UPDATE … WHERE sla_breached_at IS NULL` over rows locked `FOR UPDATE SKIP LOCKED`, and an `sla_breached`
+//! event (with a deterministic id) is published on the conversation's partition before that claim commits, so a
+//! crash in between only repeats a publish that JetStream and the worker's ledger drop. The worker then labels the
+//! conversation and notes the breach like any event, in the conversation's order.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use proto::{Action, ActionKind};
+use proto::{ActionKind, EventEnvelope};
 use tokio_util::sync::CancellationToken;
 
 use crate::process::{ProcessError, Processor};
@@ -75,39 +75,18 @@ async fn check_tenant(
     if rows.is_empty() {
         return Ok(());
     }
-    let mut payloads = Vec::new();
     for row in &rows {
         let conversation: i64 = row.get(0);
-        let labels: Vec<String> = row.get(1);
         let since: chrono::DateTime<chrono::Utc> = row.get(2);
-        let key = format!("{tenant}:sla:{conversation}");
-        let kinds = [
-            ActionKind::AddLabels {
-                labels: vec![SLA_LABEL.to_owned()],
-                known_labels: labels,
-            },
-            ActionKind::PrivateNote {
-                content: format!(
-                    "First-reply SLA of {} breached: the customer has been waiting since {} and no agent has \
-                     replied publicly yet.",
-                    humanize(sla),
-                    since.format("%Y-%m-%d %H:%M UTC")
-                ),
-            },
-        ];
-        for (position, kind) in kinds.into_iter().enumerate() {
-            let action = Action {
-                action_id: format!("{key}#{position}"),
-                tenant: tenant.to_owned(),
-                conversation_id: u64::try_from(conversation).unwrap_or_default(),
-                event_key: key.clone(),
-                created_at_ms: chrono::Utc::now().timestamp_millis(),
-                kind,
-            };
-            payloads.push(Bytes::from(action.encode_to_vec()));
-        }
+        let breach = SlaBreach {
+            conversation_id: u64::try_from(conversation).unwrap_or_default(),
+            waiting_since_ms: since.timestamp_millis(),
+            sla_secs: sla.as_secs(),
+        };
+        processor
+            .publish_event(tenant, &breach.envelope(tenant))
+            .await?;
     }
-    processor.publish(tenant, payloads).await?;
     txn.commit().await?;
     tracing::info!(
         tenant,
@@ -115,6 +94,53 @@ async fn check_tenant(
         "first-reply SLA breached"
     );
     Ok(())
+}
+
+/// The envelope's `event` of a breach.
+pub const SLA_EVENT: &str = "sla_breached";
+
+/// A breach the watch claimed, as an event for the worker to act on in the conversation's order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SlaBreach {
+    pub conversation_id: u64,
+    pub waiting_since_ms: i64,
+    pub sla_secs: u64,
+}
+
+impl SlaBreach {
+    pub fn envelope(&self, tenant: &str) -> EventEnvelope {
+        EventEnvelope {
+            tenant: tenant.to_owned(),
+            event: SLA_EVENT.to_owned(),
+            delivery_id: String::new(),
+            event_key: format!("{tenant}:sla:{}", self.conversation_id),
+            received_at_ms: chrono::Utc::now().timestamp_millis(),
+            body: serde_json::to_vec(self).unwrap_or_default().into(),
+            signed: true,
+            conversation_id: Some(self.conversation_id),
+            replay: None,
+        }
+    }
+
+    /// The label and the private note the breach leads to.
+    pub fn actions(&self, known_labels: &[String]) -> Vec<ActionKind> {
+        let since =
+            chrono::DateTime::from_timestamp_millis(self.waiting_since_ms).unwrap_or_default();
+        vec![
+            ActionKind::AddLabels {
+                labels: vec![SLA_LABEL.to_owned()],
+                known_labels: known_labels.to_vec(),
+            },
+            ActionKind::PrivateNote {
+                content: format!(
+                    "First-reply SLA of {} breached: the customer has been waiting since {} and no agent has \
+                     replied publicly yet.",
+                    humanize(Duration::from_secs(self.sla_secs)),
+                    since.format("%Y-%m-%d %H:%M UTC")
+                ),
+            },
+        ]
+    }
 }
 
 fn humanize(duration: Duration) -> String {

@@ -198,10 +198,11 @@ async fn record_conversation(
         .prepare_cached(
             "INSERT INTO conversations (tenant, conversation_id, inbox_id, contact_id, status, priority, labels,
                                         assignee_id, team_id, last_event_at, first_contact_at,
-                                        first_human_reply_at, bot_state)
+                                        first_human_reply_at, bot_state, categories, escalation, language)
              VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, '{}'::text[]), $8, $9, now(),
                      CASE WHEN $11 THEN now() END, CASE WHEN $12 THEN now() END,
-                     COALESCE($13, CASE WHEN $12 THEN 'silenced' ELSE 'active' END))
+                     COALESCE($13, CASE WHEN $12 THEN 'silenced' ELSE 'active' END),
+                     COALESCE($14::text[], '{}'::text[]), $15, $16)
              ON CONFLICT (tenant, conversation_id) DO UPDATE SET
                  inbox_id = COALESCE(EXCLUDED.inbox_id, conversations.inbox_id),
                  contact_id = COALESCE(EXCLUDED.contact_id, conversations.contact_id),
@@ -219,10 +220,26 @@ async fn record_conversation(
                                          ELSE conversations.first_contact_at END,
                  first_human_reply_at = CASE WHEN $12 THEN COALESCE(conversations.first_human_reply_at, now())
                                              ELSE conversations.first_human_reply_at END,
+                 categories = CASE WHEN $14::text[] IS NULL THEN conversations.categories
+                                   ELSE ARRAY(SELECT DISTINCT c FROM unnest(conversations.categories || $14) c
+                                              ORDER BY c) END,
+                 escalation = COALESCE($15, conversations.escalation),
+                 language = COALESCE($16, conversations.language),
                  last_event_at = now(),
                  updated_at = now()",
         )
         .await?;
+    // What the conversation is about, from the customer message's triage: its categories add to those seen
+    // before, an escalation sticks (the API's filters read these).
+    let triage = decided.map(|d| d.triage);
+    let categories: Option<Vec<&str>> = triage.map(|t| {
+        t["categories"]
+            .as_array()
+            .map(|c| c.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default()
+    });
+    let escalation = triage.and_then(|t| t["escalate"].as_str());
+    let language = triage.and_then(|t| t["language"].as_str());
     client
         .execute(
             &statement,
@@ -240,6 +257,9 @@ async fn record_conversation(
                 &message.first_contact,
                 &message.human_reply,
                 &decided_state,
+                &categories,
+                &escalation,
+                &language,
             ],
         )
         .await?;
@@ -383,6 +403,43 @@ fn contact_from_sender(s: &chatwoot::webhook::Sender) -> Option<ContactFields<'_
             .clone()
             .unwrap_or_else(|| serde_json::json!({})),
     })
+}
+
+/// What an applied API command changes in the conversation's state: the bot's standing (an escalation hands
+/// off, an agent's public reply silences it) and the first human reply (an agent's reply posted by the pipeline
+/// comes back from Chatwoot as the pipeline's own message, so it is noted here).
+pub async fn after_command(
+    client: &impl GenericClient,
+    tenant: &str,
+    conversation_id: u64,
+    bot_state: Option<BotState>,
+    human_reply: bool,
+) -> Result<(), tokio_postgres::Error> {
+    if bot_state.is_none() && !human_reply {
+        return Ok(());
+    }
+    let statement = client
+        .prepare_cached(
+            "UPDATE conversations SET
+                 bot_state = COALESCE($3, bot_state),
+                 first_human_reply_at = CASE WHEN $4 THEN COALESCE(first_human_reply_at, now())
+                                             ELSE first_human_reply_at END,
+                 updated_at = now()
+             WHERE tenant = $1 AND conversation_id = $2",
+        )
+        .await?;
+    client
+        .execute(
+            &statement,
+            &[
+                &tenant,
+                &to_i64(conversation_id),
+                &bot_state.map(BotState::as_str),
+                &human_reply,
+            ],
+        )
+        .await?;
+    Ok(())
 }
 
 /// Chatwoot ids fit in i64 (PostgreSQL bigint); saturate rather than wrap on nonsense input.

@@ -6,6 +6,7 @@ mod ai_replies;
 mod ai_support;
 mod batching;
 mod channels;
+mod commands;
 mod core_pipeline;
 mod dead_events;
 mod docs;

@@ -29,8 +29,9 @@ pub fn command_of(hook: &Webhook) -> Option<Result<Command, CommandError>> {
     command::parse(hook.content.as_deref()?)
 }
 
-/// Decides what the command does, from the drafts as they are now; [`DraftWrites::apply`] re-checks the draft's
-/// status in the event's transaction.
+/// Decides what the note's command does, from the drafts as they are now; [`DraftWrites::apply`] re-checks the
+/// draft's status in the event's transaction. A command that cannot be carried out is answered with a private
+/// note saying why.
 pub async fn plan(
     client: &impl GenericClient,
     tenant: &str,
@@ -44,32 +45,63 @@ pub async fn plan(
         Ok(command) => command,
         Err(error) => return Ok(note(format!("🤖 {error}. Nothing was sent."))),
     };
+    let sender = hook.sender.as_ref();
+    let decider = Decider {
+        id: sender.and_then(|s| s.id),
+        name: sender.and_then(|s| s.name.clone()),
+        message_id: hook.id,
+    };
+    Ok(
+        match decide(client, tenant, conversation, &command, decider).await? {
+            Ok(approval) => approval,
+            Err(refusal) => note(format!("🤖 {refusal}")),
+        },
+    )
+}
+
+/// Who decides on a draft: an agent in Chatwoot (the note's sender and the note), or through the API.
+#[derive(Debug, Clone, Default)]
+pub struct Decider {
+    pub id: Option<u64>,
+    pub name: Option<String>,
+    /// The private note that carried the decision, when it came from Chatwoot.
+    pub message_id: Option<u64>,
+}
+
+/// The actions and writes of an approval or rejection, or why it cannot be carried out. Shared by the `/approve`
+/// note and the API, so both decide the same way and a draft is decided once whichever comes first.
+pub async fn decide(
+    client: &impl GenericClient,
+    tenant: &str,
+    conversation: u64,
+    command: &Command,
+    decider: Decider,
+) -> Result<Result<Approval, String>, tokio_postgres::Error> {
     let target = match command.draft_id {
         Some(id) => drafts::by_id(client, tenant, conversation, id).await?,
         None => drafts::newest(client, tenant, conversation, true).await?,
     };
     let Some(draft) = target else {
-        return Ok(note(match command.draft_id {
-            Some(id) => format!("🤖 There is no AI draft #{id} in this conversation."),
+        return Ok(Err(match command.draft_id {
+            Some(id) => format!("There is no AI draft #{id} in this conversation."),
             None => match drafts::newest(client, tenant, conversation, false).await? {
                 Some(latest) if latest.status == "stale" => format!(
-                    "🤖 No pending AI draft: draft #{id} is stale (the customer wrote again since). To send it \
+                    "No pending AI draft: draft #{id} is stale (the customer wrote again since). To send it \
                      anyway, write /approve #{id}",
                     id = latest.id
                 ),
                 Some(latest) if latest.status != "auto" => already(&latest),
-                _ => "🤖 There is no pending AI draft in this conversation.".to_owned(),
+                _ => "There is no pending AI draft in this conversation.".to_owned(),
             },
         }));
     };
     if !matches!(draft.status.as_str(), "pending" | "stale") {
-        return Ok(note(already(&draft)));
+        return Ok(Err(already(&draft)));
     }
-    let sender = hook.sender.as_ref();
     let text = (!command.text.is_empty()).then(|| command.text.clone());
     let approved = command.verb == Verb::Approve;
     let final_text = approved.then(|| text.clone().unwrap_or_else(|| draft.draft_text.clone()));
-    Ok(Approval {
+    Ok(Ok(Approval {
         actions: final_text
             .iter()
             .map(|content| ActionKind::SendMessage {
@@ -81,26 +113,27 @@ pub async fn plan(
                 id: draft.id,
                 expected_status: draft.status,
                 approved,
+                edited: approved && text.is_some(),
                 final_text,
                 reason: if approved { None } else { text },
-                decided_by_id: sender.and_then(|s| s.id),
-                decided_by_name: sender.and_then(|s| s.name.clone()),
-                decision_message_id: hook.id,
+                decided_by_id: decider.id,
+                decided_by_name: decider.name,
+                decision_message_id: decider.message_id,
                 grades: command.grades,
             }),
             ..DraftWrites::default()
         },
-    })
+    }))
 }
 
 fn already(draft: &StoredDraft) -> String {
     match draft.status.as_str() {
         "auto" => format!(
-            "🤖 AI answer #{} was sent automatically; there is nothing to approve.",
+            "AI answer #{} was sent automatically; there is nothing to approve.",
             draft.id
         ),
         status => format!(
-            "🤖 AI draft #{} was already {status}{}; nothing was sent.",
+            "AI draft #{} was already {status}{}; nothing was sent.",
             draft.id,
             draft
                 .decided_by_name
@@ -153,7 +186,7 @@ mod tests {
         };
         assert_eq!(
             already(&draft),
-            "🤖 AI draft #4 was already approved by Jonas Berg; nothing was sent."
+            "AI draft #4 was already approved by Jonas Berg; nothing was sent."
         );
     }
 }

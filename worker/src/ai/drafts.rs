@@ -38,6 +38,8 @@ pub struct DraftDecision {
     pub id: i64,
     pub expected_status: String,
     pub approved: bool,
+    /// Approved with a text of the agent's own instead of the draft's.
+    pub edited: bool,
     pub final_text: Option<String>,
     pub reason: Option<String>,
     pub decided_by_id: Option<u64>,

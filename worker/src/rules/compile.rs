@@ -42,6 +42,8 @@ pub struct CompiledSettings {
     pub opens: NaiveTime,
     pub closes: NaiveTime,
     pub first_reply_sla: std::time::Duration,
+    /// The Chatwoot team escalations go to (`escalation_team`), also for an escalation through the API.
+    pub escalation_team: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -252,6 +254,7 @@ fn compile_settings(settings: &Settings) -> Result<CompiledSettings, RulesError>
         closes,
         first_reply_sla: infra::config::parse_duration(&settings.first_reply_sla)
             .map_err(|message| bad("first_reply_sla", message))?,
+        escalation_team: settings.escalation_team,
     })
 }
 
