@@ -131,7 +131,7 @@ async fn handle(deliverer: &Deliverer, message: async_nats::jetstream::Message) 
     );
     infra::telemetry::set_parent_from_nats(&span, message.headers.as_ref());
     let (outcome, settle) = deliverer
-        .deliver(&message.payload)
+        .deliver(&message.payload, delivered)
         .instrument(span.clone())
         .await;
     span.record("outcome", outcome.as_str());

@@ -13,6 +13,7 @@ use proto::{Action, ActionKind, AssignTarget};
 use crate::ledger::{self, Claim, SettledState};
 use crate::ratelimit::{Grant, Permit, RateLimitError, RateLimiter, Throttled};
 use crate::retry::{is_auth_failure, is_rate_limited, may_have_arrived, Decision, RetryPolicy};
+use crate::sequence::{Sequencer, Turn};
 
 /// A delivery whose next rate-limit token is due within this waits for it in-process rather than going back to
 /// JetStream (which costs a redelivery and, under a backlog, a busier consumer).
@@ -39,6 +40,8 @@ pub enum Outcome {
     Busy,
     /// No rate-limit token: back to JetStream, no attempt counted.
     Throttled,
+    /// The conversation's previous action is not settled yet: back to JetStream, no attempt counted.
+    Held,
     Failed,
 }
 
@@ -51,6 +54,7 @@ impl Outcome {
             Self::DeadLettered => "dead_lettered",
             Self::Busy => "busy",
             Self::Throttled => "throttled",
+            Self::Held => "held",
             Self::Failed => "failed",
         }
     }
@@ -68,6 +72,7 @@ pub struct Deliverer {
     pub(crate) limiter: RateLimiter,
     /// Calls per minute for tenants without their own `rate_limit_per_minute` (0: unlimited).
     pub(crate) rate_per_minute: u32,
+    pub(crate) sequencer: Sequencer,
 }
 
 /// The ledger or the rate limit's table cannot be reached: nothing was called, try again shortly.
@@ -123,7 +128,8 @@ pub fn source_id(action_id: &str) -> String {
 }
 
 impl Deliverer {
-    pub async fn deliver(&self, payload: &Bytes) -> (Outcome, Settle) {
+    /// Delivers the action in `payload`, the `delivered`-th time JetStream hands it out.
+    pub async fn deliver(&self, payload: &Bytes, delivered: i64) -> (Outcome, Settle) {
         let action = match Action::decode(payload) {
             Ok(action) => action,
             Err(error) => {
@@ -134,6 +140,19 @@ impl Deliverer {
                 return (Outcome::DeadLettered, Settle::Ack);
             }
         };
+        let turn = match self.sequencer.turn(&action).await {
+            Ok(Turn::Go(turn)) => Some(turn),
+            Ok(Turn::Hold) => None,
+            Err(error) => {
+                tracing::warn!(%error, "cannot tell whether the conversation's previous action is settled");
+                return (Outcome::Failed, Settle::Nak(self.policy.min_delay));
+            }
+        };
+        let Some(turn) = turn else {
+            self.metrics
+                .action(action.kind.name(), Outcome::Held.as_str());
+            return (Outcome::Held, Settle::Nak(self.policy.held(delivered)));
+        };
         let mut report = Report::default();
         let result = match self.try_deliver(&action, payload, &mut report).await {
             Ok(result) => result,
@@ -142,6 +161,10 @@ impl Deliverer {
                 (Outcome::Failed, Settle::Nak(self.policy.min_delay))
             }
         };
+        turn.finish(matches!(
+            result.0,
+            Outcome::Delivered | Outcome::AlreadyDelivered | Outcome::DeadLettered
+        ));
         self.metrics.action(action.kind.name(), result.0.as_str());
         if let Some(record) = self.activity(&action, result.0, &report) {
             // Informational: a record lost here never costs a reply; its id makes a republish one record.
@@ -179,7 +202,7 @@ impl Deliverer {
                 ActivityKind::ActionFailed,
                 format!("{}#dead", action.action_id),
             ),
-            Outcome::Busy | Outcome::Throttled | Outcome::Failed => return None,
+            Outcome::Busy | Outcome::Throttled | Outcome::Held | Outcome::Failed => return None,
         };
         let content = match &action.kind {
             ActionKind::SendMessage { content } | ActionKind::PrivateNote { content } => {

@@ -6,6 +6,9 @@
 //! and while one batch runs the next one gathers.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use futures::FutureExt;
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -37,7 +40,12 @@ impl<Req: Send + 'static, Resp: Send + 'static> GroupCommitter<Req, Resp> {
             let mut batch = Vec::with_capacity(max_batch);
             while waiting.recv_many(&mut batch, max_batch).await > 0 {
                 let (requests, replies): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
-                let results = commit(requests).await;
+                // A commit that panics answers nobody (each caller sees the task's answer missing and takes
+                // its path for an unreachable ledger); the committer itself carries on with the next batch.
+                let Ok(results) = AssertUnwindSafe(commit(requests)).catch_unwind().await else {
+                    tracing::error!("a ledger group commit panicked");
+                    continue;
+                };
                 for (reply, result) in replies.into_iter().zip(results) {
                     // The caller may have gone (its delivery was dropped at shutdown); the write stands anyway.
                     let _ = reply.send(result);

@@ -37,10 +37,11 @@ const MAX_BATCH: usize = 64;
 /// First attempts: the rows and their leases in one autocommitted statement, the common case. The rows returned
 /// are the ones inserted; an action not returned was already in the ledger.
 const INSERT_NEW: &str = "
-    INSERT INTO dispatched_actions (action_id, tenant, conversation_id, kind, state, attempts, lease_until, payload)
-    SELECT action_id, tenant, conversation_id, kind, 'sending', 1, now() + make_interval(secs => lease), payload
-    FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::float8[], $6::bytea[])
-        AS n(action_id, tenant, conversation_id, kind, lease, payload)
+    INSERT INTO dispatched_actions (action_id, tenant, conversation_id, kind, state, attempts, lease_until, payload,
+                                    conversation_seq)
+    SELECT action_id, tenant, conversation_id, kind, 'sending', 1, now() + make_interval(secs => lease), payload, seq
+    FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::float8[], $6::bytea[], $7::int8[])
+        AS n(action_id, tenant, conversation_id, kind, lease, payload, seq)
     ON CONFLICT (action_id) DO NOTHING
     RETURNING action_id";
 const LOCK_EXISTING: &str = "
@@ -60,6 +61,10 @@ pub const SETTLE: &str = "
         last_error = s.error, updated_at = now()
     FROM unnest($1::text[], $2::text[], $3::int4[], $4::text[]) AS s(action_id, state, status, error)
     WHERE d.action_id = ANY($1) AND d.action_id = s.action_id";
+/// Whether the conversation's action with this sequence number is delivered or dead-lettered.
+pub const IS_SETTLED: &str = "
+    SELECT state IN ('delivered', 'dead') FROM dispatched_actions
+    WHERE tenant = $1 AND conversation_id = $2 AND conversation_seq = $3 AND conversation_seq > 0";
 const RELEASE: &str = "
     UPDATE dispatched_actions SET state = $2, lease_until = NULL, attempts = GREATEST(attempts - 1, 0),
         updated_at = now()
@@ -73,6 +78,7 @@ struct NewClaim {
     kind: &'static str,
     lease_secs: f64,
     payload: Vec<u8>,
+    conversation_seq: i64,
 }
 
 /// A settle waiting for its group commit.
@@ -133,6 +139,7 @@ impl Ledger {
                 kind: action.kind.name(),
                 lease_secs: lease.as_secs_f64(),
                 payload: payload.to_vec(),
+                conversation_seq: i64::try_from(action.conversation_seq).unwrap_or(i64::MAX),
             })
             .await
             .ok_or(LedgerError::Stopped)??;
@@ -159,6 +166,29 @@ impl Ledger {
             })
             .await
             .ok_or(LedgerError::Stopped)?
+    }
+
+    /// Whether the conversation's action `seq` is settled (delivered or dead-lettered); `false` while it is not,
+    /// or not yet known to any dispatcher.
+    pub async fn is_settled(
+        &self,
+        tenant: &str,
+        conversation_id: u64,
+        seq: u64,
+    ) -> Result<bool, LedgerError> {
+        let client = self.pool.get().await?;
+        let statement = client.prepare_cached(IS_SETTLED).await?;
+        let row = client
+            .query_opt(
+                &statement,
+                &[
+                    &tenant,
+                    &i64::try_from(conversation_id).unwrap_or(i64::MAX),
+                    &i64::try_from(seq).unwrap_or(i64::MAX),
+                ],
+            )
+            .await?;
+        Ok(row.is_some_and(|row| row.get(0)))
     }
 
     /// Undoes a claim whose attempt made no call that counts (it found no rate-limit token): the lease is
@@ -188,6 +218,7 @@ async fn insert_new(pool: &Pool, batch: Vec<NewClaim>) -> Vec<Result<bool, Ledge
     let conversations: Vec<i64> = rows.clone().map(|c| c.conversation_id).collect();
     let kinds: Vec<&str> = rows.clone().map(|c| c.kind).collect();
     let leases: Vec<f64> = rows.clone().map(|c| c.lease_secs).collect();
+    let sequences: Vec<i64> = rows.clone().map(|c| c.conversation_seq).collect();
     let payloads: Vec<&[u8]> = rows.map(|c| c.payload.as_slice()).collect();
     let inserted = async {
         let client = pool.get().await?;
@@ -195,7 +226,15 @@ async fn insert_new(pool: &Pool, batch: Vec<NewClaim>) -> Vec<Result<bool, Ledge
         let rows = client
             .query(
                 &insert,
-                &[&ids, &tenants, &conversations, &kinds, &leases, &payloads],
+                &[
+                    &ids,
+                    &tenants,
+                    &conversations,
+                    &kinds,
+                    &leases,
+                    &payloads,
+                    &sequences,
+                ],
             )
             .await?;
         Ok::<_, LedgerError>(

@@ -11,6 +11,7 @@ pub mod ledger;
 pub mod metrics;
 pub mod ratelimit;
 pub mod retry;
+pub mod sequence;
 
 use std::sync::Arc;
 
@@ -88,8 +89,10 @@ pub async fn run(
             observer_metrics.request(route, status, elapsed);
         },
     ));
+    let ledger = ledger::Ledger::new(infra.pool.clone());
     let deliverer = Arc::new(Deliverer {
-        ledger: ledger::Ledger::new(infra.pool.clone()),
+        sequencer: sequence::Sequencer::new(ledger.clone()),
+        ledger,
         tenants: Arc::new(TenantCache::new(
             infra.tenants.clone(),
             config.tenant_cache_ttl,

@@ -52,6 +52,16 @@ impl RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// An action whose conversation's previous action is not settled goes back to JetStream for a while that
+    /// grows with each time it was held (0.1 s up to 5 s, jittered): not an attempt, nothing was called.
+    pub fn held(&self, delivered: i64) -> Duration {
+        infra::retry::backoff_delay(
+            u64::try_from(delivered).unwrap_or(1),
+            Duration::from_millis(100),
+            Duration::from_secs(5),
+        )
+    }
+
     /// A delivery that found no rate-limit token waits in JetStream (not an attempt: nothing was called) until a
     /// token is due, plus a random share of `spread` so the deliveries turned away come back one by one.
     pub fn throttled(&self, throttled: Throttled) -> Duration {

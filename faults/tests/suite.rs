@@ -3,7 +3,9 @@
 //! PostgreSQL are restarted.
 //!
 //! Every webhook answered 2xx must produce exactly one `POST …/messages`; a webhook answered otherwise (Chatwoot
-//! would send it again) may produce one or none, never two. The figures are written to stderr directly, so
+//! would send it again) may produce one or none, never two. The webhooks go to 200 conversations, each
+//! conversation's messages sent one after the other, and the replies of a conversation must reach Chatwoot in
+//! the order of its messages. The figures are written to stderr directly, so
 //! they show without `--nocapture`. `FAULTS_MESSAGES` changes the load (default 3000), `FAULTS_LOG` the
 //! services' log filter (their logs are in the temporary directory, tails printed on failure).
 #![allow(clippy::unwrap_used)]
@@ -24,6 +26,15 @@ const ACCOUNT_ID: u64 = 3;
 const TOKEN: &str = "demo-token";
 const SECRET: &str = "Hs7kQ2vN9xPzR4mWb8cTf3Ld";
 const CONVERSATION_BASE: u64 = 100_000;
+/// The messages go round-robin to this many conversations (15 messages each at the default load).
+const CONVERSATIONS: u64 = 200;
+/// Concurrent senders; each owns the conversations `c` with `c % SENDERS` its number, so a conversation's
+/// messages are sent in order, each once the one before is answered (or given up on).
+const SENDERS: u64 = 16;
+
+fn conversation_of(id: u64) -> u64 {
+    CONVERSATION_BASE + (id - 1) % CONVERSATIONS
+}
 
 /// Writes past the test harness's capture.
 macro_rules! report {
@@ -198,7 +209,7 @@ async fn nothing_is_lost_or_doubled_under_crashes_restarts_and_load() {
         .collect();
     let deadline = Instant::now() + Duration::from_secs(120);
     while Instant::now() < deadline {
-        let delivered = replies(&sim);
+        let delivered = replies(&sim).0;
         if accepted.iter().all(|id| delivered.contains_key(id)) && settled(&nats.url()).await {
             break;
         }
@@ -216,7 +227,7 @@ async fn nothing_is_lost_or_doubled_under_crashes_restarts_and_load() {
         }
     }
 
-    let delivered = replies(&sim);
+    let (delivered, order_violations) = replies(&sim);
     let refused: Vec<u64> = outcomes
         .iter()
         .filter(|(_, s)| **s == Sent::Refused)
@@ -259,14 +270,15 @@ async fn nothing_is_lost_or_doubled_under_crashes_restarts_and_load() {
     }
     report!(
         "fault suite: sent {messages}, accepted {}, refused {} (of which delivered anyway {refused_delivered}), \
-         delivered {}, duplicates {}, lost {} | accepted on a resend {retried} (of which JetStream already had \
-         {recognised}), load {load_secs:.1} s, Chatwoot calls {} ({} injected faults), clean exits \
-         {clean_exits}/6, settled {settled_at_end}",
+         delivered {}, duplicates {}, lost {}, order violations {} | accepted on a resend {retried} (of which \
+         JetStream already had {recognised}), {CONVERSATIONS} conversations, load {load_secs:.1} s, Chatwoot \
+         calls {} ({} injected faults), clean exits {clean_exits}/6, settled {settled_at_end}",
         accepted.len(),
         refused.len(),
         delivered.len(),
         duplicates.len(),
         lost.len(),
+        order_violations.len(),
         stats.total,
         stats.faults,
     );
@@ -280,6 +292,11 @@ async fn nothing_is_lost_or_doubled_under_crashes_restarts_and_load() {
         "answered more than once: {duplicates:?}"
     );
     assert!(
+        order_violations.is_empty(),
+        "replies that reached Chatwoot after the reply to a later message of their conversation: \
+         {order_violations:?}"
+    );
+    assert!(
         accepted.len() as u64 >= messages * 8 / 10,
         "too few webhooks accepted for the run to mean much"
     );
@@ -291,35 +308,24 @@ async fn nothing_is_lost_or_doubled_under_crashes_restarts_and_load() {
 /// Sends `messages` signed webhooks, paced over about 50 s, round-robin over the ingresses. A webhook that
 /// gets no 2xx is sent again to the other ingress up to twice (same body and delivery id, fresh signature),
 /// which is how an agent bot's retries look and exercises the duplicate detection when an earlier attempt did
-/// get through.
+/// get through. A conversation's messages are sent one after the other by the same sender.
 async fn send_all(messages: u64, ingresses: Vec<String>) -> HashMap<u64, Sent> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
     let outcomes = Arc::new(Mutex::new(HashMap::new()));
-    let (tx, rx) = tokio::sync::mpsc::channel::<u64>(64);
-    let rx = Arc::new(tokio::sync::Mutex::new(rx));
     let ingresses = Arc::new(ingresses);
+    let mut queues = Vec::new();
     let mut senders = Vec::new();
-    for _ in 0..16 {
-        let (client, rx, outcomes, ingresses) = (
-            client.clone(),
-            rx.clone(),
-            outcomes.clone(),
-            ingresses.clone(),
-        );
+    for _ in 0..SENDERS {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<u64>(messages as usize);
+        queues.push(tx);
+        let (client, outcomes, ingresses) = (client.clone(), outcomes.clone(), ingresses.clone());
         senders.push(tokio::spawn(async move {
-            loop {
-                let Some(id) = rx.lock().await.recv().await else {
-                    return;
-                };
-                let body = e2e::customer_message(
-                    &format!("question {id}"),
-                    id,
-                    CONVERSATION_BASE + id,
-                    &[],
-                );
+            while let Some(id) = rx.recv().await {
+                let body =
+                    e2e::customer_message(&format!("question {id}"), id, conversation_of(id), &[]);
                 let mut outcome = Sent::Refused;
                 for attempt in 0..3 {
                     let url = &ingresses[(id as usize + attempt) % ingresses.len()];
@@ -341,9 +347,10 @@ async fn send_all(messages: u64, ingresses: Vec<String>) -> HashMap<u64, Sent> {
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     for id in 1..=messages {
         ticker.tick().await;
-        tx.send(id).await.unwrap();
+        let sender = (conversation_of(id) % SENDERS) as usize;
+        queues[sender].send(id).await.unwrap();
     }
-    drop(tx);
+    drop(queues);
     for sender in senders {
         sender.await.unwrap();
     }
@@ -501,10 +508,15 @@ async fn run_chaos(
 }
 
 /// Successful replies per customer message id, read from the `source_id` the dispatcher sets
-/// (`cwp:{tenant}:message_created:{id}#0`); any other action of the same message counts as a reply too.
-fn replies(sim: &chatwoot_sim::Simulator) -> HashMap<u64, usize> {
+/// (`cwp:{tenant}:message_created:{id}#0`; any other action of the same message counts as a reply too), and the
+/// replies that reached Chatwoot after the reply to a later message of their conversation (message ids increase
+/// with the order a conversation's messages were sent in).
+fn replies(sim: &chatwoot_sim::Simulator) -> (HashMap<u64, usize>, Vec<(u64, u64)>) {
     let prefix = format!("cwp:{TENANT}:message_created:");
     let mut by_message = HashMap::new();
+    let mut latest_per_conversation: HashMap<u64, u64> = HashMap::new();
+    let mut violations = Vec::new();
+    // In the order Chatwoot received them.
     for request in sim.requests_matching("POST", "/messages") {
         if request.status != Some(200) {
             continue;
@@ -521,9 +533,16 @@ fn replies(sim: &chatwoot_sim::Simulator) -> HashMap<u64, usize> {
             .and_then(|id| id.parse::<u64>().ok());
         if let Some(id) = id {
             *by_message.entry(id).or_default() += 1;
+            let latest = latest_per_conversation
+                .entry(conversation_of(id))
+                .or_default();
+            if id < *latest {
+                violations.push((id, *latest));
+            }
+            *latest = (*latest).max(id);
         }
     }
-    by_message
+    (by_message, violations)
 }
 
 /// Every worker partition and the dispatcher have nothing pending or unacknowledged.

@@ -12,6 +12,9 @@ pub struct Action {
     /// The event that produced this action.
     pub event_key: String,
     pub created_at_ms: i64,
+    /// Its place among its conversation's actions (1, 2, 3... without gaps); 0 for actions made before
+    /// sequencing, which go in any order.
+    pub conversation_seq: u64,
     pub kind: ActionKind,
 }
 
@@ -153,6 +156,7 @@ impl Action {
             conversation_id: self.conversation_id,
             event_key: self.event_key.clone(),
             created_at_ms: self.created_at_ms,
+            conversation_seq: self.conversation_seq,
             kind: Some(kind),
         }
         .encode_to_vec()
@@ -190,6 +194,7 @@ impl Action {
             conversation_id: w.conversation_id,
             event_key: w.event_key,
             created_at_ms: w.created_at_ms,
+            conversation_seq: w.conversation_seq,
             kind,
         })
     }
@@ -257,6 +262,7 @@ mod tests {
             conversation_id: 1042,
             event_key: "acme:message_created:918273".into(),
             created_at_ms: 1_778_577_267_000,
+            conversation_seq: 7,
             kind,
         }
     }

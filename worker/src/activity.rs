@@ -216,17 +216,16 @@ pub async fn record(
     Ok(())
 }
 
+/// Public for the test that checks the plans of the hot statements.
+pub const STORED: &str = "SELECT event_key, payload FROM event_activity WHERE event_key = ANY($1)
+                          ORDER BY event_key, position";
+
 /// The records stored for already processed events, to publish again.
 pub async fn stored(
     client: &impl GenericClient,
     event_keys: &[&str],
 ) -> Result<HashMap<String, Vec<Activity>>, tokio_postgres::Error> {
-    let statement = client
-        .prepare_cached(
-            "SELECT event_key, payload FROM event_activity WHERE event_key = ANY($1)
-             ORDER BY event_key, position",
-        )
-        .await?;
+    let statement = client.prepare_cached(STORED).await?;
     let rows = client.query(&statement, &[&event_keys]).await?;
     let mut stored: HashMap<String, Vec<Activity>> = HashMap::new();
     for row in rows {

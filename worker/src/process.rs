@@ -108,6 +108,8 @@ struct Planned<'j> {
     /// Built in the transaction, once the rotation's agent is known.
     actions: Vec<(Action, Bytes)>,
     activity: Vec<Activity>,
+    /// The conversation's last action sequence number before this event.
+    action_seq: u64,
 }
 
 impl Processor {
@@ -216,6 +218,10 @@ impl Processor {
         .await;
         let mut planned = Vec::with_capacity(plans.len());
         for (index, job, ledger_key, incoming, plan) in plans {
+            let action_seq = incoming
+                .conversation_id()
+                .and_then(|id| conversations.get(&(job.envelope.tenant.clone(), id)))
+                .map_or(0, |c| c.action_seq);
             match plan {
                 Ok(plan) => {
                     let decided = plan.decision.map(|decision| {
@@ -234,6 +240,7 @@ impl Processor {
                         rotation: plan.rotation,
                         actions: Vec::new(),
                         activity: plan.activity,
+                        action_seq,
                     });
                 }
                 Err(error) => results[index] = Some(Err(error)),
@@ -265,6 +272,7 @@ impl Processor {
                     &p.job.envelope,
                     p.ledger_key,
                     p.incoming.conversation_id(),
+                    p.action_seq,
                     kinds,
                 );
             }
@@ -298,6 +306,12 @@ impl Processor {
                     }
                     // The watch already marked the conversation as breached when it claimed the breach.
                     Incoming::SlaBreach(_) => {}
+                }
+                if let (Some(conversation), Some((last, _))) =
+                    (p.incoming.conversation_id(), p.actions.last())
+                {
+                    state::record_action_seq(&txn, tenant, conversation, last.conversation_seq)
+                        .await?;
                 }
                 p.draft_writes.apply(&txn).await
             }))
@@ -527,10 +541,12 @@ async fn assign_rotations(
     Ok(())
 }
 
+/// The event's actions, numbered after the conversation's last one (`seq`) so the dispatcher keeps their order.
 fn build_actions(
     envelope: &EventEnvelope,
     ledger_key: &str,
     conversation_id: Option<u64>,
+    seq: u64,
     kinds: Vec<ActionKind>,
 ) -> Vec<(Action, Bytes)> {
     let now = chrono::Utc::now().timestamp_millis();
@@ -544,6 +560,11 @@ fn build_actions(
                 conversation_id: conversation_id.unwrap_or_default(),
                 event_key: ledger_key.to_owned(),
                 created_at_ms: now,
+                conversation_seq: if conversation_id.is_some() {
+                    seq + position as u64 + 1
+                } else {
+                    0
+                },
                 kind,
             };
             let bytes = Bytes::from(action.encode_to_vec());

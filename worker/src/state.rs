@@ -45,13 +45,15 @@ pub struct ConversationState {
     pub flags: Vec<String>,
     /// An AI draft is waiting for an agent (a new customer message makes it stale).
     pub pending_drafts: bool,
+    /// The sequence number of the conversation's last action; the next ones continue from it.
+    pub action_seq: u64,
 }
 
 /// Each key is looked up through the primary key whatever the table's size when PostgreSQL planned this prepared
 /// statement: a plain join on `unnest` gets a cached generic plan that scans the whole table. Public for the test
 /// that checks the plans of the hot statements.
 pub const LOAD_CONVERSATIONS: &str = "
-    SELECT c.tenant, c.conversation_id, c.bot_state, c.labels, c.status,
+    SELECT c.tenant, c.conversation_id, c.bot_state, c.labels, c.status, c.action_seq,
            ARRAY(SELECT flag FROM conversation_flags f
                  WHERE f.tenant = c.tenant AND f.conversation_id = c.conversation_id),
            COALESCE((SELECT true FROM drafts d
@@ -85,8 +87,9 @@ pub async fn load_conversations(
                 bot_state: BotState::parse(row.get(2)),
                 labels: row.get(3),
                 status: row.get(4),
-                flags: row.get(5),
-                pending_drafts: row.get(6),
+                action_seq: u64::try_from(row.get::<_, i64>(5)).unwrap_or(0),
+                flags: row.get(6),
+                pending_drafts: row.get(7),
             };
             ((row.get(0), u64::try_from(id).unwrap_or_default()), state)
         })
@@ -437,6 +440,30 @@ pub async fn after_command(
                 &bot_state.map(BotState::as_str),
                 &human_reply,
             ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Records the sequence number of the conversation's last action, in the transaction that stores the actions
+/// (the conversation's events are processed one at a time, so the number read with its state is still the
+/// last one).
+pub async fn record_action_seq(
+    client: &impl GenericClient,
+    tenant: &str,
+    conversation_id: u64,
+    last: u64,
+) -> Result<(), tokio_postgres::Error> {
+    let statement = client
+        .prepare_cached(
+            "UPDATE conversations SET action_seq = GREATEST(action_seq, $3)
+             WHERE tenant = $1 AND conversation_id = $2",
+        )
+        .await?;
+    client
+        .execute(
+            &statement,
+            &[&tenant, &to_i64(conversation_id), &to_i64(last)],
         )
         .await?;
     Ok(())

@@ -12,6 +12,7 @@ fn action(id: &str, tenant: &str, kind: ActionKind) -> Action {
         conversation_id: 1042,
         event_key: format!("{tenant}:message_created:1"),
         created_at_ms: 1_778_577_267_000,
+        conversation_seq: 0,
         kind,
     }
 }

@@ -17,6 +17,7 @@ fn action(id: &str) -> Action {
         conversation_id: 42,
         event_key: "acme:message_created:1".into(),
         created_at_ms: 0,
+        conversation_seq: 0,
         kind: ActionKind::SendMessage {
             content: "hi".into(),
         },

@@ -68,3 +68,85 @@ async fn three_workers_keep_each_conversations_events_in_arrival_order() {
     }
     env.cleanup().await;
 }
+
+/// The message ids the replies answered, in the order Chatwoot accepted the replies (from the `source_id` the
+/// dispatcher sets: `cwp:{tenant}:message_created:{id}#{position}`).
+fn answered_in_order(env: &Env, conversation: u64) -> Vec<u64> {
+    env.sim
+        .requests_matching("POST", &format!("/conversations/{conversation}/messages"))
+        .iter()
+        .filter(|r| r.status == Some(200))
+        .filter_map(|r| r.body_json())
+        .filter_map(|b| {
+            let source = b["source_id"].as_str()?.to_owned();
+            source
+                .split(":message_created:")
+                .nth(1)?
+                .split('#')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_retried_reply_holds_the_later_replies_of_its_conversation_and_only_those() {
+    let env = Env::new().await;
+    let ingress = env.start_ingress(&[]).await;
+    let worker = env.start_worker(&[]).await;
+    // Two dispatchers: the held reply may be fetched by either.
+    let dispatchers = vec![
+        env.start_dispatcher(&[]).await,
+        env.start_dispatcher(&[]).await,
+    ];
+    // The first reply in conversation 3201 fails twice (503), so it is retried with backoff.
+    env.sim.inject(
+        e2e::chatwoot_sim::Fault::new(
+            e2e::chatwoot_sim::Matcher::new(
+                e2e::chatwoot_sim::Method::POST,
+                "/conversations/3201/messages",
+            ),
+            e2e::chatwoot_sim::FaultBehaviour::Status(503),
+        )
+        .times(2),
+    );
+    for (id, conversation) in [
+        (300_001u64, 3201u64),
+        (300_002, 3201),
+        (300_003, 3201),
+        (300_004, 3202),
+    ] {
+        let body = customer_message(&format!("message {id}"), id, conversation, &[]);
+        let (status, _) = env.send(&ingress, TENANT, &body, &format!("r{id}")).await;
+        assert_eq!(status, 202);
+    }
+    assert!(
+        eventually(Duration::from_secs(30), || async {
+            answered_in_order(&env, 3201).len() == 3
+        })
+        .await,
+        "{:?}",
+        answered_in_order(&env, 3201)
+    );
+    assert_eq!(
+        answered_in_order(&env, 3201),
+        vec![300_001, 300_002, 300_003]
+    );
+    // The other conversation was not held: answered while 3201's first reply waited for its retries.
+    let first_success = |conversation: u64| {
+        env.sim
+            .requests_matching("POST", &format!("/conversations/{conversation}/messages"))
+            .iter()
+            .find(|r| r.status == Some(200))
+            .map(|r| r.seq)
+    };
+    assert!(first_success(3202).is_some());
+    assert!(first_success(3202) < first_success(3201));
+    ingress.stop().await.unwrap();
+    worker.stop().await.unwrap();
+    for dispatcher in dispatchers {
+        dispatcher.stop().await.unwrap();
+    }
+    env.cleanup().await;
+}

@@ -33,8 +33,8 @@ async fn the_hot_batch_statements_never_scan_a_whole_table() {
     let client = pool.get().await.unwrap();
     client
         .batch_execute(
-            "ANALYZE processed_events, event_actions, conversations, conversation_flags, drafts, \
-             dispatched_actions",
+            "ANALYZE processed_events, event_actions, event_activity, conversations, conversation_flags, \
+             drafts, dispatched_actions",
         )
         .await
         .unwrap();
@@ -48,6 +48,16 @@ async fn the_hot_batch_statements_never_scan_a_whole_table() {
             "worker state read",
             worker::state::LOAD_CONVERSATIONS,
             "'{acme,acme}', '{1,2}'",
+        ),
+        (
+            "worker activity lookup",
+            worker::activity::STORED,
+            "'{a,b}'",
+        ),
+        (
+            "dispatcher predecessor check",
+            dispatcher::ledger::IS_SETTLED,
+            "'acme', 1042, 7",
         ),
         (
             "dispatcher settle",

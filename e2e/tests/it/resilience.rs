@@ -980,6 +980,7 @@ async fn an_uncertain_reply_that_arrived_is_found_beyond_the_first_page_and_not_
         conversation_id: conversation,
         event_key: format!("{TENANT}:message_created:555"),
         created_at_ms: chrono::Utc::now().timestamp_millis(),
+        conversation_seq: 0,
         kind: proto::ActionKind::SendMessage {
             content: "Hi Maya, thanks for your message!".into(),
         },
