@@ -1,8 +1,9 @@
 //! `cwctl dlq`: the dispatcher's dead letters.
 //!
-//! A dead letter is a message on `{prefix}.dlq.{tenant}` (stream `{PREFIX}_DLQ`) whose payload is the encoded
-//! [`proto::Action`] and whose headers explain it: `Cw-Action-Id`, `Cw-Kind`, `Cw-Attempts`, `Cw-Status`,
-//! `Cw-Error`.
+//! A dead letter is a message on `{prefix}.dlq.{tenant}` (stream `{PREFIX}_DLQ`) whose payload is a
+//! [`proto::DeadLetter`]: the action the dispatcher gave up on (or the event the worker could not process), the
+//! reason, the last HTTP status, the attempts and the subject it came from. Dead letters written before that
+//! type existed carried the bare action or event with `Cw-*` headers; they are still read.
 //!
 //! **Redrive** does, for each selected dead letter, in this order (each step is safe to repeat, so an
 //! interrupted redrive is finished by running it again):
@@ -132,25 +133,6 @@ pub struct DeadLetter {
 
 impl DeadLetter {
     fn from_message(topology: &Topology, message: jetstream::message::StreamMessage) -> Self {
-        let header = |name: &str| {
-            let name: async_nats::header::HeaderName = name.parse().ok()?;
-            message
-                .headers
-                .get(name)
-                .map(|v| v.as_str().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let is_event = header("Cw-Kind").as_deref() == Some("event");
-        let action = if is_event {
-            None
-        } else {
-            proto::Action::decode(&message.payload).ok()
-        };
-        let envelope = if is_event {
-            proto::EventEnvelope::decode(&message.payload).ok()
-        } else {
-            None
-        };
         let subject_prefix = format!("{}.dlq.", topology.prefix());
         let tenant = message
             .subject
@@ -158,27 +140,44 @@ impl DeadLetter {
             .strip_prefix(&subject_prefix)
             .unwrap_or(message.subject.as_str())
             .to_owned();
+        let letter = match legacy_header(&message, "Cw-Error") {
+            Some(_) => legacy(&message),
+            None => proto::DeadLetter::decode(&message.payload).unwrap_or_else(|error| {
+                proto::DeadLetter {
+                    item: proto::DeadItem::Undecodable(message.payload.clone()),
+                    reason: format!("unreadable dead letter: {error}"),
+                    status: None,
+                    attempts: 0,
+                    subject: String::new(),
+                    dead_at_ms: 0,
+                }
+            }),
+        };
+        let (action, envelope) = match &letter.item {
+            proto::DeadItem::Action(action) => (Some(action.clone()), None),
+            proto::DeadItem::Event(envelope) => (None, Some(envelope)),
+            proto::DeadItem::Undecodable(_) => (None, None),
+        };
         Self {
             seq: message.sequence,
             time: from_nats_time(message.time),
             tenant,
-            action_id: header("Cw-Action-Id")
-                .or_else(|| action.as_ref().map(|a| a.action_id.clone())),
-            kind: header("Cw-Kind").or_else(|| action.as_ref().map(|a| a.kind.name().to_owned())),
-            attempts: header("Cw-Attempts").and_then(|v| v.parse().ok()),
-            status: header("Cw-Status").and_then(|v| v.parse().ok()),
-            error: header("Cw-Error"),
+            action_id: action.as_ref().map(|a| a.action_id.clone()),
+            kind: Some(letter.item.kind().to_owned()),
+            attempts: (letter.attempts > 0).then_some(letter.attempts),
+            status: letter.status,
+            error: Some(letter.reason.clone()).filter(|r| !r.is_empty()),
             conversation_id: action
                 .as_ref()
                 .map(|a| a.conversation_id)
-                .or_else(|| envelope.as_ref().and_then(|e| e.conversation_id)),
+                .or_else(|| envelope.and_then(|e| e.conversation_id)),
             event_key: action
                 .as_ref()
                 .map(|a| a.event_key.clone())
-                .or_else(|| envelope.as_ref().map(|e| e.event_key.clone())),
-            subject: header("Cw-Subject").filter(|_| is_event),
+                .or_else(|| envelope.map(|e| e.event_key.clone())),
+            subject: envelope.map(|_| letter.subject.clone()),
+            payload: letter.item.encode_to_vec().into(),
             action,
-            payload: message.payload,
         }
     }
 
@@ -241,6 +240,37 @@ pub async fn read(
         }
         next = message.sequence + 1;
         letters.push(DeadLetter::from_message(topology, message));
+    }
+}
+
+fn legacy_header(message: &jetstream::message::StreamMessage, name: &str) -> Option<String> {
+    let name: async_nats::header::HeaderName = name.parse().ok()?;
+    message
+        .headers
+        .get(name)
+        .map(|v| v.as_str().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// A dead letter from before [`proto::DeadLetter`]: the bare action (or event, `Cw-Kind: event`) with `Cw-*`
+/// headers.
+fn legacy(message: &jetstream::message::StreamMessage) -> proto::DeadLetter {
+    let header = |name| legacy_header(message, name);
+    let item = if header("Cw-Kind").as_deref() == Some("event") {
+        proto::EventEnvelope::decode(&message.payload).map(proto::DeadItem::Event)
+    } else {
+        proto::Action::decode(&message.payload).map(proto::DeadItem::Action)
+    }
+    .unwrap_or_else(|_| proto::DeadItem::Undecodable(message.payload.clone()));
+    proto::DeadLetter {
+        item,
+        reason: header("Cw-Error").unwrap_or_default(),
+        status: header("Cw-Status").and_then(|v| v.parse().ok()),
+        attempts: header("Cw-Attempts")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+        subject: header("Cw-Subject").unwrap_or_default(),
+        dead_at_ms: 0,
     }
 }
 

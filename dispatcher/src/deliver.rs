@@ -1,5 +1,7 @@
-//! One action, end to end: claim in the ledger, reconcile an uncertain earlier attempt, call Chatwoot, record
-//! the outcome and tell the consumer how to settle the message.
+//! One action, end to end. [`Deliverer::attempt`] claims it in the ledger, reconciles an uncertain earlier attempt
+//! and calls Chatwoot, and says how the attempt ended in one [`Verdict`]; [`Deliverer::settle`] is the one place
+//! that carries a verdict out: the ledger write, the dead letter, the activity record, and how the consumer
+//! settles the JetStream message.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +10,7 @@ use bytes::Bytes;
 use chatwoot::client::calls;
 use chatwoot::{ApiError, ApiRequest, ApiResponse, ChatwootClient};
 use infra::{Tenant, TenantCache, Topology};
-use proto::{Action, ActionKind, AssignTarget};
+use proto::{Action, ActionKind, AssignTarget, DeadItem, DeadLetter};
 
 use crate::ledger::{self, Claim, SettledState};
 use crate::ratelimit::{Grant, Permit, RateLimitError, RateLimiter, Throttled};
@@ -84,12 +86,31 @@ pub enum Unavailable {
     RateLimit(#[from] RateLimitError),
 }
 
-/// What an attempt learnt, for its activity record.
-#[derive(Debug, Default)]
-struct Report {
-    attempt: u32,
-    status: Option<u16>,
-    error: Option<String>,
+/// How an attempt ended, decided by [`Deliverer::attempt`] and carried out by [`Deliverer::settle`].
+#[derive(Debug)]
+enum Verdict {
+    /// The tenant could not be looked up: nothing was claimed, look again shortly.
+    TenantUnavailable,
+    /// No rate-limit token, before anything was claimed.
+    Throttled(Throttled),
+    /// Another dispatcher holds the lease.
+    Busy(Duration),
+    /// An earlier delivery settled it: delivered, or (`delivered: false`) dead-lettered.
+    Known { delivered: bool },
+    /// The call was made (`status`), or an earlier uncertain attempt turned out to have arrived (`None`).
+    Delivered { status: Option<u16> },
+    /// Claimed, but no call that counts was made (a token ran out mid-way, the rate limit's table is
+    /// unreachable): the claim is undone and the action keeps `state`.
+    HandBack { state: SettledState, why: Held },
+    /// Failed for a passing reason: try again after `delay`, the action in `state`.
+    Retry {
+        state: SettledState,
+        delay: Duration,
+        status: Option<u16>,
+        error: String,
+    },
+    /// Failed for good, or out of attempts: dead-letter it.
+    GiveUp { status: Option<u16>, reason: String },
 }
 
 /// Why a call was not (successfully) made.
@@ -132,41 +153,231 @@ impl Deliverer {
     pub async fn deliver(&self, payload: &Bytes, delivered: i64) -> (Outcome, Settle) {
         let action = match Action::decode(payload) {
             Ok(action) => action,
-            Err(error) => {
-                let reason = format!("undecodable action: {error}");
-                self.dead_letter_raw(payload, &reason).await;
-                self.metrics
-                    .action("undecodable", Outcome::DeadLettered.as_str());
-                return (Outcome::DeadLettered, Settle::Ack);
-            }
+            Err(error) => return self.undecodable(payload, &error.to_string()).await,
         };
         let turn = match self.sequencer.turn(&action).await {
-            Ok(Turn::Go(turn)) => Some(turn),
-            Ok(Turn::Hold) => None,
+            Ok(Turn::Go(turn)) => turn,
+            Ok(Turn::Hold) => {
+                self.metrics
+                    .action(action.kind.name(), Outcome::Held.as_str());
+                return (Outcome::Held, Settle::Nak(self.policy.held(delivered)));
+            }
             Err(error) => {
                 tracing::warn!(%error, "cannot tell whether the conversation's previous action is settled");
                 return (Outcome::Failed, Settle::Nak(self.policy.min_delay));
             }
         };
-        let Some(turn) = turn else {
-            self.metrics
-                .action(action.kind.name(), Outcome::Held.as_str());
-            return (Outcome::Held, Settle::Nak(self.policy.held(delivered)));
+        let result = match self.attempt(&action, payload).await {
+            Ok((verdict, attempt)) => self.settle(&action, attempt, verdict).await,
+            Err(error) => Err(error),
         };
-        let mut report = Report::default();
-        let result = match self.try_deliver(&action, payload, &mut report).await {
-            Ok(result) => result,
-            Err(error) => {
-                tracing::warn!(%error, "delivery not attempted");
-                (Outcome::Failed, Settle::Nak(self.policy.min_delay))
-            }
-        };
+        let result = result.unwrap_or_else(|error| {
+            tracing::warn!(%error, "delivery not attempted");
+            (Outcome::Failed, Settle::Nak(self.policy.min_delay))
+        });
         turn.finish(matches!(
             result.0,
             Outcome::Delivered | Outcome::AlreadyDelivered | Outcome::DeadLettered
         ));
         self.metrics.action(action.kind.name(), result.0.as_str());
-        if let Some(record) = self.activity(&action, result.0, &report) {
+        result
+    }
+
+    /// Claims the action, reconciles an uncertain earlier attempt and makes the call; returns how it ended and
+    /// the attempt's number. Writes nothing but the claim: [`Deliverer::settle`] records the end.
+    async fn attempt(
+        &self,
+        action: &Action,
+        payload: &Bytes,
+    ) -> Result<(Verdict, u32), Unavailable> {
+        let tenant = match self.tenants.get(&action.tenant).await {
+            Ok(tenant) => tenant,
+            Err(error) => {
+                tracing::warn!(%error, tenant = %action.tenant, "tenant lookup failed");
+                return Ok((Verdict::TenantUnavailable, 0));
+            }
+        };
+        // Tokens before the claim, so a throttled delivery leaves the ledger untouched; a delivery that turns out
+        // to need no call gives them back when the permit drops.
+        let mut permit = match &tenant {
+            Some(tenant) => match self.tokens(tenant, calls_needed(&action.kind)).await? {
+                Ok(permit) => permit,
+                Err(throttled) => return Ok((Verdict::Throttled(throttled), 0)),
+            },
+            None => Permit::unlimited(),
+        };
+        let (attempt, uncertain) = match self.ledger.claim(action, payload, self.lease).await? {
+            Claim::AlreadyDelivered => return Ok((Verdict::Known { delivered: true }, 0)),
+            Claim::AlreadyDead => return Ok((Verdict::Known { delivered: false }, 0)),
+            Claim::Busy(wait) => return Ok((Verdict::Busy(wait), 0)),
+            Claim::Go { attempt } => (attempt, false),
+            Claim::Uncertain { attempt } => (attempt, true),
+        };
+        let Some(tenant) = tenant else {
+            let reason = format!("unknown tenant {}", action.tenant);
+            return Ok((
+                Verdict::GiveUp {
+                    status: None,
+                    reason,
+                },
+                attempt,
+            ));
+        };
+        let state_before = if uncertain {
+            SettledState::Uncertain
+        } else {
+            SettledState::Retrying
+        };
+        if uncertain && !action.kind.is_idempotent() {
+            match self.already_posted(&tenant, action, &mut permit).await {
+                Ok(true) => {
+                    tracing::info!(action_id = %action.action_id, "earlier uncertain attempt had arrived");
+                    return Ok((Verdict::Delivered { status: None }, attempt));
+                }
+                Ok(false) => {}
+                Err(CallError::Api(error)) => {
+                    self.learn_from(&tenant, &error).await;
+                    // A look that failed for a passing reason (5xx, 429, timeout) is tried again later, still
+                    // uncertain; no call was made that could post twice.
+                    let verdict = match self.policy.decide(&error, attempt) {
+                        Decision::Retry(delay) => Verdict::Retry {
+                            state: SettledState::Uncertain,
+                            delay,
+                            status: error.status(),
+                            error: error.to_string(),
+                        },
+                        // Without a way to look (a bot token may not list messages) a resend could show the
+                        // customer the reply twice; an operator decides with the dead letter's explanation.
+                        Decision::GiveUp => Verdict::GiveUp {
+                            status: error.status(),
+                            reason: format!(
+                                "delivery uncertain: an earlier attempt may have reached Chatwoot and it cannot \
+                                 be checked ({error}); look at the conversation and redrive if the message is \
+                                 missing"
+                            ),
+                        },
+                    };
+                    return Ok((verdict, attempt));
+                }
+                Err(CallError::Held(why)) => {
+                    return Ok((
+                        Verdict::HandBack {
+                            state: SettledState::Uncertain,
+                            why,
+                        },
+                        attempt,
+                    ))
+                }
+            }
+        }
+        let verdict = match self.call(&tenant, action, &mut permit).await {
+            Ok(status) => Verdict::Delivered {
+                status: Some(status),
+            },
+            Err(CallError::Api(error)) => {
+                self.learn_from(&tenant, &error).await;
+                match self.policy.decide(&error, attempt) {
+                    Decision::Retry(delay) => Verdict::Retry {
+                        state: if may_have_arrived(&error) && !action.kind.is_idempotent() {
+                            SettledState::Uncertain
+                        } else {
+                            SettledState::Retrying
+                        },
+                        delay,
+                        status: error.status(),
+                        error: error.to_string(),
+                    },
+                    Decision::GiveUp => Verdict::GiveUp {
+                        status: error.status(),
+                        reason: error.to_string(),
+                    },
+                }
+            }
+            // Every call that was made (a label read, a look for an earlier attempt) is idempotent, so the state
+            // the action had before this attempt still describes it.
+            Err(CallError::Held(why)) => Verdict::HandBack {
+                state: state_before,
+                why,
+            },
+        };
+        Ok((verdict, attempt))
+    }
+
+    /// Carries a verdict out, the one place that does: the ledger's record of the attempt, the dead letter, the
+    /// activity record, and how the JetStream message is settled.
+    async fn settle(
+        &self,
+        action: &Action,
+        attempt: u32,
+        verdict: Verdict,
+    ) -> Result<(Outcome, Settle), Unavailable> {
+        let id = action.action_id.as_str();
+        let record = self.activity(action, attempt, &verdict);
+        let (outcome, settle) = match verdict {
+            Verdict::TenantUnavailable => (Outcome::Retrying, Settle::Nak(self.policy.min_delay)),
+            Verdict::Throttled(throttled) => (
+                Outcome::Throttled,
+                Settle::Nak(self.policy.throttled(throttled)),
+            ),
+            Verdict::Busy(wait) => (Outcome::Busy, Settle::Nak(wait)),
+            Verdict::Known { .. } => (Outcome::AlreadyDelivered, Settle::Ack),
+            Verdict::Delivered { status } => {
+                self.ledger
+                    .settle(id, SettledState::Delivered, status, None)
+                    .await?;
+                let outcome = match status {
+                    Some(_) => Outcome::Delivered,
+                    None => Outcome::AlreadyDelivered,
+                };
+                (outcome, Settle::Ack)
+            }
+            Verdict::HandBack { state, why } => {
+                // If this fails, the lease runs out and the next attempt reconciles: still never twice.
+                self.ledger.release(id, state).await?;
+                match why {
+                    Held::Throttled(throttled) => (
+                        Outcome::Throttled,
+                        Settle::Nak(self.policy.throttled(throttled)),
+                    ),
+                    Held::Unavailable(error) => return Err(error.into()),
+                }
+            }
+            Verdict::Retry {
+                state,
+                delay,
+                status,
+                error,
+            } => {
+                tracing::warn!(%error, attempt, ?delay, action_id = id, "will retry");
+                self.ledger.settle(id, state, status, Some(&error)).await?;
+                (Outcome::Retrying, Settle::Nak(delay))
+            }
+            Verdict::GiveUp { status, reason } => {
+                tracing::error!(action_id = id, attempt, ?status, %reason, "action dead-lettered");
+                let letter = DeadLetter {
+                    item: DeadItem::Action(action.clone()),
+                    reason: reason.chars().take(1000).collect(),
+                    status,
+                    attempts: attempt,
+                    subject: self.topology.action_subject(&action.tenant),
+                    dead_at_ms: chrono::Utc::now().timestamp_millis(),
+                };
+                let msg_id = format!("dlq:{id}:{attempt}");
+                if let Err(error) = self
+                    .publish_dead_letter(&action.tenant, &msg_id, &letter)
+                    .await
+                {
+                    // Not dead-lettered yet, so not given up: the redelivery tries again.
+                    tracing::warn!(%error, "dead-letter publish failed");
+                    return Ok((Outcome::Failed, Settle::Nak(self.policy.min_delay)));
+                }
+                self.ledger
+                    .settle(id, SettledState::Dead, status, Some(&reason))
+                    .await?;
+                (Outcome::DeadLettered, Settle::Ack)
+            }
+        };
+        if let Some(record) = record {
             // Informational: a record lost here never costs a reply; its id makes a republish one record.
             if let Err(error) =
                 infra::activity::publish(&self.jetstream, &self.topology, &[record]).await
@@ -174,35 +385,48 @@ impl Deliverer {
                 tracing::warn!(%error, "activity record not published");
             }
         }
-        result
+        Ok((outcome, settle))
     }
 
-    /// The activity record of an attempt's outcome: sent, retried, failed for good, or out of attempts.
+    /// The activity record of a settled attempt: sent, retried, failed for good, or out of attempts.
     fn activity(
         &self,
         action: &Action,
-        outcome: Outcome,
-        report: &Report,
+        attempt: u32,
+        verdict: &Verdict,
     ) -> Option<infra::activity::Activity> {
         use infra::activity::{Activity, ActivityKind};
-        let (kind, id) = match outcome {
-            Outcome::Delivered | Outcome::AlreadyDelivered => (
+        let id = &action.action_id;
+        let (kind, record_id, status, error) = match verdict {
+            // Published again when a redelivery finds it delivered: a crash may have come before the record.
+            Verdict::Known { delivered: true } | Verdict::Delivered { status: None } => {
+                (ActivityKind::ActionSent, format!("{id}#sent"), None, None)
+            }
+            Verdict::Delivered { status } => (
                 ActivityKind::ActionSent,
-                format!("{}#sent", action.action_id),
+                format!("{id}#sent"),
+                *status,
+                None,
             ),
-            Outcome::Retrying => (
+            Verdict::Retry { status, error, .. } => (
                 ActivityKind::ActionRetried,
-                format!("{}#retried.{}", action.action_id, report.attempt),
+                format!("{id}#retried.{attempt}"),
+                *status,
+                Some(error.as_str()),
             ),
-            Outcome::DeadLettered if report.attempt >= self.policy.max_attempts => (
-                ActivityKind::ActionDeadLettered,
-                format!("{}#dead", action.action_id),
-            ),
-            Outcome::DeadLettered => (
-                ActivityKind::ActionFailed,
-                format!("{}#dead", action.action_id),
-            ),
-            Outcome::Busy | Outcome::Throttled | Outcome::Held | Outcome::Failed => return None,
+            Verdict::GiveUp { status, reason } => {
+                let kind = if attempt >= self.policy.max_attempts {
+                    ActivityKind::ActionDeadLettered
+                } else {
+                    ActivityKind::ActionFailed
+                };
+                (kind, format!("{id}#dead"), *status, Some(reason.as_str()))
+            }
+            Verdict::Known { delivered: false }
+            | Verdict::TenantUnavailable
+            | Verdict::Throttled(_)
+            | Verdict::Busy(_)
+            | Verdict::HandBack { .. } => return None,
         };
         let content = match &action.kind {
             ActionKind::SendMessage { content } | ActionKind::PrivateNote { content } => {
@@ -212,162 +436,60 @@ impl Deliverer {
         };
         Some(
             Activity::new(
-                id,
+                record_id,
                 kind,
                 action.tenant.as_str(),
                 action.conversation_id,
                 serde_json::json!({
-                    "action_id": action.action_id,
+                    "action_id": id,
                     "action": action.kind.name(),
                     "content": content,
-                    "attempt": report.attempt,
-                    "status": report.status,
-                    "error": report.error,
+                    "attempt": attempt,
+                    "status": status,
+                    "error": error,
                 }),
             )
             .with_event_key(action.event_key.as_str()),
         )
     }
 
-    async fn try_deliver(
+    /// A payload that is no action at all: kept as a dead letter for inspection, never retried.
+    async fn undecodable(&self, payload: &Bytes, error: &str) -> (Outcome, Settle) {
+        let letter = DeadLetter {
+            item: DeadItem::Undecodable(payload.clone()),
+            reason: format!("undecodable action: {error}"),
+            status: None,
+            attempts: 1,
+            subject: String::new(),
+            dead_at_ms: chrono::Utc::now().timestamp_millis(),
+        };
+        let msg_id = format!("dlq:undecodable:{}", hex_digest(payload));
+        if let Err(error) = self.publish_dead_letter("_invalid", &msg_id, &letter).await {
+            tracing::warn!(%error, "cannot dead-letter an undecodable action yet");
+            return (Outcome::Failed, Settle::Nak(self.policy.min_delay));
+        }
+        self.metrics
+            .action("undecodable", Outcome::DeadLettered.as_str());
+        (Outcome::DeadLettered, Settle::Ack)
+    }
+
+    async fn publish_dead_letter(
         &self,
-        action: &Action,
-        payload: &Bytes,
-        report: &mut Report,
-    ) -> Result<(Outcome, Settle), Unavailable> {
-        let tenant = match self.tenants.get(&action.tenant).await {
-            Ok(tenant) => tenant,
-            // Nothing claimed yet, nothing to undo: look again shortly.
-            Err(error) => {
-                tracing::warn!(%error, tenant = %action.tenant, "tenant lookup failed");
-                return Ok((Outcome::Retrying, Settle::Nak(self.policy.min_delay)));
-            }
-        };
-        // Tokens before the claim, so a throttled delivery leaves the ledger untouched; a delivery that turns out
-        // to need no call gives them back when the permit drops.
-        let mut permit = match &tenant {
-            Some(tenant) => match self.tokens(tenant, calls_needed(&action.kind)).await? {
-                Ok(permit) => permit,
-                Err(throttled) => {
-                    return Ok((
-                        Outcome::Throttled,
-                        Settle::Nak(self.policy.throttled(throttled)),
-                    ))
-                }
-            },
-            None => Permit::unlimited(),
-        };
-        let claim = self.ledger.claim(action, payload, self.lease).await?;
-        let (attempt, uncertain) = match claim {
-            Claim::AlreadyDelivered | Claim::AlreadyDead => {
-                return Ok((Outcome::AlreadyDelivered, Settle::Ack))
-            }
-            Claim::Busy(wait) => return Ok((Outcome::Busy, Settle::Nak(wait))),
-            Claim::Go { attempt } => (attempt, false),
-            Claim::Uncertain { attempt } => (attempt, true),
-        };
-        report.attempt = attempt;
-        let Some(tenant) = tenant else {
-            let reason = format!("unknown tenant {}", action.tenant);
-            report.error = Some(reason.clone());
-            return Ok(self
-                .give_up(action, payload, attempt, None, &reason)
-                .await?);
-        };
-        if uncertain && !action.kind.is_idempotent() {
-            match self.already_posted(&tenant, action, &mut permit).await {
-                Ok(true) => {
-                    tracing::info!(action_id = %action.action_id, "earlier uncertain attempt had arrived");
-                    self.ledger
-                        .settle(&action.action_id, SettledState::Delivered, None, None)
-                        .await?;
-                    return Ok((Outcome::AlreadyDelivered, Settle::Ack));
-                }
-                Ok(false) => {}
-                Err(CallError::Api(error)) => {
-                    report.status = error.status();
-                    report.error = Some(error.to_string());
-                    self.learn_from(&tenant, &error).await;
-                    // A look that failed for a passing reason (5xx, 429, timeout) is tried again later, still
-                    // uncertain; no call was made that could post twice.
-                    if let Decision::Retry(delay) = self.policy.decide(&error, attempt) {
-                        tracing::warn!(%error, attempt, ?delay, action_id = %action.action_id, "cannot check an uncertain delivery yet");
-                        self.ledger
-                            .settle(
-                                &action.action_id,
-                                SettledState::Uncertain,
-                                error.status(),
-                                Some(&error.to_string()),
-                            )
-                            .await?;
-                        return Ok((Outcome::Retrying, Settle::Nak(delay)));
-                    }
-                    // Without a way to look (a bot token may not list messages) a resend could show the customer
-                    // the reply twice; an operator decides with the dead letter's explanation.
-                    let reason = format!(
-                        "delivery uncertain: an earlier attempt may have reached Chatwoot and it cannot be \
-                         checked ({error}); look at the conversation and redrive if the message is missing"
-                    );
-                    return Ok(self
-                        .give_up(action, payload, attempt, error.status(), &reason)
-                        .await?);
-                }
-                Err(CallError::Held(held)) => {
-                    return self.hand_back(action, SettledState::Uncertain, held).await
-                }
-            }
-        }
-        match self.call(&tenant, action, &mut permit).await {
-            Ok(status) => {
-                report.status = Some(status);
-                self.ledger
-                    .settle(
-                        &action.action_id,
-                        SettledState::Delivered,
-                        Some(status),
-                        None,
-                    )
-                    .await?;
-                Ok((Outcome::Delivered, Settle::Ack))
-            }
-            Err(CallError::Api(error)) => {
-                report.status = error.status();
-                report.error = Some(error.to_string());
-                self.learn_from(&tenant, &error).await;
-                match self.policy.decide(&error, attempt) {
-                    Decision::Retry(delay) => {
-                        let state = if may_have_arrived(&error) && !action.kind.is_idempotent() {
-                            SettledState::Uncertain
-                        } else {
-                            SettledState::Retrying
-                        };
-                        tracing::warn!(%error, attempt, ?delay, action_id = %action.action_id, "will retry");
-                        self.ledger
-                            .settle(
-                                &action.action_id,
-                                state,
-                                error.status(),
-                                Some(&error.to_string()),
-                            )
-                            .await?;
-                        Ok((Outcome::Retrying, Settle::Nak(delay)))
-                    }
-                    Decision::GiveUp => Ok(self
-                        .give_up(action, payload, attempt, error.status(), &error.to_string())
-                        .await?),
-                }
-            }
-            // Every call that was made (a label read, a look for an earlier attempt) is idempotent, so the state
-            // the action had before this attempt still describes it.
-            Err(CallError::Held(held)) => {
-                let state = if uncertain {
-                    SettledState::Uncertain
-                } else {
-                    SettledState::Retrying
-                };
-                self.hand_back(action, state, held).await
-            }
-        }
+        tenant: &str,
+        msg_id: &str,
+        letter: &DeadLetter,
+    ) -> Result<(), async_nats::Error> {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Nats-Msg-Id", msg_id);
+        self.jetstream
+            .publish_with_headers(
+                self.topology.dead_letter_subject(tenant),
+                headers,
+                letter.encode_to_vec().into(),
+            )
+            .await?
+            .await?;
+        Ok(())
     }
 
     /// The tenant's calls per minute: its own setting, else the dispatcher's.
@@ -441,30 +563,6 @@ impl Deliverer {
         }
         if is_auth_failure(error) {
             self.tenants.invalidate().await;
-        }
-    }
-
-    /// Undoes the claim of an attempt that made no call it must not repeat (no token, or the rate limit's
-    /// table unreachable) and sends the action back to JetStream.
-    async fn hand_back(
-        &self,
-        action: &Action,
-        state: SettledState,
-        why: Held,
-    ) -> Result<(Outcome, Settle), Unavailable> {
-        match why {
-            Held::Throttled(throttled) => {
-                self.ledger.release(&action.action_id, state).await?;
-                Ok((
-                    Outcome::Throttled,
-                    Settle::Nak(self.policy.throttled(throttled)),
-                ))
-            }
-            Held::Unavailable(error) => {
-                // If this fails too, the lease runs out and the next attempt reconciles: still never twice.
-                self.ledger.release(&action.action_id, state).await?;
-                Err(error.into())
-            }
         }
     }
 
@@ -581,68 +679,13 @@ impl Deliverer {
             "more than {MAX_RECONCILE_PAGES} pages of messages since the action was created"
         ))))
     }
-
-    async fn give_up(
-        &self,
-        action: &Action,
-        payload: &Bytes,
-        attempt: u32,
-        status: Option<u16>,
-        reason: &str,
-    ) -> Result<(Outcome, Settle), ledger::LedgerError> {
-        tracing::error!(action_id = %action.action_id, attempt, ?status, %reason, "action dead-lettered");
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert(
-            "Nats-Msg-Id",
-            format!("dlq:{}:{attempt}", action.action_id).as_str(),
-        );
-        headers.insert("Cw-Action-Id", action.action_id.as_str());
-        headers.insert("Cw-Kind", action.kind.name());
-        headers.insert("Cw-Attempts", attempt.to_string().as_str());
-        headers.insert(
-            "Cw-Status",
-            status.map(|s| s.to_string()).unwrap_or_default().as_str(),
-        );
-        headers.insert("Cw-Error", one_line(reason).as_str());
-        let subject = self.topology.dead_letter_subject(&action.tenant);
-        if let Err(error) =
-            publish_and_wait(&self.jetstream, subject, headers, payload.clone()).await
-        {
-            // Not dead-lettered yet, so not given up: the redelivery tries again.
-            tracing::warn!(%error, "dead-letter publish failed");
-            return Ok((Outcome::Failed, Settle::Nak(self.policy.min_delay)));
-        }
-        self.ledger
-            .settle(&action.action_id, SettledState::Dead, status, Some(reason))
-            .await?;
-        Ok((Outcome::DeadLettered, Settle::Ack))
-    }
-
-    async fn dead_letter_raw(&self, payload: &Bytes, reason: &str) {
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert("Cw-Error", one_line(reason).as_str());
-        let subject = self.topology.dead_letter_subject("_invalid");
-        if let Err(error) =
-            publish_and_wait(&self.jetstream, subject, headers, payload.clone()).await
-        {
-            tracing::error!(%error, "cannot dead-letter an undecodable action; dropping it");
-        }
-    }
 }
 
-async fn publish_and_wait(
-    js: &async_nats::jetstream::Context,
-    subject: String,
-    headers: async_nats::HeaderMap,
-    payload: Bytes,
-) -> Result<(), async_nats::Error> {
-    js.publish_with_headers(subject, headers, payload)
-        .await?
-        .await?;
-    Ok(())
-}
-
-/// Header values cannot hold line breaks.
-fn one_line(text: &str) -> String {
-    text.replace(['\r', '\n'], " ").chars().take(1000).collect()
+/// A digest of an undecodable payload for its dead letter's id, so a redelivery is kept once. `DefaultHasher::new`
+/// has fixed keys: every dispatcher computes the same one.
+fn hex_digest(payload: &[u8]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    payload.hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
 }

@@ -115,6 +115,14 @@ impl Priority {
 
 impl Action {
     pub fn encode_to_vec(&self) -> Vec<u8> {
+        self.to_wire().encode_to_vec()
+    }
+
+    pub fn decode(buf: &[u8]) -> Result<Self, DecodeError> {
+        Self::from_wire(wire::Action::decode(buf)?)
+    }
+
+    pub(crate) fn to_wire(&self) -> wire::Action {
         use wire::action::Kind;
         let kind = match &self.kind {
             ActionKind::SendMessage { content } => Kind::SendMessage(wire::SendMessage {
@@ -159,12 +167,10 @@ impl Action {
             conversation_seq: self.conversation_seq,
             kind: Some(kind),
         }
-        .encode_to_vec()
     }
 
-    pub fn decode(buf: &[u8]) -> Result<Self, DecodeError> {
+    pub(crate) fn from_wire(w: wire::Action) -> Result<Self, DecodeError> {
         use wire::action::Kind;
-        let w = wire::Action::decode(buf)?;
         if w.action_id.is_empty() {
             return Err(DecodeError::Missing("action_id"));
         }

@@ -31,6 +31,14 @@ pub struct Replay {
 
 impl EventEnvelope {
     pub fn encode_to_vec(&self) -> Vec<u8> {
+        self.to_wire().encode_to_vec()
+    }
+
+    pub fn decode(buf: &[u8]) -> Result<Self, DecodeError> {
+        Self::from_wire(wire::EventEnvelope::decode(buf)?)
+    }
+
+    pub(crate) fn to_wire(&self) -> wire::EventEnvelope {
         wire::EventEnvelope {
             tenant: self.tenant.clone(),
             event: self.event.clone(),
@@ -45,11 +53,9 @@ impl EventEnvelope {
                 reprocess: r.reprocess,
             }),
         }
-        .encode_to_vec()
     }
 
-    pub fn decode(buf: &[u8]) -> Result<Self, DecodeError> {
-        let w = wire::EventEnvelope::decode(buf)?;
+    pub(crate) fn from_wire(w: wire::EventEnvelope) -> Result<Self, DecodeError> {
         if w.tenant.is_empty() {
             return Err(DecodeError::Missing("tenant"));
         }

@@ -6,12 +6,14 @@
 
 mod action;
 mod command;
+mod dead_letter;
 mod envelope;
 
 pub use action::{Action, ActionKind, AssignTarget, ConversationStatus, Priority};
 pub use command::{
     Actor, ActorKind, Command, CommandKind, ConversationUpdate, DraftDecision, COMMAND_EVENT,
 };
+pub use dead_letter::{DeadItem, DeadLetter};
 pub use envelope::{EventEnvelope, Replay};
 
 mod wire {

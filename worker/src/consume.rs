@@ -18,7 +18,7 @@ use std::panic::AssertUnwindSafe;
 use futures::{FutureExt, StreamExt};
 use infra::retry::FetchFailures;
 use infra::Supervisor;
-use proto::EventEnvelope;
+use proto::{DeadItem, DeadLetter, EventEnvelope};
 use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio_util::sync::CancellationToken;
 
@@ -191,7 +191,7 @@ async fn handle(
     let mut kind = disposition(&result, delivered, settings);
     if let Err(ProcessError::Permanent(reason)) = &result {
         // Giving up on an accepted event must not lose it: it is kept as a dead letter an operator can redrive.
-        if let Err(error) = dead_letter(processor, message, stream_seq, reason).await {
+        if let Err(error) = dead_letter(processor, message, stream_seq, delivered, reason).await {
             tracing::warn!(%error, "event could not be dead-lettered; retrying it later");
             kind = AckKind::Nak(Some(settings.retry_max_delay));
         }
@@ -325,41 +325,50 @@ async fn dead_letter(
     processor: &Processor,
     message: &async_nats::jetstream::Message,
     stream_seq: u64,
+    delivered: u64,
     reason: &str,
 ) -> Result<(), async_nats::Error> {
     let topology = &processor.topology;
-    let tenant = message
-        .subject
-        .as_str()
-        .strip_prefix(&format!("{}.events.", topology.prefix()))
-        .and_then(|rest| rest.split('.').next())
-        .filter(|t| infra::TenantId::parse(t).is_ok())
-        .unwrap_or("_invalid");
+    let item = match EventEnvelope::decode(&message.payload) {
+        Ok(envelope) => DeadItem::Event(envelope),
+        Err(_) => DeadItem::Undecodable(message.payload.clone()),
+    };
+    let tenant = match &item {
+        DeadItem::Event(envelope) => Some(envelope.tenant.clone()),
+        _ => message
+            .subject
+            .as_str()
+            .strip_prefix(&format!("{}.events.", topology.prefix()))
+            .and_then(|rest| rest.split('.').next())
+            .map(str::to_owned),
+    }
+    .filter(|t| infra::TenantId::parse(t).is_ok())
+    .unwrap_or_else(|| "_invalid".to_owned());
+    let letter = DeadLetter {
+        item,
+        reason: reason
+            .replace(['\r', '\n'], " ")
+            .chars()
+            .take(1000)
+            .collect(),
+        status: None,
+        attempts: u32::try_from(delivered).unwrap_or(u32::MAX),
+        subject: message.subject.to_string(),
+        dead_at_ms: chrono::Utc::now().timestamp_millis(),
+    };
     let mut headers = async_nats::HeaderMap::new();
     headers.insert("Nats-Msg-Id", format!("dlq-event:{stream_seq}").as_str());
-    headers.insert(DEAD_LETTER_KIND, DEAD_LETTER_EVENT);
-    headers.insert("Cw-Subject", message.subject.as_str());
-    let error: String = reason
-        .replace(['\r', '\n'], " ")
-        .chars()
-        .take(1000)
-        .collect();
-    headers.insert("Cw-Error", error.as_str());
     processor
         .jetstream
         .publish_with_headers(
-            topology.dead_letter_subject(tenant),
+            topology.dead_letter_subject(&tenant),
             headers,
-            message.payload.clone(),
+            letter.encode_to_vec().into(),
         )
         .await?
         .await?;
     Ok(())
 }
-
-/// Header of a dead letter saying what it holds; events carry [`DEAD_LETTER_EVENT`], actions their kind.
-pub const DEAD_LETTER_KIND: &str = "Cw-Kind";
-pub const DEAD_LETTER_EVENT: &str = "event";
 
 async fn settle(message: &async_nats::jetstream::Message, kind: AckKind) {
     // A lost ack is harmless: the redelivery finds the ledger row and only republishes recorded actions.

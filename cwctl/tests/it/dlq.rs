@@ -20,6 +20,11 @@ fn action(id: &str, tenant: &str, kind: ActionKind) -> Action {
 impl TestEnv {
     /// What the dispatcher does when it gives up: a ledger row in `dead` (or `ledger_state`) and a dead letter.
     async fn dead_letter(&self, action: &Action, status: Option<u16>, ledger_state: &str) -> u64 {
+        self.ledger_row(action, status, ledger_state).await;
+        self.typed_dead_letter(action, status).await
+    }
+
+    async fn ledger_row(&self, action: &Action, status: Option<u16>, ledger_state: &str) {
         let payload = action.encode_to_vec();
         self.pool
             .get()
@@ -40,22 +45,57 @@ impl TestEnv {
             )
             .await
             .expect("ledger row");
+    }
+
+    async fn typed_dead_letter(&self, action: &Action, status: Option<u16>) -> u64 {
+        let letter = proto::DeadLetter {
+            item: proto::DeadItem::Action(action.clone()),
+            reason: "Chatwoot answered 422: invalid conversation".into(),
+            status,
+            attempts: 3,
+            subject: self.topology.action_subject(&action.tenant),
+            dead_at_ms: 1_778_577_267_000,
+        };
+        self.publish_dead_letter(&action.tenant, letter.encode_to_vec(), Vec::new())
+            .await
+    }
+
+    /// A dead letter as the dispatcher wrote them before `proto::DeadLetter`: the bare action with `Cw-*`
+    /// headers. Such letters may still sit in a DLQ after an upgrade.
+    async fn legacy_dead_letter(&self, action: &Action, status: Option<u16>) -> u64 {
+        self.ledger_row(action, status, "dead").await;
+        let status = status.map(|s| s.to_string()).unwrap_or_default();
+        let headers = vec![
+            ("Cw-Action-Id", action.action_id.clone()),
+            ("Cw-Kind", action.kind.name().to_owned()),
+            ("Cw-Attempts", "3".to_owned()),
+            ("Cw-Status", status),
+            (
+                "Cw-Error",
+                "Chatwoot answered 422: invalid conversation".to_owned(),
+            ),
+        ];
+        self.publish_dead_letter(&action.tenant, action.encode_to_vec(), headers)
+            .await
+    }
+
+    async fn publish_dead_letter(
+        &self,
+        tenant: &str,
+        payload: Vec<u8>,
+        extra: Vec<(&str, String)>,
+    ) -> u64 {
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(
             "Nats-Msg-Id",
-            format!("dlq:{}:3", action.action_id).as_str(),
+            format!("dlq:{}", uuid::Uuid::new_v4()).as_str(),
         );
-        headers.insert("Cw-Action-Id", action.action_id.as_str());
-        headers.insert("Cw-Kind", action.kind.name());
-        headers.insert("Cw-Attempts", "3");
-        headers.insert(
-            "Cw-Status",
-            status.map(|s| s.to_string()).unwrap_or_default().as_str(),
-        );
-        headers.insert("Cw-Error", "Chatwoot answered 422: invalid conversation");
+        for (name, value) in extra {
+            headers.insert(name, value.as_str());
+        }
         self.js
             .publish_with_headers(
-                self.topology.dead_letter_subject(&action.tenant),
+                self.topology.dead_letter_subject(tenant),
                 headers,
                 Bytes::from(payload),
             )
@@ -109,7 +149,8 @@ async fn dead_letters_are_listed_and_redriven_exactly_once() {
         },
     );
     let s1 = env.dead_letter(&a1, Some(422), "dead").await;
-    let s2 = env.dead_letter(&a2, None, "dead").await;
+    // Written in the format of earlier versions: still listed and redriven.
+    let s2 = env.legacy_dead_letter(&a2, None).await;
     // A stale dead letter whose action was delivered meanwhile.
     let s3 = env.dead_letter(&a3, Some(500), "delivered").await;
     let mut headers = async_nats::HeaderMap::new();

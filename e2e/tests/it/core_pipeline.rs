@@ -182,14 +182,17 @@ async fn chatwoot_401_is_not_retried_and_dead_letters_the_action_with_the_error(
     let js = env.jetstream().await;
     let stream = js.get_stream(&dlq).await.unwrap();
     let dead = stream.get_raw_message(1).await.unwrap();
-    let headers = dead.headers;
-    assert_eq!(headers.get("Cw-Status").unwrap().as_str(), "401");
-    assert!(headers
-        .get("Cw-Error")
-        .unwrap()
-        .as_str()
-        .contains("Invalid Access Token"));
-    let action = proto::Action::decode(&dead.payload).unwrap();
+    let letter = proto::DeadLetter::decode(&dead.payload).unwrap();
+    assert_eq!(letter.status, Some(401));
+    assert!(
+        letter.reason.contains("Invalid Access Token"),
+        "{}",
+        letter.reason
+    );
+    assert_eq!(letter.attempts, 1);
+    let proto::DeadItem::Action(action) = letter.item else {
+        panic!("an action dead letter");
+    };
     assert_eq!(action.kind.name(), "send_message");
     assert_eq!(
         env.count(
