@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use proto::ActionKind;
-use worker::decide::{Brain, MessageContext};
-use worker::rules::{RuleBook, RuleSet};
-use worker::state::ConversationState;
+use rules::conversation::ConversationState;
+use rules::decision::{Brain, MessageContext};
+use rules::{RuleBook, RuleSet};
 
 use crate::{CliError, Exit};
 
@@ -73,7 +73,7 @@ pub fn run(command: RulesCommand, out: &mut impl Write) -> Result<Exit, CliError
             Ok(Exit::Success)
         }
         RulesCommand::Defaults => {
-            write!(out, "{}", worker::rules::DEFAULT_RULES)?;
+            write!(out, "{}", rules::DEFAULT_RULES)?;
             Ok(Exit::Success)
         }
         RulesCommand::DryRun(args) => dry_run(args, out),

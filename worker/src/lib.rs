@@ -8,14 +8,12 @@ pub mod audit;
 pub mod commands;
 mod config;
 pub mod consume;
-pub mod decide;
 pub mod incoming;
 pub mod ledger;
 pub mod metrics;
 mod plan;
 pub mod process;
 pub mod responder;
-pub mod rules;
 pub mod sla;
 pub mod state;
 
@@ -29,6 +27,8 @@ pub use config::Config;
 use consume::LoopSettings;
 use process::Processor;
 use responder::{Responder, TemplateResponder};
+/// The rules and the reply decision, from their own crate (`cwctl` uses them without linking the worker).
+pub use rules::{self, decision as decide};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use proto::{ActionKind, ConversationStatus};
 use triage::{Triage, Triager};
 
-use crate::rules::{evaluate, Evaluation, RuleBook, RuleInput};
-use crate::state::{BotState, ConversationState};
+use crate::conversation::{BotState, ConversationState};
+use crate::{evaluate, Evaluation, RuleBook, RuleInput};
 
 /// The label every handoff carries, so teams can filter for them.
 pub const HANDOFF_LABEL: &str = "handoff";
