@@ -92,7 +92,7 @@ fn shared_sample() {
         fraud_recall: 1.0,
         false_alarms: 0,
         handoff_recall: 1.0,
-        category_macro_f1: 0.95,
+        category_macro_f1: 0.97,
         sentiment: 0.87,
         language: 1.0,
     };
@@ -106,7 +106,7 @@ fn own_set() {
     let floor = Floor {
         legal_recall: 1.0,
         fraud_recall: 1.0,
-        false_alarms: 3,
+        false_alarms: 1,
         handoff_recall: 1.0,
         category_macro_f1: 0.88,
         sentiment: 0.85,
@@ -121,11 +121,11 @@ fn development_set() {
     let gold = load(&data("dev.jsonl"));
     let floor = Floor {
         legal_recall: 1.0,
-        fraud_recall: 0.95,
-        false_alarms: 2,
+        fraud_recall: 1.0,
+        false_alarms: 1,
         handoff_recall: 0.95,
-        category_macro_f1: 0.87,
-        sentiment: 0.92,
+        category_macro_f1: 0.88,
+        sentiment: 0.93,
         language: 1.0,
     };
     check("dev", &evaluate("dev.jsonl", &gold, false), &floor);
