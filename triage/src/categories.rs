@@ -129,6 +129,11 @@ impl CategoryRules {
         }
     }
 
+    /// Category names in output order.
+    pub(crate) fn names(&self) -> Vec<&str> {
+        self.names.iter().map(String::as_str).collect()
+    }
+
     /// What the category rules find in `msg`: built-in categories by their cues (resolved in context;
     /// `sentiment` tells thank-you notes from requests), and every category's tenant keywords.
     pub(crate) fn find(&self, msg: &Message, sentiment: Sentiment, phishing: bool) -> CategoryCues {

@@ -129,6 +129,11 @@ impl Triager {
         }
     }
 
+    /// The category names this triager can give, in output order (built-ins, tenant categories, `general`).
+    pub fn categories(&self) -> Vec<&str> {
+        self.categories.names()
+    }
+
     /// Labels one message.
     pub fn triage(&self, text: &str) -> Triage {
         self.analyze(text).triage
