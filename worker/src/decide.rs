@@ -6,8 +6,10 @@ use chrono::{DateTime, Utc};
 use proto::{ActionKind, ConversationStatus};
 use triage::{Triage, Triager};
 
-use crate::rules::{evaluate, Evaluation, RuleBook, RuleInput};
+use crate::rules::{evaluate, Evaluation, RuleBook, RuleInput, RuleSet};
 use crate::state::{BotState, ConversationState};
+
+mod llm;
 
 /// The label every handoff carries, so teams can filter for them.
 pub const HANDOFF_LABEL: &str = "handoff";
@@ -16,6 +18,8 @@ pub const HANDOFF_LABEL: &str = "handoff";
 pub struct Brain {
     triager: Triager,
     rules: RuleBook,
+    /// The optional LLM second opinion on triage, with its cache (see `decide/llm.rs`).
+    llm_triage: assist::triage_llm::LlmTriage,
 }
 
 /// The message and its surroundings.
@@ -83,7 +87,11 @@ impl Decision {
 
 impl Brain {
     pub fn new(triager: Triager, rules: RuleBook) -> Self {
-        Self { triager, rules }
+        Self {
+            triager,
+            rules,
+            llm_triage: assist::triage_llm::LlmTriage::new(),
+        }
     }
 
     pub fn rules(&self) -> &RuleBook {
@@ -101,8 +109,18 @@ impl Brain {
             .as_ref()
             .unwrap_or(&self.triager)
             .triage(ctx.text);
+        self.decide_triaged(ctx, &rules, triage)
+    }
+
+    /// The rules and the plan for a message already triaged.
+    fn decide_triaged(
+        &self,
+        ctx: &MessageContext<'_>,
+        rules: &RuleSet,
+        triage: Triage,
+    ) -> Decision {
         let eval = evaluate(
-            &rules,
+            rules,
             &RuleInput {
                 triage: &triage,
                 text: ctx.text,

@@ -346,7 +346,7 @@ impl Processor {
         let assigned = hook
             .conversation_meta()
             .is_some_and(|m| m.assignee.as_ref().and_then(|a| a.id).is_some());
-        let mut decision = self.brain.decide(&MessageContext {
+        let context = MessageContext {
             tenant: tenant.id.as_str(),
             text,
             inbox_id: conversation_meta.and_then(|c| c.inbox_id),
@@ -358,7 +358,8 @@ impl Processor {
             assigned,
             conversation,
             now: chrono::Utc::now(),
-        });
+        };
+        let mut decision = self.brain.decide_with_llm(&context, &tenant.settings).await;
         tracing::debug!(fired = ?decision.fired, language = %decision.triage.language, "rules evaluated");
         let mut rotation = Vec::new();
         if let Some((rule, agents)) = &decision.round_robin {
