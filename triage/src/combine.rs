@@ -57,6 +57,9 @@ pub enum Basis {
     Vetoed,
     /// A rule overrode the model ("no rush" against a deadline-like score).
     Overridden,
+    /// The rules found the cue only negated or masked ("I'm not going to sue", "my lawyer friend"), and the
+    /// model alone was not sure enough to overrule them.
+    Defused,
     /// A tenant keyword (categories added in the tenant's rules file).
     Keyword,
     /// `general`: no other category applies.
@@ -90,7 +93,7 @@ impl LabelDecision {
     /// decide (a rule or keyword did).
     pub fn margin(&self) -> Option<f32> {
         match (self.basis, self.score, self.threshold) {
-            (Basis::Model | Basis::None, Some(s), Some(t)) => Some((s - t).abs()),
+            (Basis::Model | Basis::None | Basis::Defused, Some(s), Some(t)) => Some((s - t).abs()),
             (Basis::Default, Some(s), Some(t)) => Some((t - s).abs()),
             _ if self.label == "sentiment" => self.score.zip(self.threshold).map(|(s, t)| s - t),
             _ => None,
@@ -141,6 +144,15 @@ fn vetoable(cue: bool, score: f32, alone: f32, veto: f32) -> (bool, Basis) {
         (true, false, false) => (false, Basis::Vetoed),
         (false, true, _) => (true, Basis::Model),
         (false, false, _) => (false, Basis::None),
+    }
+}
+
+/// Names the reason when a negated or masked cue kept a label off.
+fn defused(defused: bool, (on, basis): (bool, Basis)) -> (bool, Basis) {
+    if defused && basis == Basis::None {
+        (on, Basis::Defused)
+    } else {
+        (on, basis)
     }
 }
 
@@ -237,7 +249,10 @@ pub(crate) fn combine(language: &str, rules: &RuleFindings, scores: &Scores) -> 
     } else {
         HANDOFF
     };
-    let (handoff, basis) = vetoable(rules.handoff, p, alone, HANDOFF_VETO);
+    let (handoff, basis) = defused(
+        rules.handoff_defused,
+        vetoable(rules.handoff, p, alone, HANDOFF_VETO),
+    );
     let cue = rules.handoff || rules.handoff_defused;
     decisions.push(decision("handoff", handoff, p, alone, cue, basis));
 
@@ -250,8 +265,14 @@ pub(crate) fn combine(language: &str, rules: &RuleFindings, scores: &Scores) -> 
         }
     };
     let (tl, tf) = (alone(rules.legal_defused), alone(rules.fraud_defused));
-    let (legal, legal_basis) = vetoable(rules.legal, pl, tl, ESCALATION_VETO);
-    let (fraud, fraud_basis) = vetoable(rules.fraud, pf, tf, ESCALATION_VETO);
+    let (legal, legal_basis) = defused(
+        rules.legal_defused,
+        vetoable(rules.legal, pl, tl, ESCALATION_VETO),
+    );
+    let (fraud, fraud_basis) = defused(
+        rules.fraud_defused,
+        vetoable(rules.fraud, pf, tf, ESCALATION_VETO),
+    );
     decisions.push(decision(
         "legal",
         legal,

@@ -67,6 +67,7 @@ fn decision_line(d: &LabelDecision) -> String {
         Basis::RuleAndModel => "rule and model agree",
         Basis::Vetoed => "the rule cue was vetoed: the model reads a mention, not the real thing",
         Basis::Overridden => "a rule overrode the model",
+        Basis::Defused => "the rules found the cue only negated or masked (a mention)",
         Basis::Keyword => "a tenant keyword matched",
         Basis::Default => "no other category applies",
         Basis::None => "neither rule nor model",

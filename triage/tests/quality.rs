@@ -145,7 +145,11 @@ fn frozen_set() {
         sentiment: 0.90,
         language: 1.0,
     };
-    check("frozen", &evaluate("frozen/test.jsonl", &gold, true), &floor);
+    check(
+        "frozen",
+        &evaluate("frozen/test.jsonl", &gold, true),
+        &floor,
+    );
 }
 
 /// Written after the work, before scoring; the floors are its first-sight figures.
@@ -162,5 +166,9 @@ fn after_batch() {
         sentiment: 0.89,
         language: 1.0,
     };
-    check("after", &evaluate("frozen/after.jsonl", &gold, true), &floor);
+    check(
+        "after",
+        &evaluate("frozen/after.jsonl", &gold, true),
+        &floor,
+    );
 }
