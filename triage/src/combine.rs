@@ -80,7 +80,7 @@ pub struct LabelDecision {
     pub value: Option<Sentiment>,
     /// The model's probability for the label (for `sentiment`, of the tone given); `None` for tenant keywords.
     pub score: Option<f32>,
-    /// The score the model alone needs (for `sentiment`, the runner-up tone's score).
+    /// The score the model alone needs (for `sentiment`, the model's probability of the runner-up tone).
     pub threshold: Option<f32>,
     /// Whether a rule cue fired for it.
     pub cue: bool,
@@ -92,10 +92,13 @@ impl LabelDecision {
     /// How far the model's score is from flipping this decision on its own; `None` when the model did not
     /// decide (a rule or keyword did).
     pub fn margin(&self) -> Option<f32> {
+        if self.label == "sentiment" {
+            // Negative when the lexicons' vote chose a tone the model ranked lower: unsure by any margin.
+            return self.score.zip(self.threshold).map(|(s, t)| s - t);
+        }
         match (self.basis, self.score, self.threshold) {
             (Basis::Model | Basis::None | Basis::Defused, Some(s), Some(t)) => Some((s - t).abs()),
             (Basis::Default, Some(s), Some(t)) => Some((t - s).abs()),
-            _ if self.label == "sentiment" => self.score.zip(self.threshold).map(|(s, t)| s - t),
             _ => None,
         }
     }
@@ -316,12 +319,18 @@ pub(crate) fn combine(language: &str, rules: &RuleFindings, scores: &Scores) -> 
     .max_by(|a, b| scores.p(a.1).total_cmp(&scores.p(b.1)))
     .map(|(s, _)| s);
     let by_model = model_top == Some(sentiment);
+    let model_p = |s: Sentiment| match s {
+        Sentiment::Positive => scores.p(heads::POSITIVE),
+        Sentiment::Neutral => scores.p(heads::NEUTRAL),
+        Sentiment::Negative => scores.p(heads::NEGATIVE),
+    };
     decisions.push(LabelDecision {
         label: "sentiment".to_string(),
         on: true,
         value: Some(sentiment),
-        score: Some(ranked[0].1),
-        threshold: Some(ranked[1].1),
+        // The model's own probabilities: below the runner-up's when the lexicons' vote decided.
+        score: Some(model_p(sentiment)),
+        threshold: Some(model_p(ranked[1].0)),
         cue: rules.tone == sentiment,
         basis: match (by_model, rules.tone == sentiment) {
             (true, true) => Basis::RuleAndModel,
