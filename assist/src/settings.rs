@@ -57,6 +57,8 @@ pub struct AiSettings {
     pub auto_min_confidence: f64,
     pub knowledge_base: KbSettings,
     pub llm: Option<LlmSettings>,
+    /// A second opinion from the `llm` endpoint on messages the embedded triage is unsure about.
+    pub triage_llm: Option<TriageLlmSettings>,
 }
 
 impl Default for AiSettings {
@@ -67,6 +69,33 @@ impl Default for AiSettings {
             auto_min_confidence: 0.6,
             knowledge_base: KbSettings::default(),
             llm: None,
+            triage_llm: None,
+        }
+    }
+}
+
+/// The `triage_llm` key: when enabled, messages whose embedded triage has a decision within `unsure_margin` of
+/// flipping are also labelled by the tenant's `llm` endpoint (see [`crate::triage_llm`]).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TriageLlmSettings {
+    pub enabled: bool,
+    /// A model decision whose score is closer than this to its threshold counts as unsure (0-0.5); 0 never
+    /// asks, 0.5 asks about almost every message.
+    pub unsure_margin: f64,
+    /// One attempt, then the embedded triage stands; the message's partition waits meanwhile.
+    pub timeout_ms: u64,
+    /// Defaults to `llm.model`; a smaller model is usually enough for labelling.
+    pub model: Option<String>,
+}
+
+impl Default for TriageLlmSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            unsure_margin: 0.15,
+            timeout_ms: 2_000,
+            model: None,
         }
     }
 }
@@ -174,12 +203,13 @@ impl SettingsError {
 }
 
 /// The top-level keys this module owns in a tenant's settings object.
-const KEYS: [&str; 5] = [
+const KEYS: [&str; 6] = [
     "responder",
     "mode",
     "auto_min_confidence",
     "knowledge_base",
     "llm",
+    "triage_llm",
 ];
 
 impl AiSettings {
@@ -213,6 +243,9 @@ impl AiSettings {
             80,
             10_000,
         )?;
+        if let Some(triage) = &self.triage_llm {
+            triage.validate(self.llm.is_some())?;
+        }
         match (&self.llm, self.responder) {
             (Some(llm), _) => llm.validate(),
             (None, ResponderKind::Llm) => Err(SettingsError::new(
@@ -221,6 +254,28 @@ impl AiSettings {
             )),
             (None, _) => Ok(()),
         }
+    }
+}
+
+impl TriageLlmSettings {
+    fn validate(&self, has_llm: bool) -> Result<(), SettingsError> {
+        if self.enabled && !has_llm {
+            return Err(SettingsError::new(
+                "triage_llm",
+                "enabled needs the llm endpoint (at least llm.base_url and llm.model)",
+            ));
+        }
+        if !(0.0..=0.5).contains(&self.unsure_margin) {
+            return Err(SettingsError::new(
+                "triage_llm.unsure_margin",
+                format!("must be between 0 and 0.5 (got {})", self.unsure_margin),
+            ));
+        }
+        within("triage_llm.timeout_ms", self.timeout_ms, 100, 10_000)?;
+        if self.model.as_deref().is_some_and(|m| m.trim().is_empty()) {
+            return Err(SettingsError::new("triage_llm.model", "must not be empty"));
+        }
+        Ok(())
     }
 }
 
@@ -389,11 +444,46 @@ mod tests {
                 json!(["not", "an", "object"]),
                 "settings: must be a JSON object",
             ),
+            (
+                json!({ "triage_llm": { "enabled": true } }),
+                "settings.triage_llm: enabled needs the llm endpoint",
+            ),
+            (
+                json!({ "llm": { "base_url": "http://x", "model": "m" }, "triage_llm": { "unsure_margin": 0.9 } }),
+                "settings.triage_llm.unsure_margin: must be between 0 and 0.5",
+            ),
+            (
+                json!({ "llm": { "base_url": "http://x", "model": "m" }, "triage_llm": { "timeout_ms": 60000 } }),
+                "settings.triage_llm.timeout_ms: must be between 100 and 10000",
+            ),
+            (
+                json!({ "triage_llm": { "enable": true } }),
+                "settings.triage_llm.enable: unknown field `enable`",
+            ),
         ];
         for (value, expected) in cases {
             let error = parse(value.clone()).expect_err("invalid").to_string();
             assert!(error.starts_with(expected), "{value}: {error}");
         }
+    }
+
+    #[test]
+    fn triage_llm_is_off_unless_enabled_and_takes_defaults() {
+        assert_eq!(parse(json!({})).expect("valid").triage_llm, None);
+        let settings = parse(json!({
+            "llm": { "base_url": "http://127.0.0.1:9/v1", "model": "big" },
+            "triage_llm": { "enabled": true, "model": "small" }
+        }))
+        .expect("valid");
+        let triage = settings.triage_llm.expect("set");
+        assert!(triage.enabled);
+        assert_eq!((triage.unsure_margin, triage.timeout_ms), (0.15, 2_000));
+        assert_eq!(triage.model.as_deref(), Some("small"));
+        assert_eq!(
+            settings.responder,
+            ResponderKind::KnowledgeBase,
+            "independent of the responder"
+        );
     }
 
     #[test]

@@ -124,6 +124,9 @@ impl Env {
             "8",
             "--secrets-key",
             &self.secrets_key,
+            // Many tests run at once: JetStream refuses streams whose limits add up to more than the disk.
+            "--activity-max-bytes",
+            "67108864",
         ]
         .iter()
         .map(|s| s.to_string())

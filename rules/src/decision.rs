@@ -7,7 +7,7 @@ use proto::{ActionKind, ConversationStatus};
 use triage::{Triage, Triager};
 
 use crate::conversation::{BotState, ConversationState};
-use crate::{evaluate, Evaluation, RuleBook, RuleInput};
+use crate::{evaluate, Evaluation, RuleBook, RuleInput, RuleSet};
 
 /// The label every handoff carries, so teams can filter for them.
 pub const HANDOFF_LABEL: &str = "handoff";
@@ -129,8 +129,19 @@ impl Brain {
             .as_ref()
             .unwrap_or(&self.triager)
             .triage(ctx.text);
+        self.decide_triaged(ctx, &rules, triage)
+    }
+
+    /// The rules and the plan for a message already triaged (by the embedded triage, or with a second opinion
+    /// from the tenant's LLM, see the worker's `triage_llm`).
+    pub fn decide_triaged(
+        &self,
+        ctx: &MessageContext<'_>,
+        rules: &RuleSet,
+        triage: Triage,
+    ) -> Decision {
         let eval = evaluate(
-            &rules,
+            rules,
             &RuleInput {
                 triage: &triage,
                 text: ctx.text,

@@ -129,44 +129,47 @@ impl CategoryRules {
         }
     }
 
-    /// Categories of `msg`, in taxonomy order; `sentiment` tells thank-you notes from requests.
-    pub(crate) fn categorize(
-        &self,
-        msg: &Message,
-        sentiment: Sentiment,
-        phishing: bool,
-    ) -> Vec<String> {
+    /// Category names in output order.
+    pub(crate) fn names(&self) -> Vec<&str> {
+        self.names.iter().map(String::as_str).collect()
+    }
+
+    /// What the category rules find in `msg`: built-in categories by their cues (resolved in context;
+    /// `sentiment` tells thank-you notes from requests), and every category's tenant keywords.
+    pub(crate) fn find(&self, msg: &Message, sentiment: Sentiment, phishing: bool) -> CategoryCues {
         let hits = self.cues.find(&msg.doc, msg.langs);
         let intents = self.intents.find(&msg.doc, msg.langs);
-        let mut on = vec![false; self.names.len()];
-        on[..BUILTIN.len()].copy_from_slice(&self.resolve(msg, &hits));
+        let mut builtin = self.resolve(msg, &hits);
+        let mut keywords = vec![false; self.names.len()];
         for hit in self.extensions.find(&msg.doc, msg.langs) {
-            on[hit.value] = true;
+            keywords[hit.value] = true;
         }
         if phishing {
             // A phishing report quotes the scam's bait ("pay £2.99", "confirm your card details"); the
             // customer is not asking about their own payment.
-            on[slot(Cue::Billing).expect("built-in")] = false;
+            builtin[slot(Cue::Billing).expect("built-in")] = false;
         }
-        let general = self.names.len() - 1;
         let asks = intents.iter().any(|h| h.value == Intent::Request) || is_question(msg, &intents);
-        if sentiment == Sentiment::Positive && !asks {
-            // "Thanks, the refund arrived": praise about something already solved is feedback only.
-            on.iter_mut().for_each(|o| *o = false);
+        // "Thanks, the refund arrived": praise about something already solved is feedback only.
+        let thanks_only = sentiment == Sentiment::Positive && !asks;
+        if thanks_only {
+            builtin = [false; BUILTIN.len()];
         }
-        if intents
+        let general = intents
             .iter()
-            .any(|h| matches!(h.value, Intent::Hours | Intent::Location))
-            || !on.iter().any(|&o| o)
-        {
-            on[general] = true;
+            .any(|h| matches!(h.value, Intent::Hours | Intent::Location));
+        CategoryCues {
+            builtin,
+            general,
+            thanks_only,
+            keywords: self
+                .names
+                .iter()
+                .cloned()
+                .zip(keywords)
+                .take(self.names.len() - 1)
+                .collect(),
         }
-        self.names
-            .iter()
-            .zip(on)
-            .filter(|(_, o)| *o)
-            .map(|(n, _)| n.clone())
-            .collect()
     }
 
     /// Which built-in categories (in [`BUILTIN`] order) the cue hits add up to, resolving the
@@ -220,6 +223,18 @@ impl CategoryRules {
         }
         on
     }
+}
+
+/// What the category rules found in a message.
+pub(crate) struct CategoryCues {
+    /// Built-in categories (the first seven default categories, in order) found by their cues.
+    pub builtin: [bool; BUILTIN.len()],
+    /// An opening-hours or location question: `general` next to anything else.
+    pub general: bool,
+    /// Praise or thanks and no question or request: feedback only, so `general` alone.
+    pub thanks_only: bool,
+    /// Every category but `general`, in taxonomy order, and whether a tenant keyword for it matched.
+    pub keywords: Vec<(String, bool)>,
 }
 
 /// Cues that are categories in their own right, in output order (the first seven default categories).
@@ -289,8 +304,24 @@ fn is_question(msg: &Message, intents: &[Hit<Intent>]) -> bool {
 mod tests {
     use crate::{Taxonomy, Triager};
 
+    /// The categories the rule cues alone give, in taxonomy order; the model's say is tested in `combine`.
     fn cats(text: &str) -> Vec<String> {
-        Triager::default().triage(text).categories
+        cats_with(&Triager::default(), text)
+    }
+
+    fn cats_with(t: &Triager, text: &str) -> Vec<String> {
+        let found = t.findings(&t.prepare(text)).categories;
+        let mut out: Vec<String> = found
+            .keywords
+            .iter()
+            .enumerate()
+            .filter(|(i, (_, hit))| *hit || found.builtin.get(*i).copied().unwrap_or(false))
+            .map(|(_, (name, _))| name.clone())
+            .collect();
+        if found.general || out.is_empty() {
+            out.push("general".to_string());
+        }
+        out
     }
 
     #[test]
@@ -381,11 +412,15 @@ mod tests {
         assert_eq!(tax.categories().last(), Some(&"general"));
         let t = Triager::new(tax);
         assert_eq!(
-            t.triage("Where is my loyalty card? My order never arrived")
-                .categories,
+            cats_with(&t, "Where is my loyalty card? My order never arrived"),
             ["orders", "loyalty"]
         );
+        // A tenant keyword decides on its own, model or not.
         assert_eq!(t.triage("Zündkerzen?").categories, ["inventory"]);
+        assert!(t
+            .triage("Where is my loyalty card? My order never arrived")
+            .categories
+            .contains(&"loyalty".to_string()));
         assert!(Taxonomy::default()
             .add_category("x", &[(None, &["~2 bad"])])
             .is_err());

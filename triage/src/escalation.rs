@@ -13,6 +13,14 @@ pub(crate) struct Escalated {
     pub hostile: bool,
     /// A legal or fraud word was defused by negation ("I'm not going to sue"): still a sign of frustration.
     pub defused: bool,
+    /// A live (not negated, not masked) legal cue.
+    pub legal: bool,
+    /// A live fraud, phishing or dispute cue.
+    pub fraud: bool,
+    /// A negated or masked legal cue ("I'm not going to sue", "my sister is a lawyer").
+    pub legal_defused: bool,
+    /// A negated or masked fraud, phishing or dispute cue ("not saying it's fraud", "my car was stolen").
+    pub fraud_defused: bool,
 }
 
 /// Compiled escalation lexicons.
@@ -36,14 +44,19 @@ impl EscalationRules {
 
     pub(crate) fn detect(&self, msg: &Message) -> Escalated {
         let mut live = Vec::new();
-        let mut defused = false;
-        for hit in self.cues.find(&msg.doc, msg.langs) {
+        let mut negated = Vec::new();
+        let (hits, masked) = self.cues.find_with_masked(&msg.doc, msg.langs);
+        for hit in hits {
             if msg.scope.is_negated(&msg.doc, hit.start, hit.end) {
-                defused = true;
+                negated.push(hit.value);
             } else {
                 live.push(hit.value);
             }
         }
+        // A masked cue is a recognised look-alike ("my sister is a lawyer", "my car was stolen"): like a negated
+        // one, it says the word is there and is not meant.
+        negated.extend(masked.iter().map(|h| h.value));
+        let defused = negated.iter().any(|c| !live.contains(c));
         let has = |c: Cue| live.contains(&c);
         // A fraud victim's report outranks a legal threat made in the same breath; a chargeback threat is the
         // weakest signal and only stands alone.
@@ -62,6 +75,10 @@ impl EscalationRules {
             kind,
             hostile,
             defused,
+            legal: has(Cue::Legal),
+            fraud: has(Cue::Fraud) || has(Cue::Phishing) || has(Cue::Dispute),
+            legal_defused: negated.contains(&Cue::Legal),
+            fraud_defused: negated.iter().any(|c| *c != Cue::Legal),
         }
     }
 }

@@ -274,6 +274,17 @@ fn mismatch(g: &Labelled, p: &Triage) -> Option<Mismatch> {
     })
 }
 
+impl Report {
+    /// The same report without the per-message mismatches: what is printed for the frozen sets, whose
+    /// individual errors nobody should read (see `tests/data/frozen/README.md`).
+    pub fn aggregate(&self) -> Report {
+        Report {
+            mismatches: Vec::new(),
+            ..self.clone()
+        }
+    }
+}
+
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "examples: {}", self.n)?;

@@ -16,18 +16,19 @@ impl HandoffRules {
         }
     }
 
-    /// The strongest request found, if any: senior staff, then "a human", then anyone.
-    pub(crate) fn detect(&self, msg: &Message) -> Option<Ask> {
-        let asks: Vec<Ask> = self
-            .cues
-            .find(&msg.doc, msg.langs)
+    /// The strongest request found, if any (senior staff, then "a human", then anyone), and whether a request form was found only negated or masked ("I don't need to
+    /// talk to a person", "travel agent").
+    pub(crate) fn findings(&self, msg: &Message) -> (Option<Ask>, bool) {
+        let (hits, masked) = self.cues.find_with_masked(&msg.doc, msg.langs);
+        let (live, negated): (Vec<_>, Vec<_>) = hits
             .into_iter()
-            .filter(|h| !msg.scope.is_negated(&msg.doc, h.start, h.end))
-            .map(|h| h.value)
-            .collect();
-        [Ask::Senior, Ask::Human, Ask::Agent, Ask::Callback]
+            .partition(|h| !msg.scope.is_negated(&msg.doc, h.start, h.end));
+        let asks: Vec<Ask> = live.iter().map(|h| h.value).collect();
+        let strongest = [Ask::Senior, Ask::Human, Ask::Agent, Ask::Callback]
             .into_iter()
-            .find(|a| asks.contains(a))
+            .find(|a| asks.contains(a));
+        let defused = strongest.is_none() && !(negated.is_empty() && masked.is_empty());
+        (strongest, defused)
     }
 }
 

@@ -1,9 +1,11 @@
 //! Embedded, deterministic triage of customer support messages for an auto-parts shop and a hotel chain.
 //!
 //! A [`Triager`] is built once from a [`Taxonomy`] and then labels each message with its language, categories,
-//! urgency, escalation (legal/fraud), human-handoff request and sentiment, using per-language phrase lexicons
-//! with negation scopes and trap masks instead of a model: no network, no weights, well under a millisecond per
-//! message.
+//! urgency, escalation (legal/fraud), human-handoff request and sentiment. Two halves decide together: a linear
+//! model over word and character n-grams, trained at build time on the corpus in `triage/train/` and embedded
+//! in the binary, reads the whole message; per-language phrase lexicons with negation scopes and trap masks
+//! find the cues that must not be missed and the ones that must not count. No network, deterministic, well
+//! under a millisecond per message. [`Triager::analyze`] returns the decisions behind each label.
 //!
 //! ```
 //! use triage::{Escalation, Triager};
@@ -17,6 +19,7 @@
 //! ```
 
 mod categories;
+mod combine;
 mod escalation;
 pub mod eval;
 mod explain;
@@ -24,6 +27,7 @@ mod handoff;
 pub mod jsonl;
 mod lang;
 mod lexicon;
+mod model;
 mod negation;
 mod normalize;
 mod sentiment;
@@ -32,6 +36,7 @@ mod urgency;
 use serde::{Deserialize, Serialize};
 
 pub use categories::{Taxonomy, DEFAULT_CATEGORIES};
+pub use combine::{Analysis, Basis, LabelDecision};
 pub use lang::Lang;
 pub use lexicon::PatternError;
 
@@ -94,6 +99,7 @@ pub struct Triager {
     escalation: escalation::EscalationRules,
     handoff: handoff::HandoffRules,
     sentiment: sentiment::SentimentRules,
+    model: model::Model,
 }
 
 impl std::fmt::Debug for Triager {
@@ -119,24 +125,45 @@ impl Triager {
             escalation: escalation::EscalationRules::new(),
             handoff: handoff::HandoffRules::new(),
             sentiment: sentiment::SentimentRules::new(),
+            model: model::Model::embedded(),
         }
+    }
+
+    /// The category names this triager can give, in output order (built-ins, tenant categories, `general`).
+    pub fn categories(&self) -> Vec<&str> {
+        self.categories.names()
     }
 
     /// Labels one message.
     pub fn triage(&self, text: &str) -> Triage {
+        self.analyze(text).triage
+    }
+
+    /// Labels one message and keeps the decision behind each label: the model's score, whether a rule cue
+    /// fired, and which of them decided.
+    pub fn analyze(&self, text: &str) -> Analysis {
         let msg = self.prepare(text);
-        let escalate = self.escalation.detect(&msg);
-        let handoff = self.handoff.detect(&msg);
-        let sentiment = self.sentiment.detect(&msg, escalate, handoff);
-        Triage {
-            language: msg.lang.code().to_string(),
-            categories: self
-                .categories
-                .categorize(&msg, sentiment, escalate.phishing()),
-            urgent: self.urgency.detect(&msg),
-            escalate: escalate.kind,
+        combine::combine(
+            msg.lang.code(),
+            &self.findings(&msg),
+            &self.model.scores(text),
+        )
+    }
+
+    fn findings(&self, msg: &Message) -> combine::RuleFindings {
+        let escalate = self.escalation.detect(msg);
+        let (handoff, handoff_defused) = self.handoff.findings(msg);
+        let tone = self.sentiment.detect(msg, escalate, handoff);
+        combine::RuleFindings {
+            categories: self.categories.find(msg, tone, escalate.phishing()),
+            legal: escalate.legal,
+            fraud: escalate.fraud,
+            legal_defused: escalate.legal_defused,
+            fraud_defused: escalate.fraud_defused,
             handoff: handoff.is_some(),
-            sentiment,
+            handoff_defused,
+            urgency: self.urgency.detect(msg),
+            tone,
         }
     }
 

@@ -24,34 +24,7 @@ pub(crate) struct Doc {
     pub tokens: Vec<Token>,
 }
 
-/// Lowercases and strips the accents used by the seven supported languages.
-pub(crate) fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        fold_char(c, &mut out);
-    }
-    out
-}
-
-fn fold_char(c: char, out: &mut String) {
-    for lc in c.to_lowercase() {
-        match lc {
-            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => out.push('a'),
-            'ç' | 'ć' | 'č' => out.push('c'),
-            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ę' => out.push('e'),
-            'ì' | 'í' | 'î' | 'ï' => out.push('i'),
-            'ñ' | 'ń' => out.push('n'),
-            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ő' => out.push('o'),
-            'ù' | 'ú' | 'û' | 'ü' | 'ű' => out.push('u'),
-            'ý' | 'ÿ' => out.push('y'),
-            'ß' => out.push_str("ss"),
-            'œ' => out.push_str("oe"),
-            'æ' => out.push_str("ae"),
-            '’' | '‘' | '´' | '`' | 'ʼ' => out.push('\''),
-            other => out.push(other),
-        }
-    }
-}
+pub(crate) use crate::model::text::{fold, fold_char};
 
 /// Punctuation that ends a clause. Commas count: negation and phrase matches rarely survive them.
 fn is_boundary(c: char) -> bool {
@@ -248,14 +221,6 @@ fn split_glued_negation(word: &str) -> Option<(&'static str, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn folds_accents_and_case() {
-        assert_eq!(
-            fold("Rückerstattung ÉTÉ São Straße Œuvre"),
-            "ruckerstattung ete sao strasse oeuvre"
-        );
-    }
 
     #[test]
     fn expands_english_contractions() {

@@ -45,7 +45,8 @@ impl UrgencyRules {
         }
     }
 
-    pub(crate) fn detect(&self, msg: &Message) -> bool {
+    /// Whether the message is pressing, says it is not, or neither; explicit calm wins over any deadline.
+    pub(crate) fn detect(&self, msg: &Message) -> UrgencyCue {
         let tokens = &msg.doc.tokens;
         let mut pressing = tokens
             .iter()
@@ -62,7 +63,7 @@ impl UrgencyRules {
         for hit in self.cues.find(&msg.doc, msg.langs) {
             match hit.value {
                 // An explicit "no rush" wins: customers who say it mean the whole message.
-                Urgency::Calm => return false,
+                Urgency::Calm => return UrgencyCue::Calm,
                 // "If it is not here by Friday ...": a threatened condition keeps its deadline.
                 Urgency::Pressing => {
                     pressing |= !msg.scope.is_negated(&msg.doc, hit.start, hit.end)
@@ -70,8 +71,23 @@ impl UrgencyRules {
                 }
             }
         }
-        pressing
+        if pressing {
+            UrgencyCue::Pressing
+        } else {
+            UrgencyCue::None
+        }
     }
+}
+
+/// What the urgency rules found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UrgencyCue {
+    /// A deadline, an emergency, a shouted "NOW".
+    Pressing,
+    /// "No rush", "not urgent": the customer says it can wait.
+    Calm,
+    /// Nothing either way.
+    None,
 }
 
 #[cfg(test)]

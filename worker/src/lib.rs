@@ -16,6 +16,7 @@ pub mod process;
 pub mod responder;
 pub mod sla;
 pub mod state;
+pub mod triage_llm;
 
 use std::sync::Arc;
 
@@ -108,20 +109,21 @@ pub async fn run_with_responder(
             stop.clone(),
         ),
     );
-    let processor = Arc::new(Processor {
-        pool: infra.pool.clone(),
-        tenants: Arc::new(TenantCache::new(
+    let brain = Arc::new(decide::Brain::new(
+        triage::Triager::default(),
+        rules::RuleBook::new(config.rules_dir.clone(), config.rules_recheck),
+    ));
+    let processor = Arc::new(Processor::new(
+        infra.pool.clone(),
+        Arc::new(TenantCache::new(
             infra.tenants.clone(),
             config.tenant_cache_ttl,
         )),
         responder,
-        brain: Arc::new(decide::Brain::new(
-            triage::Triager::default(),
-            rules::RuleBook::new(config.rules_dir.clone(), config.rules_recheck),
-        )),
-        jetstream: infra.jetstream.clone(),
-        topology: infra.topology.clone(),
-    });
+        brain,
+        infra.jetstream.clone(),
+        infra.topology.clone(),
+    ));
     let settings = LoopSettings {
         fetch_expires: config.fetch_expires,
         retry_min_delay: config.retry_min_delay,

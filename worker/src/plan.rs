@@ -113,7 +113,7 @@ impl Processor {
         let assigned = hook
             .conversation_meta()
             .is_some_and(|m| m.assignee.as_ref().and_then(|a| a.id).is_some());
-        let mut decision = self.brain.decide(&MessageContext {
+        let context = MessageContext {
             tenant: tenant.id.as_str(),
             text: &text,
             inbox_id: conversation_meta.and_then(|c| c.inbox_id),
@@ -125,7 +125,8 @@ impl Processor {
             assigned,
             conversation,
             now: chrono::Utc::now(),
-        });
+        };
+        let mut decision = self.triage.decide(&context, &tenant.settings).await;
         tracing::debug!(fired = ?decision.fired, language = %decision.triage.language, "rules evaluated");
         let conversation_id = hook.conversation_id().unwrap_or_default();
         let message_id = hook.id.unwrap_or_default();

@@ -79,6 +79,8 @@ pub struct Processor {
     pub tenants: Arc<TenantCache>,
     pub responder: Arc<dyn Responder>,
     pub brain: Arc<Brain>,
+    /// The brain with the tenants' LLMs as a second opinion on unsure triage.
+    pub triage: crate::triage_llm::TriageWithLlm,
     pub jetstream: async_nats::jetstream::Context,
     pub topology: Topology,
 }
@@ -113,6 +115,25 @@ struct Planned<'j> {
 }
 
 impl Processor {
+    pub fn new(
+        pool: Pool,
+        tenants: Arc<TenantCache>,
+        responder: Arc<dyn Responder>,
+        brain: Arc<Brain>,
+        jetstream: async_nats::jetstream::Context,
+        topology: Topology,
+    ) -> Self {
+        Self {
+            pool,
+            tenants,
+            responder,
+            triage: crate::triage_llm::TriageWithLlm::new(brain.clone()),
+            brain,
+            jetstream,
+            topology,
+        }
+    }
+
     /// Processes one event on its own (a batch of one).
     pub async fn process(&self, envelope: &EventEnvelope, stream_seq: u64) -> JobResult {
         let job = Job {

@@ -132,6 +132,7 @@ impl TestEnv {
 pub fn limits() -> StreamLimits {
     StreamLimits {
         max_bytes: 64 << 20,
+        activity_max_bytes: 64 << 20,
         ..Default::default()
     }
 }

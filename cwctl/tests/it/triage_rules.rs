@@ -68,6 +68,60 @@ async fn the_triage_command_over_the_sample_meets_the_targets() {
     assert!(!scored.trim().is_empty());
 }
 
+/// `--explain` says, per label, what the rules found, what the model scored and which decided.
+#[tokio::test]
+async fn the_triage_command_explains_each_label() {
+    let (code, out) = cwctl(&[
+        "triage",
+        "--explain",
+        "--text",
+        "My lawyer friend recommended you. Is there a human I could talk to about a refund?",
+    ])
+    .await;
+    assert_eq!(code, 0, "{out}");
+    let line = |label: &str| line_of(&out, label);
+    assert!(out.contains("escalation: "), "rule cues listed: {out}");
+    assert!(line("handoff").trim_start().starts_with('+'), "{out}");
+    assert!(line("handoff").contains("model "), "{out}");
+    assert!(line("legal").trim_start().starts_with('-'), "{out}");
+    assert!(line("returns").trim_start().starts_with('+'), "{out}");
+    assert!(line("sentiment=").contains("runner-up"), "{out}");
+    assert!(out.contains("result: {"), "{out}");
+
+    // The model reads a mention, not a threat: the rule's legal cue is vetoed or masked, never a label.
+    let (code, out) = cwctl(&[
+        "triage",
+        "--explain",
+        "--text",
+        "As a solicitor myself I need the invoice addressed to my firm, please.",
+    ])
+    .await;
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        line_of(&out, "legal").trim_start().starts_with('-'),
+        "{out}"
+    );
+
+    let (code, out) = cwctl(&["triage", "--explain", "--input", SAMPLE]).await;
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.matches("result: {").count(), 40, "{out}");
+    assert!(out.contains("== t004 =="), "ids head each explanation");
+
+    let (code, out) = cwctl(&["triage", "--text", "Where is my parcel?"]).await;
+    assert_eq!(code, 0, "{out}");
+    let t: triage::Triage = serde_json::from_str(out.trim()).expect("one triage as JSON");
+    assert_eq!(t.categories, ["orders"]);
+}
+
+/// The decision line of `label` ("  + handoff   model 0.91 >= 0.50: ...").
+fn line_of(out: &str, label: &str) -> String {
+    out.lines()
+        .map(str::trim_start)
+        .find(|l| (l.starts_with("+ ") || l.starts_with("- ")) && l[2..].starts_with(label))
+        .unwrap_or_else(|| panic!("no line for {label}: {out}"))
+        .to_owned()
+}
+
 #[tokio::test]
 async fn rules_check_and_dry_run() {
     let dir = tempfile::tempdir().expect("dir");

@@ -31,20 +31,20 @@ async fn a_batch_gives_each_event_its_own_outcome_and_records_each_once() {
     let env = Env::new().await;
     // The ingress creates the streams the processor publishes to.
     let ingress = env.start_ingress(&[]).await;
-    let processor = Processor {
-        pool: env.pool().await,
-        tenants: Arc::new(infra::TenantCache::new(
+    let processor = Processor::new(
+        env.pool().await,
+        Arc::new(infra::TenantCache::new(
             env.tenants().await,
             Duration::from_secs(10),
         )),
-        responder: Arc::new(worker::responder::TemplateResponder::new("Hi {name}")),
-        brain: Arc::new(worker::decide::Brain::new(
+        Arc::new(worker::responder::TemplateResponder::new("Hi {name}")),
+        Arc::new(worker::decide::Brain::new(
             triage::Triager::default(),
             worker::rules::RuleBook::new(Some(env.rules_dir.path().to_owned()), Duration::ZERO),
         )),
-        jetstream: env.jetstream().await,
-        topology: env.topology(),
-    };
+        env.jetstream().await,
+        env.topology(),
+    );
     let mut undecodable = job(TENANT, 7003, 3003, 3);
     undecodable.envelope.body = b"{not json".to_vec().into();
     let jobs = vec![

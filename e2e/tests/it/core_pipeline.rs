@@ -243,20 +243,20 @@ async fn a_worker_dying_between_publish_and_ack_causes_no_second_reply() {
     let message = batch.next().await.unwrap().unwrap();
     let envelope = proto::EventEnvelope::decode(&message.payload).unwrap();
     let pool = env.pool().await;
-    let processor = worker::process::Processor {
-        pool: pool.clone(),
-        tenants: std::sync::Arc::new(infra::TenantCache::new(
+    let processor = worker::process::Processor::new(
+        pool.clone(),
+        std::sync::Arc::new(infra::TenantCache::new(
             env.tenants().await,
             Duration::from_secs(10),
         )),
-        responder: std::sync::Arc::new(worker::responder::TemplateResponder::new("Hi {name}")),
-        brain: std::sync::Arc::new(worker::decide::Brain::new(
+        std::sync::Arc::new(worker::responder::TemplateResponder::new("Hi {name}")),
+        std::sync::Arc::new(worker::decide::Brain::new(
             triage::Triager::default(),
             worker::rules::RuleBook::new(Some(env.rules_dir.path().to_owned()), Duration::ZERO),
         )),
-        jetstream: js.clone(),
-        topology: topology.clone(),
-    };
+        js.clone(),
+        topology.clone(),
+    );
     let outcome = processor.process(&envelope, 1).await.unwrap();
     assert_eq!(outcome, worker::process::Outcome::Acted);
     drop(batch);

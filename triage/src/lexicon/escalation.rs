@@ -29,7 +29,9 @@ pub(crate) const CUES: &Table<Cue> = &[
          legal advice|counsel|letter|claim; citizens advice; advertising standards; consumer centre|center
          complain|complaint|complaints|report|reporting ~2 to|with ~2 authority|authorities|regulator|ombudsman
          complain|complaint|complaints|report|reporting ~2 to|with ~2 ico|ftc|cma|bbb|council|agency|commission
-         cease and desist; legal team|department",
+         cease and desist; legal team|department
+         on behalf of my|our client|clients; act|acting for ~2 mr|mrs|ms|miss|dr|client; my client|clients
+         represent|representing ~2 mr|mrs|ms|miss|dr|client; solicitor|lawyer|attorney for ~2 mr|mrs|ms|miss|client",
     ),
     (
         EN,
@@ -46,7 +48,8 @@ pub(crate) const CUES: &Table<Cue> = &[
          someone|somebody ~4 ordered|placed|bought|made ~4 my|without
          someone|somebody ~4 my ~1 card|details|account|identity|paypal|password; spoof*
          victim of ~2 scam|fraud|phishing
-         charge|charges|transaction|payment|debit|purchase ~8 not recognise|recognize",
+         charge|charges|transaction|payment|debit|purchase ~8 not recognise|recognize
+         charged|billed|took|taken|debited ~6 did not|never order|ordered|buy|bought|purchase|purchased|book|booked",
     ),
     (
         EN,
@@ -69,7 +72,8 @@ pub(crate) const CUES: &Table<Cue> = &[
         ES,
         Cue::Legal,
         "demand*; abogad*; acciones|via|medidas legales|judiciales; via judicial; juzgado; tribunal*; denuncia*
-         oficina ~3 consumidor|consumo; reclamacion|denuncia|queja ~3 consumo|consumidor*; omic; facua; ocu; hoja|libro de reclamaciones",
+         oficina ~3 consumidor|consumo; reclamacion|denuncia|queja ~3 consumo|consumidor*; omic; facua; ocu; hoja|libro de reclamaciones
+         mi cliente|clienta; represento a; en representacion de",
     ),
     (
         ES,
@@ -91,7 +95,8 @@ pub(crate) const CUES: &Table<Cue> = &[
         Cue::Legal,
         "anwalt*; rechtsanwalt*; anwaltlich*; verklag*; klage; klagen; rechtliche schritte; vor|zum gericht
          gerichtlich*; amtsgericht; landgericht; datenschutzbehorde; datenschutzbeauftragte*
-         verbraucherzentrale; schlichtungsstelle; verbraucherschutz; anzeige erstatten|erstatte; strafanzeige",
+         verbraucherzentrale; schlichtungsstelle; verbraucherschutz; anzeige erstatten|erstatte; strafanzeige
+         mandant|mandantin|mandanten|mandantschaft; vertrete ~2 herrn|frau|firma",
     ),
     (
         DE,
@@ -118,7 +123,8 @@ pub(crate) const CUES: &Table<Cue> = &[
         "avocat*; porter plainte; deposer ~2 plainte; plainte ~3 dgccrf|police|gendarmerie|tribunal|aupres
          poursuivre|poursuites ~3 justice|judiciaires; en justice; tribunal; cnil; huissier
          proces; mise en demeure; dgccrf; ufc; que choisir; association de consommateurs; mediateur
-         protection des consommateurs; action en justice",
+         protection des consommateurs; action en justice; mon client|cliente; represente ~2 m|mme|monsieur|madame|societe
+         au nom de mon client|cliente; mets en demeure",
     ),
     (
         FR,
@@ -143,7 +149,8 @@ pub(crate) const CUES: &Table<Cue> = &[
         Cue::Legal,
         "advogad*; processar; processo; acao judicial; tribunal; justica; procon; deco; livro de reclamacoes
          portal da queixa; reclame aqui; defesa do consumidor; cnpd; asae; consumidor gov
-         queixa ~3 deco|asae|procon|policia|tribunal|entidade|autoridade",
+         queixa ~3 deco|asae|procon|policia|tribunal|entidade|autoridade; meu cliente|minha cliente
+         represento ~2 sr|sra|senhor|senhora|empresa; em nome do meu cliente",
     ),
     (
         PT,
@@ -162,7 +169,9 @@ pub(crate) const CUES: &Table<Cue> = &[
         IT,
         Cue::Legal,
         "avvocat*; fare causa; faro causa; causa legale; vie legali; azioni legali; azione legale; tribunale
-         denunci*; codacons; altroconsumo; agcm; associazione ~2 consumatori; giudice di pace",
+         denunci*; codacons; altroconsumo; agcm; associazione ~2 consumatori; giudice di pace
+         mio cliente|assistito; mia cliente|assistita; rappresento ~2 sig|sigra|signor|signora|societa
+         per conto del mio|della mia cliente|assistito|assistita",
     ),
     (
         IT,
@@ -183,7 +192,8 @@ pub(crate) const CUES: &Table<Cue> = &[
         Cue::Legal,
         "advocaat; juridische stappen; rechtszaak; naar|bij de rechter; rechtbank; aanklag*
          autoriteit persoonsgegevens; consumentenbond; acm; geschillencommissie
-         consuwijzer; juridisch loket",
+         consuwijzer; juridisch loket; mijn client|clienten|clienten; sta ~2 de heer|mevrouw bij
+         namens mijn client",
     ),
     (
         NL,
@@ -205,7 +215,12 @@ pub(crate) const MASKS: &Table<Option<Cue>> = &[
          friend|friends|colleague ~3 lawyer|attorney|solicitor ~6 recommend*|told|said; i am a lawyer|attorney
          as a lawyer|attorney; food|tennis|basketball court; court yard; sue from|at|in|was|is|has|helped
          thanks|thank|thx|cheers ~2 sue
-         street|road|track legal; complaint to the|a? manager|hotel|shop|store|staff",
+         street|road|track legal; complaint to the|a? manager|hotel|shop|store|staff
+         am|is|was|are|be a|an? lawyer|attorney|solicitor|barrister|judge|paralegal|magistrate
+         as a|an? lawyer|attorney|solicitor|barrister|judge|paralegal|magistrate
+         law firm|student|students|school|degree|office; legal secretary|aid|assistant|department of
+         court date|dates|hearing|hearings|clerk|usher|reporter|appearance; courthouse; law courts
+         work|works|working at|in ~1 court|courts; jury service|duty",
     ),
     (
         EN,
@@ -224,10 +239,43 @@ pub(crate) const MASKS: &Table<Option<Cue>> = &[
         Some(Cue::Dispute),
         "dispute ~3 with you|the shop|your team; no dispute; dispute resolution",
     ),
-    (ES, Some(Cue::Legal), "alta|mucha|gran demanda; demanda ~2 alta"),
-    (PT, Some(Cue::Legal), "processo de|do|da; sem queixa|queixas; justica seja feita"),
-    (IT, Some(Cue::Legal), "a causa|per causa; denuncia di smarrimento"),
-    (FR, Some(Cue::Legal), "toast|salade|tartine ~2 avocat|avocats; a l avocat"),
-    (DE, Some(Cue::Legal), "gerichtet; gerichte"),
+    (
+        ES,
+        Some(Cue::Legal),
+        "alta|mucha|gran demanda; demanda ~2 alta; soy|es|eres|era abogado|abogada|juez|jueza|fiscal
+         como abogado|abogada|juez|jueza; despacho de abogados; trabajo|trabaja en ~2 juzgado|juzgados|tribunal",
+    ),
+    (
+        PT,
+        Some(Cue::Legal),
+        "processo de|do|da; sem queixa|queixas; justica seja feita
+         sou|e|era advogado|advogada|juiz|juiza|procurador|procuradora; como advogado|advogada|juiz|juiza
+         escritorio de advogados; trabalho|trabalha|estou|esta no tribunal",
+    ),
+    (
+        IT,
+        Some(Cue::Legal),
+        "a causa|per causa; denuncia di smarrimento; sono|e|ero un|una? avvocato|avvocata|giudice|magistrato
+         come avvocato|avvocata|giudice; studio legale; lavoro|lavora|sto|sta in tribunale",
+    ),
+    (
+        FR,
+        Some(Cue::Legal),
+        "toast|salade|tartine ~2 avocat|avocats; a l avocat; suis|est|etait avocat|avocate|juge|magistrat|magistrate
+         comme avocat|avocate|juge; cabinet d avocats; suis|est|travaille au tribunal",
+    ),
+    (
+        DE,
+        Some(Cue::Legal),
+        "gerichtet; gerichte; bin|ist|war ~1 anwalt|anwaltin|rechtsanwalt|rechtsanwaltin|staatsanwalt|staatsanwaltin
+         bin|ist|war ~1 richter|richterin; als anwalt|anwaltin|rechtsanwalt|rechtsanwaltin|staatsanwalt|richter|richterin
+         anwaltskanzlei; beim|im|am amtsgericht|landgericht|gericht; gerichtstermin",
+    ),
+    (
+        NL,
+        Some(Cue::Legal),
+        "ben|is|was advocaat|rechter|griffier; als advocaat|rechter; advocatenkantoor
+         zit|werk|werkt|werkzaam ~3 in|bij de rechtbank",
+    ),
     (ANY, Some(Cue::Fraud), "car|auto|coche|voiture|carro|macchina|wagen|fahrzeug ~4 stolen|robado|gestohlen|vole|volee|gestolen|roubado|rubata"),
 ];

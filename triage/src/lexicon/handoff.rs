@@ -131,7 +131,7 @@ pub(crate) const CUES: &Table<Ask> = &[
         Ask::Human,
         "spreken|praten ~1 met ~3 mens|persoon; mens|persoon ~2 spreken; echt|echte persoon|mens; geen bot|robot",
     ),
-    (NL, Ask::Senior, "spreken|praten ~1 met ~3 manager|leidinggevende|supervisor; manager|leidinggevende ~2 spreken"),
+    (NL, Ask::Senior, "spreken|praten ~1 met ~3 manager|leidinggevende|supervisor; manager|leidinggevende ~4 spreken"),
     (NL, Ask::Callback, "bel me|mij ~2 terug; terugbellen; terug bellen; bel me|mij; kunnen jullie mij|me bellen"),
 ];
 

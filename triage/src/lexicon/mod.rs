@@ -147,6 +147,15 @@ impl<T: Copy + PartialEq> Lexicon<T> {
 
     /// All non-masked hits for entries of the active languages, ordered by start.
     pub(crate) fn find(&self, doc: &Doc, langs: LangMask) -> Vec<Hit<T>> {
+        self.find_with_masked(doc, langs).0
+    }
+
+    /// The non-masked hits, and the hits a mask blocked ("lawyer" in "my sister is a lawyer").
+    pub(crate) fn find_with_masked(
+        &self,
+        doc: &Doc,
+        langs: LangMask,
+    ) -> (Vec<Hit<T>>, Vec<Hit<T>>) {
         let mut hits: Vec<Hit<T>> = Vec::new();
         let mut masks: Vec<Hit<Option<T>>> = Vec::new();
         let mut candidates = Vec::new();
@@ -188,12 +197,11 @@ impl<T: Copy + PartialEq> Lexicon<T> {
             }
         }
         let overlaps = |a: &Hit<T>, m: &Hit<Option<T>>| a.start < m.end && m.start < a.end;
-        hits.retain(|h| {
+        hits.into_iter().partition(|h| {
             !masks
                 .iter()
                 .any(|m| m.value.is_none_or(|v| v == h.value) && overlaps(h, m))
-        });
-        hits
+        })
     }
 
     /// Whether any entry of the active languages matches.

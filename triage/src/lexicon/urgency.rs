@@ -112,7 +112,7 @@ pub(crate) const MASKS: &Table<Option<Urgency>> = &[
         EN,
         Some(Urgency::Pressing),
         "emergency brake|brakes|light|lights|flasher|flashers|kit|triangle|hammer|exit|blanket|tyre|tire|jack|tow
-         emergency strap|rope|vest|flares|jump|starter|pack|tool|tools|release|handle|cable|lever
+         emergency strap|rope|vest|flares|jump|starter|pack|tool|tools|release|handle|cable|lever|stop|switch
          earlier today; as of today; until today; to this day; from today; today s date
          ordered|placed|bought|paid|received|got|called|emailed|arrived|came|delivered ~3 today",
     ),

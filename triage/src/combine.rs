@@ -1,0 +1,434 @@
+//! Rules and model together. The model scores every label from the whole message; the rules contribute what
+//! they are sure of (a phrase that threatens, asks for a person, says "no rush", a tenant's keyword). The
+//! thresholds below were chosen on `tests/data/dev.jsonl` only; the frozen sets never moved them.
+//!
+//! - Categories: on when the model is confident, or when a rule cue found it and the model does not rule it
+//!   out. `general` is also the default when nothing else is on. Tenant categories are keyword rules.
+//! - Legal, fraud, handoff: on when the model is confident, or when a rule cue fired and the model's score is
+//!   not low enough to veto it (a mention, not a threat or a request: "my sister is a lawyer"). A cue the
+//!   rules found only negated or masked ("I'm not going to sue", "I work at the court") raises what the model
+//!   alone needs.
+//! - Urgent: the rules' deadline cues, or the model; an explicit "no rush" always wins.
+//! - Sentiment: the model's most likely tone.
+
+use serde::Serialize;
+
+use crate::categories::CategoryCues;
+use crate::model::heads::{self, CATEGORIES};
+use crate::model::Scores;
+use crate::urgency::UrgencyCue;
+use crate::{Escalation, Sentiment, Triage};
+
+/// A category head's score at which the model alone turns it on.
+const CATEGORY: f32 = 0.5;
+/// A category head's score at which a rule's cue for it is trusted.
+const CATEGORY_WITH_CUE: f32 = 0.2;
+/// In a thank-you note, a category head's score needed to keep the category next to `general`.
+const THANKS_ONLY: f32 = 0.9;
+/// Legal, fraud: score at which the model alone escalates.
+const ESCALATION: f32 = 0.5;
+/// Legal, fraud: a rule cue stands unless the model scores it below this.
+const ESCALATION_VETO: f32 = 0.1;
+/// Legal, fraud: what the model alone needs when the rules found the cue only negated or masked ("I don't want
+/// to involve lawyers", "I'm a lawyer myself"): the rules' scopes and trap masks are finer than the model.
+const ESCALATION_DEFUSED: f32 = 0.97;
+/// Handoff: the model alone / the veto below which a rule cue is a mere mention / the model alone when the
+/// rules found the request form only negated or masked ("I don't need to talk to a person").
+const HANDOFF: f32 = 0.5;
+const HANDOFF_VETO: f32 = 0.1;
+const HANDOFF_DEFUSED: f32 = 0.97;
+/// Weight of the sentiment lexicons' tone added to the model's probability of that tone.
+const TONE_VOTE: f32 = 0.2;
+/// Urgent: the model alone. The urgency rules' cues are never vetoed: their traps ("emergency brake") are
+/// masked in the lexicon, and on the development set a veto cost more deadlines than it saved false alarms.
+const URGENT: f32 = 0.5;
+
+/// Why a label was given, or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// The model's score passed the threshold; no rule cue.
+    Model,
+    /// A rule cue fired and the model agreed or did not veto it.
+    Rule,
+    /// A rule cue fired and the model's score passed the threshold on its own too.
+    RuleAndModel,
+    /// A rule cue fired, but the model's score was below the veto: read as a mention, not a request or threat.
+    Vetoed,
+    /// A rule overrode the model ("no rush" against a deadline-like score).
+    Overridden,
+    /// The rules found the cue only negated or masked ("I'm not going to sue", "my lawyer friend"), and the
+    /// model alone was not sure enough to overrule them.
+    Defused,
+    /// A tenant keyword (categories added in the tenant's rules file).
+    Keyword,
+    /// `general`: no other category applies.
+    Default,
+    /// Neither rule nor model.
+    None,
+}
+
+/// One label's decision and what it rests on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabelDecision {
+    /// `orders`... `general`, a tenant category, `urgent`, `handoff`, `legal`, `fraud`, or `sentiment`.
+    pub label: String,
+    /// Whether the label was given (for `sentiment`: always true, the value is in `value`).
+    pub on: bool,
+    /// For `sentiment`, the tone given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Sentiment>,
+    /// The model's probability for the label (for `sentiment`, of the tone given); `None` for tenant keywords.
+    pub score: Option<f32>,
+    /// The score the model alone needs (for `sentiment`, the model's probability of the runner-up tone).
+    pub threshold: Option<f32>,
+    /// Whether a rule cue fired for it.
+    pub cue: bool,
+    /// What decided.
+    pub basis: Basis,
+}
+
+impl LabelDecision {
+    /// How far the model's score is from flipping this decision on its own; `None` when the model did not
+    /// decide (a rule or keyword did).
+    pub fn margin(&self) -> Option<f32> {
+        if self.label == "sentiment" {
+            // Negative when the lexicons' vote chose a tone the model ranked lower: unsure by any margin.
+            return self.score.zip(self.threshold).map(|(s, t)| s - t);
+        }
+        match (self.basis, self.score, self.threshold) {
+            (Basis::Model | Basis::None | Basis::Defused, Some(s), Some(t)) => Some((s - t).abs()),
+            (Basis::Default, Some(s), Some(t)) => Some((t - s).abs()),
+            _ => None,
+        }
+    }
+}
+
+/// A triage and the decisions behind it, for operators and for deciding whether a second opinion is worth
+/// asking (see [`Analysis::unsure`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Analysis {
+    /// The labels.
+    pub triage: Triage,
+    /// One decision per built-in label, tenant category and `sentiment`, in output order.
+    pub decisions: Vec<LabelDecision>,
+}
+
+impl Analysis {
+    /// Decisions the model made within `margin` of flipping (labels decided by rules or keywords are never
+    /// unsure). Used to send only doubtful messages to an LLM.
+    pub fn unsure(&self, margin: f32) -> Vec<&LabelDecision> {
+        self.decisions
+            .iter()
+            .filter(|d| d.margin().is_some_and(|m| m < margin))
+            .collect()
+    }
+}
+
+/// What the rules found, in the shape the combination needs.
+pub(crate) struct RuleFindings {
+    pub categories: CategoryCues,
+    pub legal: bool,
+    pub fraud: bool,
+    pub legal_defused: bool,
+    pub fraud_defused: bool,
+    pub handoff: bool,
+    pub handoff_defused: bool,
+    pub urgency: UrgencyCue,
+    /// The sentiment lexicons' tone: a vote next to the model's.
+    pub tone: Sentiment,
+}
+
+/// A binary decision with a rule veto.
+fn vetoable(cue: bool, score: f32, alone: f32, veto: f32) -> (bool, Basis) {
+    match (cue, score >= alone, score >= veto) {
+        (true, true, _) => (true, Basis::RuleAndModel),
+        (true, false, true) => (true, Basis::Rule),
+        (true, false, false) => (false, Basis::Vetoed),
+        (false, true, _) => (true, Basis::Model),
+        (false, false, _) => (false, Basis::None),
+    }
+}
+
+/// Names the reason when a negated or masked cue kept a label off.
+fn defused(defused: bool, (on, basis): (bool, Basis)) -> (bool, Basis) {
+    if defused && basis == Basis::None {
+        (on, Basis::Defused)
+    } else {
+        (on, basis)
+    }
+}
+
+fn decision(
+    label: &str,
+    on: bool,
+    score: f32,
+    threshold: f32,
+    cue: bool,
+    basis: Basis,
+) -> LabelDecision {
+    LabelDecision {
+        label: label.to_string(),
+        on,
+        value: None,
+        score: Some(score),
+        threshold: Some(threshold),
+        cue,
+        basis,
+    }
+}
+
+/// Combines the rules' findings and the model's scores into the labels.
+pub(crate) fn combine(language: &str, rules: &RuleFindings, scores: &Scores) -> Analysis {
+    let mut decisions = Vec::new();
+    let mut categories = Vec::new();
+    let cues = &rules.categories;
+    // A thank-you for something already solved is feedback: only `general`, unless the model reads a request.
+    let thanks_only = cues.thanks_only && scores.p(heads::POSITIVE) >= scores.p(heads::NEGATIVE);
+    for (h, name) in heads::NAMES[..CATEGORIES - 1].iter().enumerate() {
+        let p = scores.p(h);
+        let cue = cues.builtin[h];
+        let (on, basis) = if cues.keywords[h].1 {
+            (true, Basis::Keyword)
+        } else if thanks_only && p < THANKS_ONLY {
+            (false, Basis::Overridden)
+        } else {
+            vetoable(cue, p, CATEGORY, CATEGORY_WITH_CUE)
+        };
+        decisions.push(decision(name, on, p, CATEGORY, cue, basis));
+        if on {
+            categories.push((*name).to_string());
+        }
+    }
+    for (name, hit) in &cues.keywords[CATEGORIES - 1..] {
+        decisions.push(LabelDecision {
+            label: name.clone(),
+            on: *hit,
+            value: None,
+            score: None,
+            threshold: None,
+            cue: *hit,
+            basis: if *hit { Basis::Keyword } else { Basis::None },
+        });
+        if *hit {
+            categories.push(name.clone());
+        }
+    }
+    // `general` next to other categories only for its own intents (opening hours, location) or when the model
+    // ranks it first; a general-sounding phrase in a request about an order is not one.
+    let p = scores.p(heads::GENERAL);
+    let keyword = cues.keywords.iter().any(|(_, hit)| *hit);
+    let top = !keyword && (0..CATEGORIES - 1).all(|h| scores.p(h) <= p);
+    let (on, basis) = vetoable(
+        cues.general,
+        p,
+        if top { CATEGORY } else { 1.1 },
+        CATEGORY_WITH_CUE,
+    );
+    let general = if on {
+        decision("general", true, p, CATEGORY, cues.general, basis)
+    } else if categories.is_empty() {
+        decision("general", true, p, CATEGORY, cues.general, Basis::Default)
+    } else {
+        decision("general", false, p, CATEGORY, cues.general, basis)
+    };
+    if general.on {
+        categories.push("general".to_string());
+    }
+    decisions.push(general);
+
+    let p = scores.p(heads::URGENT);
+    let (urgent, basis) = match rules.urgency {
+        UrgencyCue::Calm if p >= URGENT => (false, Basis::Overridden),
+        UrgencyCue::Calm => (false, Basis::Rule),
+        cue => vetoable(cue == UrgencyCue::Pressing, p, URGENT, 0.0),
+    };
+    let cue = rules.urgency != UrgencyCue::None;
+    decisions.push(decision("urgent", urgent, p, URGENT, cue, basis));
+
+    let p = scores.p(heads::HANDOFF);
+    let alone = if rules.handoff_defused {
+        HANDOFF_DEFUSED
+    } else {
+        HANDOFF
+    };
+    let (handoff, basis) = defused(
+        rules.handoff_defused,
+        vetoable(rules.handoff, p, alone, HANDOFF_VETO),
+    );
+    let cue = rules.handoff || rules.handoff_defused;
+    decisions.push(decision("handoff", handoff, p, alone, cue, basis));
+
+    let (pl, pf) = (scores.p(heads::LEGAL), scores.p(heads::FRAUD));
+    let alone = |defused: bool| {
+        if defused {
+            ESCALATION_DEFUSED
+        } else {
+            ESCALATION
+        }
+    };
+    let (tl, tf) = (alone(rules.legal_defused), alone(rules.fraud_defused));
+    let (legal, legal_basis) = defused(
+        rules.legal_defused,
+        vetoable(rules.legal, pl, tl, ESCALATION_VETO),
+    );
+    let (fraud, fraud_basis) = defused(
+        rules.fraud_defused,
+        vetoable(rules.fraud, pf, tf, ESCALATION_VETO),
+    );
+    decisions.push(decision(
+        "legal",
+        legal,
+        pl,
+        tl,
+        rules.legal || rules.legal_defused,
+        legal_basis,
+    ));
+    decisions.push(decision(
+        "fraud",
+        fraud,
+        pf,
+        tf,
+        rules.fraud || rules.fraud_defused,
+        fraud_basis,
+    ));
+    // A fraud victim's report outranks a legal threat made in the same breath.
+    let escalate = match (legal, fraud) {
+        (_, true) if !legal || rules.fraud || pf >= pl => Some(Escalation::Fraud),
+        (true, _) => Some(Escalation::Legal),
+        _ => None,
+    };
+
+    let vote = |s: Sentiment, h: usize| {
+        let p = scores.p(h) + if rules.tone == s { TONE_VOTE } else { 0.0 };
+        (s, p)
+    };
+    let mut ranked = [
+        vote(Sentiment::Positive, heads::POSITIVE),
+        vote(Sentiment::Neutral, heads::NEUTRAL),
+        vote(Sentiment::Negative, heads::NEGATIVE),
+    ];
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let sentiment = ranked[0].0;
+    let model_top = [
+        (Sentiment::Positive, heads::POSITIVE),
+        (Sentiment::Neutral, heads::NEUTRAL),
+        (Sentiment::Negative, heads::NEGATIVE),
+    ]
+    .into_iter()
+    .max_by(|a, b| scores.p(a.1).total_cmp(&scores.p(b.1)))
+    .map(|(s, _)| s);
+    let by_model = model_top == Some(sentiment);
+    let model_p = |s: Sentiment| match s {
+        Sentiment::Positive => scores.p(heads::POSITIVE),
+        Sentiment::Neutral => scores.p(heads::NEUTRAL),
+        Sentiment::Negative => scores.p(heads::NEGATIVE),
+    };
+    decisions.push(LabelDecision {
+        label: "sentiment".to_string(),
+        on: true,
+        value: Some(sentiment),
+        // The model's own probabilities: below the runner-up's when the lexicons' vote decided.
+        score: Some(model_p(sentiment)),
+        threshold: Some(model_p(ranked[1].0)),
+        cue: rules.tone == sentiment,
+        basis: match (by_model, rules.tone == sentiment) {
+            (true, true) => Basis::RuleAndModel,
+            (true, false) => Basis::Model,
+            _ => Basis::Rule,
+        },
+    });
+
+    Analysis {
+        triage: Triage {
+            language: language.to_string(),
+            categories,
+            urgent,
+            escalate,
+            handoff,
+            sentiment,
+        },
+        decisions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_cue_stands_unless_the_model_vetoes_it() {
+        assert_eq!(vetoable(true, 0.3, 0.5, 0.1), (true, Basis::Rule));
+        assert_eq!(vetoable(true, 0.05, 0.5, 0.1), (false, Basis::Vetoed));
+        assert_eq!(vetoable(false, 0.7, 0.5, 0.1), (true, Basis::Model));
+        assert_eq!(vetoable(true, 0.7, 0.5, 0.1), (true, Basis::RuleAndModel));
+        assert_eq!(vetoable(false, 0.3, 0.5, 0.1), (false, Basis::None));
+    }
+
+    fn findings() -> RuleFindings {
+        let mut keywords: Vec<(String, bool)> = heads::NAMES[..CATEGORIES - 1]
+            .iter()
+            .map(|n| ((*n).to_string(), false))
+            .collect();
+        keywords.push(("loyalty".into(), true));
+        RuleFindings {
+            categories: CategoryCues {
+                builtin: [false; CATEGORIES - 1],
+                general: false,
+                thanks_only: false,
+                keywords,
+            },
+            legal: false,
+            fraud: true,
+            legal_defused: false,
+            fraud_defused: false,
+            handoff: false,
+            handoff_defused: false,
+            urgency: UrgencyCue::Calm,
+            tone: Sentiment::Neutral,
+        }
+    }
+
+    #[test]
+    fn combines_into_labels_with_reasons() {
+        let mut p = [0.01f32; heads::HEADS];
+        p[heads::ORDERS] = 0.9;
+        p[heads::URGENT] = 0.8;
+        p[heads::LEGAL] = 0.6;
+        p[heads::FRAUD] = 0.3;
+        p[heads::NEGATIVE] = 0.7;
+        p[heads::NEUTRAL] = 0.2;
+        let a = combine("en", &findings(), &Scores(p));
+        assert_eq!(a.triage.categories, ["orders", "loyalty"]);
+        assert!(!a.triage.urgent, "no rush wins");
+        assert_eq!(
+            a.triage.escalate,
+            Some(Escalation::Fraud),
+            "the fraud cue outranks"
+        );
+        assert_eq!(a.triage.sentiment, Sentiment::Negative);
+        let urgent = a
+            .decisions
+            .iter()
+            .find(|d| d.label == "urgent")
+            .expect("urgent");
+        assert_eq!(urgent.basis, Basis::Overridden);
+        let general = a
+            .decisions
+            .iter()
+            .find(|d| d.label == "general")
+            .expect("general");
+        assert!(!general.on);
+        // Orders (0.9 vs 0.5) is sure; sentiment (0.7 vs 0.2) is sure; legal (0.6 vs 0.5) is not.
+        let unsure: Vec<&str> = a.unsure(0.15).iter().map(|d| d.label.as_str()).collect();
+        assert_eq!(unsure, ["legal"]);
+    }
+
+    #[test]
+    fn general_is_the_default() {
+        let mut rules = findings();
+        rules.categories.keywords.pop();
+        let a = combine("en", &rules, &Scores([0.01; heads::HEADS]));
+        assert_eq!(a.triage.categories, ["general"]);
+    }
+}
