@@ -31,6 +31,8 @@ pub struct Env {
     /// The worker's RULES_DIR. The test tenant starts with an empty rule set, so the core tests do not depend
     /// on the time of day (the default rules answer differently after hours).
     pub rules_dir: tempfile::TempDir,
+    /// Set by [`Env::cleanup`]; an environment dropped without it (a panicking test) is cleaned up on drop.
+    cleaned: bool,
 }
 
 /// A service started in-process.
@@ -105,6 +107,7 @@ impl Env {
             sim,
             http: reqwest::Client::new(),
             rules_dir: tempfile::tempdir().expect("rules dir"),
+            cleaned: false,
         };
         env.add_tenant(TENANT, Some(WEBHOOK_SECRET), false).await;
         env.write_rules(TENANT, "");
@@ -351,27 +354,84 @@ impl Env {
     }
 
     /// Removes the streams and the database (best effort).
-    pub async fn cleanup(self) {
-        let js = self.jetstream().await;
-        let topology = self.topology();
-        for stream in topology.streams() {
-            let _ = js.delete_stream(&stream).await;
+    /// Deletes the test's streams and database.
+    pub async fn cleanup(mut self) {
+        release(
+            &self.nats_url,
+            &self.topology().streams(),
+            &self.admin_database_url,
+            &self.database_name(),
+        )
+        .await;
+        self.cleaned = true;
+    }
+
+    fn database_name(&self) -> String {
+        self.database_url
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+impl Drop for Env {
+    /// A test that panicked never reached `cleanup`: its streams (which reserve JetStream storage) and database
+    /// would outlive it. Best effort, on a runtime of its own in its own thread, since the test's may be gone.
+    fn drop(&mut self) {
+        if self.cleaned {
+            return;
         }
-        if let Ok((client, connection)) =
-            tokio_postgres::connect(&self.admin_database_url, tokio_postgres::NoTls).await
-        {
-            tokio::spawn(connection);
-            let name = self
-                .database_url
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            let _ = client
-                .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .await;
+        let (nats_url, streams, admin, database) = (
+            self.nats_url.clone(),
+            self.topology().streams(),
+            self.admin_database_url.clone(),
+            self.database_name(),
+        );
+        release_blocking(nats_url, streams.to_vec(), admin, database);
+    }
+}
+
+/// Deletes streams and a database, ignoring what is already gone.
+pub async fn release(nats_url: &str, streams: &[String], admin_database_url: &str, database: &str) {
+    if let Ok(client) = async_nats::connect(nats_url).await {
+        let js = async_nats::jetstream::new(client);
+        for stream in streams {
+            let _ = js.delete_stream(stream).await;
         }
     }
+    if let Ok((client, connection)) =
+        tokio_postgres::connect(admin_database_url, tokio_postgres::NoTls).await
+    {
+        let driver = tokio::spawn(connection);
+        let _ = tokio::time::timeout(
+            Duration::from_secs(10),
+            client.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
+            )),
+        )
+        .await;
+        drop(client);
+        let _ = driver.await;
+    }
+}
+
+/// [`release`] from synchronous code (a `Drop`), on a runtime of its own.
+pub fn release_blocking(
+    nats_url: String,
+    streams: Vec<String>,
+    admin_database_url: String,
+    database: String,
+) {
+    let cleanup = std::thread::spawn(move || {
+        if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            runtime.block_on(release(&nats_url, &streams, &admin_database_url, &database));
+        }
+    });
+    let _ = cleanup.join();
 }
 
 pub use chatwoot::sample::{agent_note, customer_message};

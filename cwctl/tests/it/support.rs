@@ -1,5 +1,3 @@
-use std::time::Duration;
-
 use async_nats::jetstream::{self, stream::Stream};
 use clap::{CommandFactory, FromArgMatches};
 use cwctl::{Cli, CliError, Exit};
@@ -168,56 +166,14 @@ pub fn header<'a>(message: &'a jetstream::message::StreamMessage, name: &str) ->
 impl Drop for TestEnv {
     /// Best effort, on its own runtime so it also runs when the test panicked.
     fn drop(&mut self) {
-        let nats_url = self.nats_url.clone();
-        let streams = self.topology.streams();
-        let admin_url = var(
-            "TEST_DATABASE_URL",
-            "postgres://postgres@127.0.0.1:5432/postgres",
+        e2e::release_blocking(
+            self.nats_url.clone(),
+            self.topology.streams().to_vec(),
+            var(
+                "TEST_DATABASE_URL",
+                "postgres://postgres@127.0.0.1:5432/postgres",
+            ),
+            self.database.clone(),
         );
-        let database = self.database.clone();
-        let cleanup = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            runtime.block_on(async move {
-                match async_nats::connect(&nats_url).await {
-                    Ok(client) => {
-                        let js = jetstream::new(client);
-                        for stream in streams {
-                            for attempt in 1..=2 {
-                                match js.delete_stream(&stream).await {
-                                    Ok(_) => break,
-                                    // Tests that never touch NATS have no streams.
-                                    Err(error) if error.to_string().contains("10059") => break,
-                                    Err(error) if attempt == 2 => {
-                                        eprintln!("cleanup: stream {stream} not deleted: {error}")
-                                    }
-                                    Err(_) => {}
-                                }
-                            }
-                        }
-                    }
-                    Err(error) => eprintln!("cleanup: no NATS: {error}"),
-                }
-                if let Ok((client, connection)) =
-                    tokio_postgres::connect(&admin_url, tokio_postgres::NoTls).await
-                {
-                    let driver = tokio::spawn(connection);
-                    let _ = tokio::time::timeout(
-                        Duration::from_secs(10),
-                        client.batch_execute(&format!(
-                            "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
-                        )),
-                    )
-                    .await;
-                    drop(client);
-                    let _ = driver.await;
-                }
-            });
-        });
-        let _ = cleanup.join();
     }
 }
