@@ -2,6 +2,8 @@
 # Bounded libFuzzer run of the webhook target (fuzz/fuzz_targets/webhook.rs): signature verification, the JSON
 # nesting bound, parsing, validation and the event identity, seeded with the Chatwoot fixtures.
 #   ./scripts/fuzz.sh [seconds]        default 45 (FUZZ_SECONDS); 0 skips
+#   FUZZ_RUNS=10000000 FUZZ_PROFILE=release ./scripts/fuzz.sh 7200
+#                                      stops after that many executions (or the time bound, whichever first)
 # Works on the stable toolchain: `--sanitizer none`, because stable rustc has no -Zsanitizer (our crates forbid
 # unsafe code, so the coverage-guided search and the target's assertions are what matter). With a nightly
 # toolchain, run `cargo +nightly fuzz run webhook` for AddressSanitizer as well.
@@ -37,5 +39,7 @@ echo "[fuzz] webhook target for ${seconds}s" >&2
 profile_flag="--dev"
 [ "${FUZZ_PROFILE:-}" = "release" ] && profile_flag="--release"
 [ "${FUZZ_PROFILE:-}" = "" ] && [ "$seconds" -gt 300 ] && profile_flag="--release"
+runs_flag=()
+[ -n "${FUZZ_RUNS:-}" ] && runs_flag=("-runs=${FUZZ_RUNS}")
 cargo fuzz run "$profile_flag" --fuzz-dir "$root/fuzz" --sanitizer none --target-dir "$root/target/fuzz" \
-  webhook "$corpus" "$seeds" "$fixtures" -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+  webhook "$corpus" "$seeds" "$fixtures" -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "${runs_flag[@]}"
