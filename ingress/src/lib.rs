@@ -14,7 +14,6 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::serve::ListenerExt as _;
 use axum::{Json, Router};
 use infra::{BootstrapArgs, Infra, TenantCache};
 use serde_json::json;
@@ -71,7 +70,6 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::
     }
 }
 
-/// Binds `METRICS_ADDR` and runs the ingress on `listener`.
 /// Pending connections the kernel may queue for `accept`. Linux caps it at `net.core.somaxconn` (4096 by default).
 /// tokio's default of 1,024 overflowed under a burst of new connections, and every connection the kernel drops
 /// costs its client a one-second SYN retransmit (seen as a 1 s p99.9 at 10k webhooks/s).
@@ -96,6 +94,7 @@ pub async fn bind(addr: &str) -> std::io::Result<TcpListener> {
     socket.listen(LISTEN_BACKLOG)
 }
 
+/// Binds `METRICS_ADDR` and runs the ingress on `listener`.
 pub async fn run(
     config: Config,
     listener: TcpListener,
@@ -106,7 +105,8 @@ pub async fn run(
 }
 
 /// Connects, creates the topology and serves webhooks on `listener` and `/metrics` on `metrics_listener` until
-/// `shutdown` is cancelled, then lets in-flight requests finish for up to the drain timeout.
+/// `shutdown` is cancelled, then lets in-flight requests finish for up to the drain timeout. The webhook port is
+/// served by [`infra::http::serve`], which bounds what slow and idle clients can hold (issue 18).
 pub async fn run_with_metrics_listener(
     config: Config,
     listener: TcpListener,
@@ -123,6 +123,7 @@ pub async fn run_with_metrics_listener(
     .await?;
     let mut registry = prometheus_client::registry::Registry::default();
     let metrics = metrics::IngressMetrics::register(&mut registry);
+    let connections = infra::http::ConnectionMetrics::register(&mut registry);
     let metrics_server = infra::health::spawn(
         metrics_listener,
         infra::metrics::router(Arc::new(registry)),
@@ -140,22 +141,9 @@ pub async fn run_with_metrics_listener(
         config: Arc::new(config),
     };
     let drain = state.config.drain_timeout;
-    tracing::info!(addr = %listener.local_addr()?, "ingress listening");
-    let stop = shutdown.clone();
-    // Without TCP_NODELAY a response can wait for the client's delayed ACK of the previous one.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "cannot set TCP_NODELAY");
-        }
-    });
-    let server = axum::serve(listener, app(state))
-        .with_graceful_shutdown(async move { stop.cancelled().await });
-    tokio::select! {
-        result = server => result?,
-        () = async { shutdown.cancelled().await; tokio::time::sleep(drain).await } => {
-            tracing::warn!("drain timeout reached with requests still in flight");
-        }
-    }
+    let limits = state.config.http.limits(state.config.max_body_bytes);
+    tracing::info!(addr = %listener.local_addr()?, ?limits, "ingress listening");
+    infra::http::serve(listener, app(state), limits, connections, shutdown, drain).await;
     let _ = metrics_server.await;
     tracing::info!("ingress stopped");
     Ok(())

@@ -14,5 +14,6 @@ mod ordering;
 mod plans;
 mod resilience;
 mod routing;
+mod slow_clients;
 mod tenant_cache;
 mod trace;
