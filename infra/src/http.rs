@@ -443,7 +443,9 @@ async fn connection(server: Arc<Server>, conn: Arc<Conn>, mut stream: TcpStream)
         reason = watchdog(&server, &conn) => Some(reason),
         read = read_first_request(&server, &conn, &stream) => match read {
             Ok(Some(prefix)) => {
-                serve_http(&server, &conn, stream, prefix).await;
+                // Boxed: hyper's connection state is allocated only once a request has arrived, not held in
+                // every slow connection's task.
+                Box::pin(serve_http(&server, &conn, stream, prefix)).await;
                 server.release(&conn);
                 return;
             }
@@ -531,8 +533,9 @@ async fn read_first_request(
 }
 
 /// The length of the request head (through its empty line) if `buf` holds all of it; lines may end in CRLF or
-/// a bare LF, as hyper accepts both. `from`: where the last search stopped.
-fn head_end(buf: &[u8], from: usize) -> Option<usize> {
+/// a bare LF, as hyper accepts both. `from`: where the previous search of the same, shorter buffer stopped less
+/// 3 bytes, so a terminator split across reads is still found. Public for the fuzz target (`fuzz/`).
+pub fn head_end(buf: &[u8], from: usize) -> Option<usize> {
     let start = from.min(buf.len());
     buf[start..]
         .iter()
@@ -549,8 +552,9 @@ fn head_end(buf: &[u8], from: usize) -> Option<usize> {
 }
 
 /// The body length to read before handing the request on: `Some(n)` for a plain `Content-Length` (0 without a
-/// body), `None` when hyper must stream it (chunked, `Expect`) or judge the head (unparsable).
-fn body_to_buffer(head: &[u8]) -> Option<usize> {
+/// body), `None` when hyper must stream it (chunked, `Expect`) or judge the head (unparsable). Public for the
+/// fuzz target.
+pub fn body_to_buffer(head: &[u8]) -> Option<usize> {
     let mut headers = [httparse::EMPTY_HEADER; 128];
     let mut request = httparse::Request::new(&mut headers);
     match request.parse(head) {
