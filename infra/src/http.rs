@@ -872,6 +872,33 @@ mod tests {
     }
 
     #[test]
+    fn the_newest_idle_connection_is_shed_and_new_arrivals_get_a_grace() {
+        // Accepted at 0, 100, 200, 300 and 1900 ms; at 2000 ms.
+        let mut connections: BTreeMap<u64, Arc<Conn>> = [0, 100, 200, 300, 1900]
+            .into_iter()
+            .enumerate()
+            .map(|(id, at)| (id as u64, Arc::new(Conn::new(id as u64, at))))
+            .collect();
+        connections[&2].enter(BUSY, 500);
+        connections[&3].enter(BUSY, 500);
+        connections[&3].enter(IDLE, 600);
+        // 4 is newest but still within its first second, waiting for its head; 3 is in a keep-alive pause.
+        assert!(shed_newest_idle(&mut connections, 2000));
+        assert!(!connections.contains_key(&3));
+        // 2 has a request in progress, so 1 goes next, then 0.
+        assert!(shed_newest_idle(&mut connections, 2000));
+        assert!(!connections.contains_key(&1));
+        assert!(shed_newest_idle(&mut connections, 2000));
+        assert!(!connections.contains_key(&0));
+        // Only the busy one and the new arrival are left: nothing to shed, the next connection is refused.
+        assert!(!shed_newest_idle(&mut connections, 2000));
+        // Once past its grace the arrival that never sent a head is fair game.
+        assert!(shed_newest_idle(&mut connections, 2900));
+        assert!(!connections.contains_key(&4));
+        assert_eq!(connections.keys().copied().collect::<Vec<_>>(), vec![2]);
+    }
+
+    #[test]
     fn the_timeout_answer_is_json_and_closes() {
         let response =
             String::from_utf8(request_timeout_response(Duration::from_secs(30))).expect("utf-8");
