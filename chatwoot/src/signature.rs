@@ -86,10 +86,7 @@ mod tests {
     use super::*;
 
     const SECRET: &[u8] = b"Hs7kQ2vN9xPzR4mWb8cTf3Ld";
-    const FIXTURES: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../fixtures/chatwoot/"
-    );
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/chatwoot/");
 
     fn fixture(name: &str) -> Vec<u8> {
         std::fs::read(format!("{FIXTURES}{name}")).expect("fixture present in fixtures/chatwoot")

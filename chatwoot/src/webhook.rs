@@ -447,10 +447,7 @@ impl<'a> WebhookRoute<'a> {
 mod tests {
     use super::*;
 
-    const FIXTURES: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../fixtures/chatwoot"
-    );
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/chatwoot");
 
     fn fixture(name: &str) -> Webhook {
         let path = format!("{FIXTURES}/{name}");

@@ -71,10 +71,7 @@ impl Service {
 
 /// Reads a file of the repository's `fixtures/chatwoot`.
 pub fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../fixtures/chatwoot/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../fixtures/chatwoot/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
 }
 

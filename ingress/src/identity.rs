@@ -109,10 +109,7 @@ mod tests {
 
     #[test]
     fn the_route_keys_and_partitions_every_fixture_as_the_model_does() {
-        let dir = format!(
-            "{}/../fixtures/chatwoot",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let dir = format!("{}/../fixtures/chatwoot", env!("CARGO_MANIFEST_DIR"));
         let mut fixtures = 0;
         for entry in std::fs::read_dir(dir).expect("fixtures") {
             let path = entry.expect("entry").path();

@@ -110,10 +110,7 @@ mod tests {
 
     #[test]
     fn every_fixture_is_far_from_the_limit() {
-        let dir = format!(
-            "{}/../fixtures/chatwoot",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let dir = format!("{}/../fixtures/chatwoot", env!("CARGO_MANIFEST_DIR"));
         for entry in std::fs::read_dir(dir).expect("fixtures") {
             let path = entry.expect("entry").path();
             if path.extension().is_some_and(|e| e == "json") {
