@@ -167,9 +167,7 @@ impl Options {
             } else {
                 Duration::from_secs(10)
             }),
-            slow_rate: self
-                .slow_rate
-                .unwrap_or(if quick { 50.0 } else { 200.0 }),
+            slow_rate: self.slow_rate.unwrap_or(if quick { 50.0 } else { 200.0 }),
             slow_after: if quick {
                 Duration::from_secs(1)
             } else {

@@ -939,7 +939,8 @@ fn table(report: &Report) -> Vec<Row> {
                 run.latency.p99_ms / TARGET_SLOW_P99_MS,
             ),
         );
-        let mib = |m: Option<procfs::Memory>| m.map_or("–".to_owned(), |m| format!("{:.1}", m.rss_mib));
+        let mib =
+            |m: Option<procfs::Memory>| m.map_or("–".to_owned(), |m| format!("{:.1}", m.rss_mib));
         if let Some(during) = slow.memory_during {
             rows.push(
                 Row::new(

@@ -193,12 +193,10 @@ impl ChildService {
             .kill_on_drop(true);
         match role {
             Role::Ingress => {
-                command
-                    .env("LISTEN_ADDR", listen.to_string())
-                    .env(
-                        "METRICS_ADDR",
-                        metrics.context("ingress metrics port")?.to_string(),
-                    );
+                command.env("LISTEN_ADDR", listen.to_string()).env(
+                    "METRICS_ADDR",
+                    metrics.context("ingress metrics port")?.to_string(),
+                );
             }
             Role::Worker => {
                 command

@@ -154,8 +154,8 @@ async fn hold(
         }
         stats.held.fetch_add(1, Ordering::Relaxed);
         // The first write of each connection at a random point of the interval, so the writes spread out.
-        let mut next = tokio::time::Instant::now()
-            + interval.mul_f64(rand::thread_rng().gen_range(0.0..1.0));
+        let mut next =
+            tokio::time::Instant::now() + interval.mul_f64(rand::thread_rng().gen_range(0.0..1.0));
         let mut buf = [0u8; 512];
         let stopped = loop {
             tokio::select! {

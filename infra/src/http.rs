@@ -351,8 +351,14 @@ impl Server {
     fn deadline(&self, conn: &Conn) -> Option<(Instant, DropReason)> {
         let since = self.epoch + Duration::from_millis(conn.since_ms.load(Ordering::Relaxed));
         match conn.phase.load(Ordering::Relaxed) {
-            HEAD => Some((since + self.limits.header_read_timeout, DropReason::header_timeout)),
-            BODY => Some((since + self.limits.body_read_timeout, DropReason::body_timeout)),
+            HEAD => Some((
+                since + self.limits.header_read_timeout,
+                DropReason::header_timeout,
+            )),
+            BODY => Some((
+                since + self.limits.body_read_timeout,
+                DropReason::body_timeout,
+            )),
             IDLE => Some((since + self.limits.idle_timeout, DropReason::idle_timeout)),
             _ => None,
         }
@@ -415,7 +421,8 @@ impl Conn {
     }
 
     fn is_idle(&self) -> bool {
-        matches!(self.phase.load(Ordering::Relaxed), HEAD | IDLE) && !self.shed.load(Ordering::Relaxed)
+        matches!(self.phase.load(Ordering::Relaxed), HEAD | IDLE)
+            && !self.shed.load(Ordering::Relaxed)
     }
 
     /// Accepted less than `grace_ms` ago and still waiting for its first request head.
@@ -587,7 +594,11 @@ pub fn body_to_buffer(head: &[u8]) -> Option<usize> {
             return None;
         }
         if header.name.eq_ignore_ascii_case("content-length") {
-            let value: usize = std::str::from_utf8(header.value).ok()?.trim().parse().ok()?;
+            let value: usize = std::str::from_utf8(header.value)
+                .ok()?
+                .trim()
+                .parse()
+                .ok()?;
             if length.is_some_and(|l| l != value) {
                 return None;
             }
@@ -657,6 +668,10 @@ impl AsyncRead for TrackedIo {
             let n = this.prefix.len().min(buf.remaining());
             buf.put_slice(&this.prefix[..n]);
             this.prefix.advance(n);
+            if this.prefix.is_empty() {
+                // An empty view still holds the whole buffer; a keep-alive connection would carry it for life.
+                this.prefix = Bytes::new();
+            }
             return Poll::Ready(Ok(()));
         }
         let before = buf.filled().len();
@@ -706,7 +721,8 @@ struct ConnService {
     conn: Arc<Conn>,
 }
 
-type ResponseFuture = Pin<Box<dyn Future<Output = Result<Response<GuardedBody>, Infallible>> + Send>>;
+type ResponseFuture =
+    Pin<Box<dyn Future<Output = Result<Response<GuardedBody>, Infallible>> + Send>>;
 
 impl hyper::service::Service<hyper::Request<Incoming>> for ConnService {
     type Response = Response<GuardedBody>;
@@ -850,7 +866,10 @@ mod tests {
     #[test]
     fn only_plain_content_lengths_are_buffered() {
         let head = |extra: &str| format!("POST /x HTTP/1.1\r\nhost: a\r\n{extra}\r\n");
-        assert_eq!(body_to_buffer(head("content-length: 12\r\n").as_bytes()), Some(12));
+        assert_eq!(
+            body_to_buffer(head("content-length: 12\r\n").as_bytes()),
+            Some(12)
+        );
         assert_eq!(body_to_buffer(head("").as_bytes()), Some(0));
         assert_eq!(
             body_to_buffer(head("transfer-encoding: chunked\r\n").as_bytes()),

@@ -132,9 +132,7 @@ async fn wait_open_connections(ingress: &Service, count: f64) {
 #[tokio::test]
 async fn a_slow_header_is_cut_after_the_header_timeout() {
     let env = Env::new().await;
-    let ingress = env
-        .start_ingress(&["--header-read-timeout", "400ms"])
-        .await;
+    let ingress = env.start_ingress(&["--header-read-timeout", "400ms"]).await;
 
     // One header line every 100 ms, never the empty line that ends the head.
     let mut slow = connect(&ingress).await;
