@@ -249,6 +249,7 @@ pub async fn serve(
         abort: CancellationToken::new(),
     });
     let tracker = TaskTracker::new();
+    let mut warned_at: Option<Instant> = None;
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -258,8 +259,12 @@ pub async fn serve(
             Ok((stream, _peer)) => stream,
             Err(error) if is_connection_error(&error) => continue,
             Err(error) => {
-                // Out of file descriptors: close an idle connection to make room, then retry.
-                tracing::warn!(%error, "accept failed");
+                // Out of file descriptors: close an idle connection to make room, then retry (logged at most
+                // once a second: this repeats every pause while it lasts).
+                if warned_at.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
+                    tracing::warn!(%error, "accept failed");
+                    warned_at = Some(Instant::now());
+                }
                 server.shed_one();
                 tokio::time::sleep(ACCEPT_ERROR_PAUSE).await;
                 continue;
