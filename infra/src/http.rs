@@ -19,7 +19,8 @@
 //! at the cap a new connection first sheds the newest connection with no request in progress (a keep-alive
 //! pause or a head still arriving), and is refused only when every connection has a request in progress. The
 //! newest go first because a flood is made of new connections, while the connections that have been open longest
-//! have proved themselves with complete requests.
+//! have proved themselves with complete requests; a connection in its first second that is still waiting for its
+//! first head is passed over, as its request is most likely on the way.
 //!
 //! Memory: a connection whose first request is still arriving is not handed to hyper yet. Its bytes go to a
 //! buffer the size of what arrived (hyper reserves 8 KiB for every read it starts), so a slow client costs about
