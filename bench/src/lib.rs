@@ -3,7 +3,8 @@
 //! `cargo run --release -p bench -- --json bench.json` measures, in order: raw JetStream publishing of the
 //! envelopes the ingress publishes (pipelined and one at a time) and PostgreSQL inserts into a copy of the worker's
 //! ledger (one commit per row on 1 and 8 connections, and batched); then the ingress alone under open-loop
-//! (fixed-rate, latency from the scheduled send time) and closed-loop load; then the whole pipeline, webhook to
+//! (fixed-rate, latency from the scheduled send time) and closed-loop load; then the ingress while 10,000 slow
+//! connections hold it (signed webhook latency, its memory before, during and after); then the whole pipeline, webhook to
 //! the simulated Chatwoot receiving the reply, at fixed rates and at its maximum, checking that every accepted
 //! webhook got exactly one reply. The services run as separate processes from their release binaries, so their
 //! CPU per event and peak RSS come from `/proc`. `--quick` runs the same steps for a few seconds with the services
@@ -19,6 +20,7 @@ pub mod procfs;
 pub mod report;
 mod run;
 pub mod services;
+pub mod slow;
 
 pub use options::Options;
 pub use report::Report;

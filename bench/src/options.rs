@@ -47,13 +47,24 @@ pub struct Options {
     /// Most requests in flight in open loop (beyond it the schedule slips, and is charged to the latency).
     #[arg(long, default_value_t = 4096)]
     pub max_in_flight: usize,
-    /// Which parts to run: any of `ceilings`, `ingress`, `pipeline` (all by default).
+    /// Which parts to run: any of `ceilings`, `ingress`, `slow`, `pipeline` (all by default).
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "ceilings,ingress,pipeline"
+        default_value = "ceilings,ingress,slow,pipeline"
     )]
     pub phases: Vec<String>,
+    /// Slow connections the `slow` phase holds against the ingress, half partial request heads, half trickled
+    /// bodies (default 10000; quick: 200). Needs twice as many open files on one machine (raised to the hard
+    /// limit at start; `ulimit -n` shows it).
+    #[arg(long)]
+    pub slow_connections: Option<usize>,
+    /// How often each slow connection sends one more header line or body byte (default 10s; quick: 500ms).
+    #[arg(long, value_parser = parse_duration)]
+    pub slow_interval: Option<Duration>,
+    /// Signed webhooks per second sent while the slow connections are held (default 200; quick: 50).
+    #[arg(long)]
+    pub slow_rate: Option<f64>,
     /// Extra environment for the service processes, e.g. `--service-env DATABASE_POOL_SIZE=32` (repeatable;
     /// `SERVICE:KEY=VALUE` for one service only, e.g. `worker:DATABASE_POOL_SIZE=32`).
     #[arg(long, value_name = "[SERVICE:]KEY=VALUE")]
@@ -97,6 +108,11 @@ pub struct Plan {
     pub max_in_flight: usize,
     pub pg_batch_size: usize,
     pub warmup: Duration,
+    pub slow_connections: usize,
+    pub slow_interval: Duration,
+    pub slow_rate: f64,
+    /// How long after the slow connections close the ingress's memory is read again.
+    pub slow_after: Duration,
 }
 
 impl Options {
@@ -142,6 +158,20 @@ impl Options {
                 Duration::from_millis(200)
             } else {
                 Duration::from_secs(1)
+            },
+            slow_connections: self
+                .slow_connections
+                .unwrap_or(if quick { 200 } else { 10_000 }),
+            slow_interval: self.slow_interval.unwrap_or(if quick {
+                Duration::from_millis(500)
+            } else {
+                Duration::from_secs(10)
+            }),
+            slow_rate: self.slow_rate.unwrap_or(if quick { 50.0 } else { 200.0 }),
+            slow_after: if quick {
+                Duration::from_secs(1)
+            } else {
+                Duration::from_secs(10)
             },
         }
     }

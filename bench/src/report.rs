@@ -17,6 +17,7 @@ pub struct Report {
     pub run: RunInfo,
     pub ceilings: Ceilings,
     pub ingress: IngressReport,
+    pub slow: Option<crate::slow::SlowReport>,
     pub pipeline: PipelineReport,
     pub table: Vec<Row>,
 }

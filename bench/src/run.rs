@@ -19,12 +19,15 @@ use crate::report::{
     ms, per_s, IngressReport, PipelinePhase, PipelineReport, Report, Row, RunInfo,
 };
 use crate::services::{self, Launch, PrivateNats, Role, Stack};
+use crate::slow::{self, Flood, SlowReport};
 
 /// Targets from the benchmark issue, shown beside the figures they apply to.
 const TARGET_INGRESS_P99_MS: f64 = 5.0;
 const TARGET_PIPELINE_PER_S: f64 = 5000.0;
 const TARGET_E2E_P99_MS: f64 = 50.0;
 const TARGET_RSS_MIB: f64 = 64.0;
+/// Issue 18: signed webhooks while 10,000 slow connections are held.
+const TARGET_SLOW_P99_MS: f64 = 10.0;
 /// Durable commits per event on the happy path: the worker's transaction, the dispatcher's claim and its
 /// settle (`worker/src/process.rs`, `dispatcher/src/ledger.rs`).
 const COMMITS_PER_EVENT: f64 = 3.0;
@@ -33,6 +36,8 @@ const COMMITS_PER_EVENT: f64 = 3.0;
 pub async fn run(options: &Options) -> anyhow::Result<Report> {
     let plan = options.plan();
     let begun = Instant::now();
+    // The slow-clients phase holds thousands of sockets in this process (and as many in the ingress).
+    infra::http::raise_fd_limit();
     let ticks = procfs::clock_ticks();
     let run_id = format!("{:08x}", rand::thread_rng().gen::<u32>());
     let work = tempfile::Builder::new()
@@ -133,6 +138,9 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
                 private_nats.as_ref(),
             )
             .await?;
+        }
+        if wants("slow") {
+            report.slow = Some(slow_clients(&plan, &mut env, &launch, &payloads, &run_id).await?);
         }
         if wants("pipeline") {
             report.pipeline = whole_pipeline(
@@ -426,6 +434,130 @@ async fn ingress(
             cpu_ms_per_request: cpu,
             nats_per_request,
             memory,
+        })
+    }
+    .await;
+    stack.stop().await;
+    delete_streams(&env.jetstream().await, &env.topology()).await;
+    result
+}
+
+/// Issue 18: the ingress (default configuration) while `slow_connections` slow clients hold it, half with
+/// partial request heads and half with trickled bodies, each reconnecting when cut: signed webhooks at
+/// `slow_rate`, latency measured as in the ingress's open loop, and the ingress's RSS before, during and after.
+async fn slow_clients(
+    plan: &Plan,
+    env: &mut e2e::Env,
+    launch: &Launch,
+    payloads: &Arc<Payloads>,
+    run_id: &str,
+) -> anyhow::Result<SlowReport> {
+    let prefix = format!("b{run_id}slow");
+    let stack = Stack::start(env, launch, &prefix, &[Role::Ingress]).await?;
+    let result = async {
+        let addr = stack.ingress.context("ingress address")?;
+        let target = Arc::new(Target::webhook(addr, e2e::TENANT));
+        load::closed_loop(target.clone(), payloads.clone(), 4, plan.warmup, None).await?;
+        purge_events(env).await;
+        let pid = stack
+            .pids()
+            .into_iter()
+            .find(|(role, _)| *role == Role::Ingress)
+            .map(|(_, pid)| pid);
+        let memory_before = pid.and_then(procfs::memory);
+
+        eprintln!(
+            "bench: slow clients: holding {} slow connections",
+            plan.slow_connections
+        );
+        let flood = Flood::start(
+            addr,
+            &target.path,
+            plan.slow_connections,
+            plan.slow_interval,
+            2000,
+        )
+        .await;
+        let target_held = plan.slow_connections as u64 * 99 / 100;
+        if !flood.wait_held(target_held, Duration::from_secs(60)).await {
+            eprintln!(
+                "bench: slow clients: only {} of {} held",
+                flood.stats.held.load(Ordering::Relaxed),
+                plan.slow_connections
+            );
+        }
+        tokio::time::sleep(plan.warmup).await;
+        let held_at_start = flood.stats.held.load(Ordering::Relaxed);
+        // Held connections and ingress memory sampled while the webhooks are sent.
+        let sampling = CancellationToken::new();
+        let sampler = {
+            let (stats, sampling) = (flood.stats.clone(), sampling.clone());
+            tokio::spawn(async move {
+                let (mut low, mut high) = (u64::MAX, 0u64);
+                let mut memory: Option<procfs::Memory> = None;
+                loop {
+                    let held = stats.held.load(Ordering::Relaxed);
+                    low = low.min(held);
+                    high = high.max(held);
+                    if let Some(now) = pid.and_then(procfs::memory) {
+                        if memory.is_none_or(|m| now.rss_mib > m.rss_mib) {
+                            memory = Some(now);
+                        }
+                    }
+                    tokio::select! {
+                        () = tokio::time::sleep(Duration::from_millis(250)) => {}
+                        () = sampling.cancelled() => return (low, high, memory),
+                    }
+                }
+            })
+        };
+        eprintln!(
+            "bench: slow clients: signed webhooks at {}/s while {held_at_start} are held",
+            plan.slow_rate
+        );
+        let webhooks = load::open_loop(
+            target.clone(),
+            payloads.clone(),
+            plan.slow_rate,
+            plan.duration,
+            plan.max_in_flight,
+        )
+        .await;
+        sampling.cancel();
+        let (held_min, held_max, memory_during) = sampler.await.unwrap_or((0, 0, None));
+        let stats = &flood.stats;
+        let (opened, cut_by_server, connect_errors) = (
+            stats.opened.load(Ordering::Relaxed),
+            stats.cut.load(Ordering::Relaxed),
+            stats.connect_errors.load(Ordering::Relaxed),
+        );
+        flood.stop().await;
+        tokio::time::sleep(plan.slow_after).await;
+        let memory_after = pid.and_then(procfs::memory);
+        let ingress_dropped = match stack.ingress_metrics {
+            Some(metrics) => reqwest::get(format!("http://{metrics}/metrics"))
+                .await?
+                .text()
+                .await
+                .map(|text| slow::dropped_by_reason(&text))?,
+            None => BTreeMap::new(),
+        };
+        purge_events(env).await;
+        anyhow::Ok(SlowReport {
+            target_connections: plan.slow_connections,
+            interval_s: plan.slow_interval.as_secs_f64(),
+            held_at_start,
+            held_min,
+            held_max,
+            opened,
+            cut_by_server,
+            connect_errors,
+            webhooks,
+            memory_before,
+            memory_during,
+            memory_after,
+            after_s: plan.slow_after.as_secs_f64(),
+            ingress_dropped,
         })
     }
     .await;
@@ -784,6 +916,61 @@ fn table(report: &Report) -> Vec<Row> {
                 format!("target {TARGET_RSS_MIB} MiB"),
                 memory.peak_rss_mib / TARGET_RSS_MIB,
             ),
+        );
+    }
+
+    if let Some(slow) = &report.slow {
+        let run = &slow.webhooks;
+        rows.push(
+            Row::new(
+                format!(
+                    "Ingress at {} while {} slow connections are held, p50/p90/p99/p99.9",
+                    per_s(run.target_rate.unwrap_or_default()),
+                    slow.held_at_start
+                ),
+                format!("{}{}", run.latency.short(), errors(run)),
+            )
+            .against(
+                format!("target p99 < {TARGET_SLOW_P99_MS} ms"),
+                run.latency.p99_ms / TARGET_SLOW_P99_MS,
+            ),
+        );
+        let mib =
+            |m: Option<procfs::Memory>| m.map_or("–".to_owned(), |m| format!("{:.1}", m.rss_mib));
+        if let Some(during) = slow.memory_during {
+            rows.push(
+                Row::new(
+                    format!(
+                        "Ingress RSS before / while {} slow connections are held / {:.0} s after",
+                        slow.held_at_start, slow.after_s
+                    ),
+                    format!(
+                        "{} / {} / {} MiB",
+                        mib(slow.memory_before),
+                        mib(Some(during)),
+                        mib(slow.memory_after)
+                    ),
+                )
+                .against(
+                    format!("target {TARGET_RSS_MIB} MiB while held"),
+                    during.rss_mib / TARGET_RSS_MIB,
+                ),
+            );
+        }
+        let drops: Vec<String> = slow
+            .ingress_dropped
+            .iter()
+            .map(|(reason, n)| format!("{reason} {n:.0}"))
+            .collect();
+        rows.push(
+            Row::new(
+                "Slow connections cut by the ingress",
+                format!(
+                    "{} of {} opened (held {}–{})",
+                    slow.cut_by_server, slow.opened, slow.held_min, slow.held_max
+                ),
+            )
+            .note(drops.join(", ")),
         );
     }
 

@@ -59,6 +59,8 @@ enum Running {
 /// Started services; stop them with [`Stack::stop`].
 pub struct Stack {
     pub ingress: Option<SocketAddr>,
+    /// The ingress's `/metrics` port.
+    pub ingress_metrics: Option<SocketAddr>,
     services: Vec<(Role, Running)>,
 }
 
@@ -73,6 +75,7 @@ impl Stack {
         env.prefix = prefix.to_owned();
         let mut stack = Self {
             ingress: None,
+            ingress_metrics: None,
             services: Vec::new(),
         };
         for &role in roles {
@@ -88,6 +91,7 @@ impl Stack {
                     };
                     if role == Role::Ingress {
                         stack.ingress = Some(service.addr);
+                        stack.ingress_metrics = Some(service.metrics_addr);
                     }
                     Running::InProcess(service)
                 }
@@ -100,6 +104,7 @@ impl Stack {
                         ChildService::spawn(env, role, prefix, bin_dir, log_dir, extra_env).await?;
                     if role == Role::Ingress {
                         stack.ingress = Some(child.listen);
+                        stack.ingress_metrics = child.metrics;
                     }
                     Running::Process(child)
                 }
@@ -140,6 +145,7 @@ struct ChildService {
     child: Child,
     pid: u32,
     listen: SocketAddr,
+    metrics: Option<SocketAddr>,
 }
 
 /// A free loopback port (bound, then released for the child to bind).
@@ -159,6 +165,7 @@ impl ChildService {
     ) -> anyhow::Result<Self> {
         let binary = bin_dir.join(role.name());
         let listen = free_port()?;
+        let metrics = (role == Role::Ingress).then(free_port).transpose()?;
         let log_path = log_dir.join(format!("{}-{prefix}.log", role.name()));
         let log = std::fs::File::create(&log_path)
             .with_context(|| format!("creating {}", log_path.display()))?;
@@ -186,9 +193,10 @@ impl ChildService {
             .kill_on_drop(true);
         match role {
             Role::Ingress => {
-                command
-                    .env("LISTEN_ADDR", listen.to_string())
-                    .env("METRICS_ADDR", free_port()?.to_string());
+                command.env("LISTEN_ADDR", listen.to_string()).env(
+                    "METRICS_ADDR",
+                    metrics.context("ingress metrics port")?.to_string(),
+                );
             }
             Role::Worker => {
                 command
@@ -215,6 +223,7 @@ impl ChildService {
             child,
             pid,
             listen,
+            metrics,
         };
         service.wait_ready(&log_path).await?;
         Ok(service)

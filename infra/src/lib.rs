@@ -8,6 +8,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod health;
+pub mod http;
 pub mod metrics;
 pub mod retry;
 pub mod shutdown;

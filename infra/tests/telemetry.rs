@@ -30,6 +30,8 @@ impl Captured {
 #[test]
 fn trace_context_travels_and_logs_carry_the_trace_id_without_a_collector() {
     assert!(std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_none());
+    // The suite runs with RUST_LOG=warn; this binary has no other test, so the variable is its own.
+    std::env::set_var("RUST_LOG", "info");
     let logs = Captured::default();
     let writer = logs.clone();
     let _guard = telemetry::init_with_writer("test", move || writer.clone()).unwrap();

@@ -22,6 +22,8 @@ impl Write for Captured {
 fn json_log_lines_in_a_span_have_a_trace_id_member() {
     // Set before anything reads the environment; this binary has no other test.
     std::env::set_var("LOG_FORMAT", "json");
+    // The suite runs with RUST_LOG=warn; this binary has no other test, so the variable is its own.
+    std::env::set_var("RUST_LOG", "info");
     let logs = Captured::default();
     let writer = logs.clone();
     let _guard = infra::telemetry::init_with_writer("test", move || writer.clone()).unwrap();

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use infra::config::parse_duration;
+use infra::http::ServeArgs;
 use infra::{DatabaseArgs, NatsArgs, SecretsArgs, SupervisionArgs, TenantSeedArgs};
 
 /// The ingress: verifies Chatwoot webhooks and publishes them to JetStream.
@@ -41,6 +42,9 @@ pub struct Config {
     /// How long in-flight requests may take to finish after SIGTERM.
     #[arg(long, env = "DRAIN_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub drain_timeout: Duration,
+    /// Connection limits of the webhook port: header, body and keep-alive timeouts, the connection cap.
+    #[command(flatten)]
+    pub http: ServeArgs,
     #[command(flatten)]
     pub nats: NatsArgs,
     #[command(flatten)]

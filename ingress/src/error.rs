@@ -21,6 +21,8 @@ pub enum WebhookError {
     #[error("request headers exceed {max_count} fields or {max_bytes} bytes")]
     HeadersTooLarge { max_count: usize, max_bytes: usize },
     #[error("{0}")]
+    Timeout(infra::http::BodyTimeout),
+    #[error("{0}")]
     Unavailable(&'static str),
     #[error("internal error")]
     Internal(String),
@@ -35,6 +37,7 @@ impl WebhookError {
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Self::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -49,6 +52,7 @@ impl WebhookError {
             Self::TooLarge { .. } => O::too_large,
             Self::UnsupportedMediaType => O::unsupported_media_type,
             Self::HeadersTooLarge { .. } => O::headers_too_large,
+            Self::Timeout(_) => O::timeout,
             Self::Unavailable(_) => O::unavailable,
             Self::Internal(_) => O::internal,
         }
@@ -63,6 +67,7 @@ impl WebhookError {
             Self::TooLarge { .. } => "too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::HeadersTooLarge { .. } => "headers_too_large",
+            Self::Timeout(_) => "timeout",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -86,6 +91,13 @@ impl IntoResponse for WebhookError {
             Json(json!({ "error": self.reason(), "message": message })),
         )
             .into_response();
+        if status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of a late body is not read: the connection cannot carry another request.
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,

@@ -14,7 +14,6 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::serve::ListenerExt as _;
 use axum::{Json, Router};
 use infra::{BootstrapArgs, Infra, Supervisor, TenantCache};
 use serde_json::json;
@@ -73,7 +72,6 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::
     }
 }
 
-/// Binds `METRICS_ADDR` and runs the ingress on `listener`.
 /// Pending connections the kernel may queue for `accept`. Linux caps it at `net.core.somaxconn` (4096 by default).
 /// tokio's default of 1,024 overflowed under a burst of new connections, and every connection the kernel drops
 /// costs its client a one-second SYN retransmit (seen as a 1 s p99.9 at 10k webhooks/s).
@@ -98,6 +96,7 @@ pub async fn bind(addr: &str) -> std::io::Result<TcpListener> {
     socket.listen(LISTEN_BACKLOG)
 }
 
+/// Binds `METRICS_ADDR` and runs the ingress on `listener`.
 pub async fn run(
     config: Config,
     listener: TcpListener,
@@ -108,7 +107,8 @@ pub async fn run(
 }
 
 /// Connects, creates the topology and serves webhooks on `listener` and `/metrics` on `metrics_listener` until
-/// `shutdown` is cancelled, then lets in-flight requests finish for up to the drain timeout.
+/// `shutdown` is cancelled, then lets in-flight requests finish for up to the drain timeout. The webhook port is
+/// served by [`infra::http::serve`], which bounds what slow and idle clients can hold (issue 18).
 pub async fn run_with_metrics_listener(
     config: Config,
     listener: TcpListener,
@@ -125,6 +125,7 @@ pub async fn run_with_metrics_listener(
     .await?;
     let mut registry = prometheus_client::registry::Registry::default();
     let metrics = metrics::IngressMetrics::register(&mut registry);
+    let connections = infra::http::ConnectionMetrics::register(&mut registry);
     // The tasks stop on `stop`: the caller's shutdown, or a task that failed for good.
     let stop = shutdown.child_token();
     let mut supervisor = Supervisor::new(
@@ -152,41 +153,30 @@ pub async fn run_with_metrics_listener(
         config: Arc::new(config),
     };
     let drain = state.config.drain_timeout;
-    tracing::info!(addr = %listener.local_addr()?, "ingress listening");
-    let serving = stop.clone();
-    // Without TCP_NODELAY a response can wait for the client's delayed ACK of the previous one.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "cannot set TCP_NODELAY");
-        }
-    });
-    let server = axum::serve(listener, app(state))
-        .with_graceful_shutdown(async move { serving.cancelled().await });
+    let limits = state.config.http.limits(state.config.max_body_bytes);
+    tracing::info!(addr = %listener.local_addr()?, ?limits, "ingress listening");
     // The webhook server drains on `stop`, which a failed task also cancels (the ingress then answers 503 on
-    // /readyz until it is gone).
+    // /readyz until it is gone); when serving ends, the other tasks stop too.
+    let serving = async {
+        infra::http::serve(
+            listener,
+            app(state),
+            limits,
+            connections,
+            stop.clone(),
+            drain,
+        )
+        .await;
+        stop.cancel();
+    };
     let failed = async {
         let outcome = supervisor.watch().await;
         stop.cancel();
         outcome
     };
-    let (served, outcome) = tokio::join!(
-        async {
-            let result = tokio::select! {
-                result = server => result,
-                () = async { stop.cancelled().await; tokio::time::sleep(drain).await } => {
-                    tracing::warn!("drain timeout reached with requests still in flight");
-                    Ok(())
-                }
-            };
-            // Nothing is served any more: the other tasks stop too.
-            stop.cancel();
-            result
-        },
-        failed,
-    );
+    let ((), outcome) = tokio::join!(serving, failed);
     supervisor.drain(drain).await;
     tracing::info!("ingress stopped");
-    served?;
     outcome.map_err(IngressError::Task)
 }
 

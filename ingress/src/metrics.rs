@@ -17,6 +17,8 @@ pub enum WebhookOutcome {
     too_large,
     unsupported_media_type,
     headers_too_large,
+    /// The body did not arrive within the body read timeout (408).
+    timeout,
     unavailable,
     internal,
 }

@@ -153,6 +153,10 @@ async fn handle(
     let body = axum::body::to_bytes(body, limit).await.map_err(|error| {
         if is_length_limit(&error) {
             WebhookError::TooLarge { limit }
+        } else if infra::http::is_body_timeout(&error) {
+            WebhookError::Timeout(infra::http::BodyTimeout {
+                limit: state.config.http.body_read_timeout,
+            })
         } else {
             WebhookError::BadRequest(format!("cannot read body: {error}"))
         }

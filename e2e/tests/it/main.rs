@@ -18,6 +18,7 @@ mod plans;
 mod resilience;
 mod routing;
 mod say;
+mod slow_clients;
 mod supervision;
 mod tenant_cache;
 mod trace;
