@@ -12,7 +12,8 @@ export RUST_LOG="${RUST_LOG:-warn}"
 
 status=0
 mkdir -p target
-cargo test --workspace --locked 2>&1 | tee target/test-output.log || status=$?
+# --no-fail-fast: every test binary runs and reports, not only those before the first failure.
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.log || status=$?
 if [ -x scripts/validate-deploy.sh ]; then
   ./scripts/validate-deploy.sh || status=$?
 fi

@@ -113,6 +113,9 @@ pub struct Plan {
     pub slow_rate: f64,
     /// How long after the slow connections close the ingress's memory is read again.
     pub slow_after: Duration,
+    /// Size limit of every stream: JetStream reserves it on the disk, so the quick run in the test suite keeps it
+    /// small; a full run keeps far more history than the services' 1 GiB default.
+    pub stream_max_bytes: i64,
 }
 
 impl Options {
@@ -173,6 +176,7 @@ impl Options {
             } else {
                 Duration::from_secs(10)
             },
+            stream_max_bytes: if quick { 256 << 20 } else { 4 << 30 },
         }
     }
 }

@@ -195,7 +195,8 @@ async fn ceilings(
     let js = async_nats::jetstream::new(client);
     let topology = infra::Topology::new(&format!("b{run_id}raw"));
     let limits = infra::StreamLimits {
-        max_bytes: 4 << 30,
+        max_bytes: plan.stream_max_bytes,
+        activity_max_bytes: plan.stream_max_bytes,
         ..infra::StreamLimits::default()
     };
     topology.ensure_streams(&js, &limits).await?;
@@ -371,7 +372,14 @@ async fn ingress(
     nats: Option<&PrivateNats>,
 ) -> anyhow::Result<IngressReport> {
     let prefix = format!("b{run_id}ing");
-    let stack = Stack::start(env, launch, &prefix, &[Role::Ingress]).await?;
+    let stack = Stack::start(
+        env,
+        launch,
+        &prefix,
+        &[Role::Ingress],
+        plan.stream_max_bytes,
+    )
+    .await?;
     let result = async {
         let addr = stack.ingress.context("ingress address")?;
         let target = Arc::new(Target::webhook(addr, e2e::TENANT));
@@ -453,7 +461,14 @@ async fn slow_clients(
     run_id: &str,
 ) -> anyhow::Result<SlowReport> {
     let prefix = format!("b{run_id}slow");
-    let stack = Stack::start(env, launch, &prefix, &[Role::Ingress]).await?;
+    let stack = Stack::start(
+        env,
+        launch,
+        &prefix,
+        &[Role::Ingress],
+        plan.stream_max_bytes,
+    )
+    .await?;
     let result = async {
         let addr = stack.ingress.context("ingress address")?;
         let target = Arc::new(Target::webhook(addr, e2e::TENANT));
@@ -642,6 +657,7 @@ async fn whole_pipeline(
         launch,
         &prefix,
         &[Role::Ingress, Role::Worker, Role::Dispatcher],
+        plan.stream_max_bytes,
     )
     .await?;
     let sim = env.sim.state().clone();

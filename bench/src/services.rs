@@ -42,10 +42,6 @@ impl Role {
     }
 }
 
-/// Limits every service gets, so whichever starts last leaves the streams configured the same way: the
-/// benchmark keeps far more history than the 1 GiB default.
-const STREAM_MAX_BYTES: &str = "4294967296";
-
 /// The dispatcher's per-tenant pacing (Chatwoot's 3000 calls/minute per client IP) would cap a one-tenant
 /// benchmark at 50 events/s; the benchmark measures the pipeline, so it is switched off (an unknown variable is
 /// ignored by a dispatcher that has no such limit).
@@ -65,13 +61,16 @@ pub struct Stack {
 }
 
 impl Stack {
-    /// Starts `roles` in order under the NATS prefix `prefix`.
+    /// Starts `roles` in order under the NATS prefix `prefix`, every one with the same stream limit (so whichever
+    /// starts last leaves the streams configured the same way).
     pub async fn start(
         env: &mut e2e::Env,
         launch: &Launch,
         prefix: &str,
         roles: &[Role],
+        stream_max_bytes: i64,
     ) -> anyhow::Result<Self> {
+        let max_bytes = stream_max_bytes.to_string();
         env.prefix = prefix.to_owned();
         let mut stack = Self {
             ingress: None,
@@ -83,7 +82,7 @@ impl Stack {
                 Launch::InProcess => {
                     // In-process services read their environment through clap, like the binaries.
                     std::env::set_var(NO_RATE_LIMIT.0, NO_RATE_LIMIT.1);
-                    let extra = ["--stream-max-bytes", STREAM_MAX_BYTES];
+                    let extra = ["--stream-max-bytes", max_bytes.as_str()];
                     let service = match role {
                         Role::Ingress => env.start_ingress(&extra).await,
                         Role::Worker => env.start_worker(&extra).await,
@@ -100,8 +99,11 @@ impl Stack {
                     log_dir,
                     extra_env,
                 } => {
+                    let mut child_env = extra_env.clone();
+                    child_env.push((None, "STREAM_MAX_BYTES".to_owned(), max_bytes.clone()));
                     let child =
-                        ChildService::spawn(env, role, prefix, bin_dir, log_dir, extra_env).await?;
+                        ChildService::spawn(env, role, prefix, bin_dir, log_dir, &child_env)
+                            .await?;
                     if role == Role::Ingress {
                         stack.ingress = Some(child.listen);
                         stack.ingress_metrics = child.metrics;
@@ -179,7 +181,6 @@ impl ChildService {
             )
             .env("NATS_URL", &env.nats_url)
             .env("NATS_PREFIX", prefix)
-            .env("STREAM_MAX_BYTES", STREAM_MAX_BYTES)
             .env("DATABASE_URL", &env.database_url)
             .env("SECRETS_KEY", &env.secrets_key)
             .env("TENANT_ID", e2e::TENANT)
