@@ -81,11 +81,13 @@ impl Clock {
     }
 }
 
-/// One request: which message, when it counts as sent (wall clock, µs) and the HTTP status (0: no answer).
+/// One request: which message, when it counts as sent and when its answer came (wall clock, µs) and the HTTP
+/// status (0: no answer).
 #[derive(Debug, Clone, Copy)]
 pub struct Sample {
     pub message_id: u64,
     pub sent_wall_us: i64,
+    pub answered_wall_us: i64,
     pub status: u16,
 }
 
@@ -381,9 +383,11 @@ fn pace(
                 Err(_) => 0,
             };
             let latency = counted_from.elapsed();
+            let sent_wall_us = shared.clock.wall_us(counted_from);
             let sample = Sample {
                 message_id,
-                sent_wall_us: shared.clock.wall_us(counted_from),
+                sent_wall_us,
+                answered_wall_us: sent_wall_us + i64::try_from(latency.as_micros()).unwrap_or(0),
                 status,
             };
             shared
@@ -454,13 +458,17 @@ pub async fn closed_loop(
                         gate.accepted.fetch_add(1, Ordering::Relaxed);
                     }
                 }
+                let latency = sent.elapsed();
+                let sent_wall_us = clock.wall_us(sent);
                 collector.record(
                     Sample {
                         message_id,
-                        sent_wall_us: clock.wall_us(sent),
+                        sent_wall_us,
+                        answered_wall_us: sent_wall_us
+                            + i64::try_from(latency.as_micros()).unwrap_or(0),
                         status,
                     },
-                    sent.elapsed(),
+                    latency,
                 );
             }
             collector

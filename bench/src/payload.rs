@@ -178,7 +178,8 @@ impl Payloads {
         (id, self.conversation_of(id))
     }
 
-    fn conversation_of(&self, message_id: u64) -> u64 {
+    /// The conversation a message of this run belongs to.
+    pub fn conversation_of(&self, message_id: u64) -> u64 {
         1_000_000 + (message_id - self.first_id) / self.messages_per_conversation
     }
 

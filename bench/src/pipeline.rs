@@ -29,6 +29,9 @@ pub struct Delivery {
     pub replies_to_rejected: u64,
     /// Calls other than a successful post of one of our replies.
     pub unexpected: u64,
+    /// Replies that reached the simulator before the reply to an earlier message of their conversation (one the
+    /// ingress had answered before this one was sent, so it was first on the stream).
+    pub order_violations: u64,
     /// Webhook sent (scheduled, in open loop) to the simulator's `received_at` of its reply.
     pub e2e: Latency,
     /// First send to last reply.
@@ -74,6 +77,7 @@ pub async fn drain_and_match(
     sim: &e2e::chatwoot_sim::SimState,
     samples: &[Sample],
     timeout: (Duration, Duration),
+    conversation_of: &dyn Fn(u64) -> u64,
 ) -> Delivery {
     let accepted: Vec<&Sample> = samples.iter().filter(|s| s.status == 202).collect();
     let expected = accepted.len();
@@ -132,6 +136,7 @@ pub async fn drain_and_match(
         drain_seconds,
         ..Delivery::default()
     };
+    delivery.order_violations = order_violations(&accepted, &replies, conversation_of);
     let mut histogram = hist::new_histogram();
     let mut first_sent = i64::MAX;
     let mut last_reply = i64::MIN;
@@ -163,4 +168,32 @@ pub async fn drain_and_match(
         delivery.span_seconds = (last_reply - first_sent) as f64 / 1e6;
     }
     delivery
+}
+
+/// Counts replies that arrived before the reply to an earlier message of the same conversation. "Earlier" only
+/// where the order is certain: the earlier webhook was answered 202 before the later one was sent.
+fn order_violations(
+    accepted: &[&Sample],
+    replies: &HashMap<u64, Vec<i64>>,
+    conversation_of: &dyn Fn(u64) -> u64,
+) -> u64 {
+    let mut by_conversation: HashMap<u64, Vec<(&Sample, i64)>> = HashMap::new();
+    for sample in accepted {
+        if let Some(first_reply) = replies.get(&sample.message_id).and_then(|t| t.iter().min()) {
+            by_conversation
+                .entry(conversation_of(sample.message_id))
+                .or_default()
+                .push((sample, *first_reply));
+        }
+    }
+    let mut violations = 0;
+    for messages in by_conversation.values() {
+        for (later, later_reply) in messages {
+            let overtaken = messages.iter().any(|(earlier, earlier_reply)| {
+                earlier.answered_wall_us < later.sent_wall_us && earlier_reply > later_reply
+            });
+            violations += u64::from(overtaken);
+        }
+    }
+    violations
 }

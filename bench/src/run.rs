@@ -666,7 +666,10 @@ async fn whole_pipeline(
         let target = Arc::new(Target::webhook(addr, e2e::TENANT));
         // Warm-up: every partition consumer, the pools, the tenant caches.
         let warm = load::open_loop(target.clone(), payloads.clone(), 200.0, plan.warmup, 256).await;
-        pipeline::drain_and_match(&sim, &warm.samples, drain_timeout(warm.accepted)).await;
+        pipeline::drain_and_match(&sim, &warm.samples, drain_timeout(warm.accepted), &|id| {
+            payloads.conversation_of(id)
+        })
+        .await;
         // Stats of the warm-up reach pg_stat_database within a second.
         tokio::time::sleep(Duration::from_millis(1200)).await;
 
@@ -723,7 +726,10 @@ async fn whole_pipeline(
         .await?;
         let events_per_s = steady.await.unwrap_or(0.0);
         let delivery =
-            pipeline::drain_and_match(&sim, &run.samples, drain_timeout(run.accepted)).await;
+            pipeline::drain_and_match(&sim, &run.samples, drain_timeout(run.accepted), &|id| {
+                payloads.conversation_of(id)
+            })
+            .await;
         stop.cancel();
         let _ = counter.await;
         let cpu = probe.per_event(run.accepted).await;
@@ -790,7 +796,10 @@ impl FixedRate<'_> {
         )
         .await;
         let delivery =
-            pipeline::drain_and_match(self.sim, &run.samples, drain_timeout(run.accepted)).await;
+            pipeline::drain_and_match(self.sim, &run.samples, drain_timeout(run.accepted), &|id| {
+                self.payloads.conversation_of(id)
+            })
+            .await;
         let cpu = probe.per_event(run.accepted).await;
         let nats_per_event =
             per_event_delta(&nats_before, &nats_counters(self.nats).await, run.accepted);
@@ -1149,11 +1158,15 @@ fn errors(run: &load::LoadRun) -> String {
 }
 
 fn loss(delivery: &pipeline::Delivery) -> String {
+    let order = match delivery.order_violations {
+        0 => "in order".to_owned(),
+        n => format!("{n} out of order"),
+    };
     if delivery.exact() {
-        format!("{} accepted, all replied once", delivery.accepted)
+        format!("{} accepted, all replied once, {order}", delivery.accepted)
     } else {
         format!(
-            "{} accepted, {} missing, {} duplicated, {} unexpected",
+            "{} accepted, {} missing, {} duplicated, {} unexpected, {order}",
             delivery.accepted, delivery.missing, delivery.duplicates, delivery.unexpected
         )
     }
