@@ -14,6 +14,7 @@
 use serde::Serialize;
 
 use crate::categories::CategoryCues;
+use crate::escalation::Evidence;
 use crate::model::heads::{self, CATEGORIES};
 use crate::model::Scores;
 use crate::urgency::UrgencyCue;
@@ -25,10 +26,17 @@ const CATEGORY: f32 = 0.5;
 const CATEGORY_WITH_CUE: f32 = 0.2;
 /// In a thank-you note, a category head's score needed to keep the category next to `general`.
 const THANKS_ONLY: f32 = 0.9;
-/// Legal, fraud: score at which the model alone escalates.
-const ESCALATION: f32 = 0.5;
-/// Legal, fraud: a rule cue stands unless the model scores it below this.
-const ESCALATION_VETO: f32 = 0.1;
+/// Legal: score at which the model alone escalates (no rule cue at all). Higher than fraud's: the clear legal
+/// cues carry the threats, and a model without one mostly reads anger ("I'm very disappointed").
+const LEGAL_ALONE: f32 = 0.5;
+/// Fraud: score at which the model alone escalates (reports told in words no rule knows).
+const FRAUD_ALONE: f32 = 0.5;
+/// Legal, fraud: a bare word ("lawyer", "court", "stolen") stands unless the model scores it below this (it
+/// then reads the customer's own life or a look-alike).
+const WORD_VETO: f32 = 0.1;
+/// Fraud: the two halves of a report ("a charge on my card" + "I never ordered") stand unless the model
+/// scores below this.
+const JOINED_VETO: f32 = 0.1;
 /// Legal, fraud: what the model alone needs when the rules found the cue only negated or masked ("I don't want
 /// to involve lawyers", "I'm a lawyer myself"): the rules' scopes and trap masks are finer than the model.
 const ESCALATION_DEFUSED: f32 = 0.97;
@@ -51,6 +59,8 @@ pub enum Basis {
     Model,
     /// A rule cue fired and the model agreed or did not veto it.
     Rule,
+    /// A clear legal or fraud cue ("I'll sue", "my card was cloned"): the model cannot veto it.
+    ClearRule,
     /// A rule cue fired and the model's score passed the threshold on its own too.
     RuleAndModel,
     /// A rule cue fired, but the model's score was below the veto: read as a mention, not a request or threat.
@@ -128,8 +138,8 @@ impl Analysis {
 /// What the rules found, in the shape the combination needs.
 pub(crate) struct RuleFindings {
     pub categories: CategoryCues,
-    pub legal: bool,
-    pub fraud: bool,
+    pub legal: Evidence,
+    pub fraud: Evidence,
     pub legal_defused: bool,
     pub fraud_defused: bool,
     pub handoff: bool,
@@ -156,6 +166,33 @@ fn defused(defused: bool, (on, basis): (bool, Basis)) -> (bool, Basis) {
         (on, Basis::Defused)
     } else {
         (on, basis)
+    }
+}
+
+/// A legal or fraud decision: a clear cue stands whatever the model says, weaker evidence stands unless the
+/// model vetoes it, and without any the model decides alone (more strictly when the rules saw the word only
+/// negated or masked). Returns the label, its basis and the score the model alone needed.
+fn escalation(evidence: Evidence, defused_cue: bool, score: f32, alone: f32) -> (bool, Basis, f32) {
+    match evidence {
+        Evidence::Clear if score >= alone => (true, Basis::RuleAndModel, alone),
+        Evidence::Clear => (true, Basis::ClearRule, alone),
+        Evidence::Joined => {
+            let (on, basis) = vetoable(true, score, alone, JOINED_VETO);
+            (on, basis, alone)
+        }
+        Evidence::Word => {
+            let (on, basis) = vetoable(true, score, alone, WORD_VETO);
+            (on, basis, alone)
+        }
+        Evidence::None => {
+            let alone = if defused_cue {
+                ESCALATION_DEFUSED
+            } else {
+                alone
+            };
+            let (on, basis) = defused(defused_cue, vetoable(false, score, alone, 0.0));
+            (on, basis, alone)
+        }
     }
 }
 
@@ -260,28 +297,15 @@ pub(crate) fn combine(language: &str, rules: &RuleFindings, scores: &Scores) -> 
     decisions.push(decision("handoff", handoff, p, alone, cue, basis));
 
     let (pl, pf) = (scores.p(heads::LEGAL), scores.p(heads::FRAUD));
-    let alone = |defused: bool| {
-        if defused {
-            ESCALATION_DEFUSED
-        } else {
-            ESCALATION
-        }
-    };
-    let (tl, tf) = (alone(rules.legal_defused), alone(rules.fraud_defused));
-    let (legal, legal_basis) = defused(
-        rules.legal_defused,
-        vetoable(rules.legal, pl, tl, ESCALATION_VETO),
-    );
-    let (fraud, fraud_basis) = defused(
-        rules.fraud_defused,
-        vetoable(rules.fraud, pf, tf, ESCALATION_VETO),
-    );
+    let (legal, legal_basis, tl) = escalation(rules.legal, rules.legal_defused, pl, LEGAL_ALONE);
+    let (fraud, fraud_basis, tf) = escalation(rules.fraud, rules.fraud_defused, pf, FRAUD_ALONE);
+    let cue = |e: Evidence, defused: bool| e != Evidence::None || defused;
     decisions.push(decision(
         "legal",
         legal,
         pl,
         tl,
-        rules.legal || rules.legal_defused,
+        cue(rules.legal, rules.legal_defused),
         legal_basis,
     ));
     decisions.push(decision(
@@ -289,13 +313,20 @@ pub(crate) fn combine(language: &str, rules: &RuleFindings, scores: &Scores) -> 
         fraud,
         pf,
         tf,
-        rules.fraud || rules.fraud_defused,
+        cue(rules.fraud, rules.fraud_defused),
         fraud_basis,
     ));
-    // A fraud victim's report outranks a legal threat made in the same breath.
+    // A fraud victim's report outranks a legal threat made in the same breath, unless the rules found the
+    // threat more clearly than the report.
+    let fraud_first = match rules.fraud.cmp(&rules.legal) {
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Less => false,
+        std::cmp::Ordering::Equal => rules.fraud != Evidence::None || pf >= pl,
+    };
     let escalate = match (legal, fraud) {
-        (_, true) if !legal || rules.fraud || pf >= pl => Some(Escalation::Fraud),
-        (true, _) => Some(Escalation::Legal),
+        (true, true) if !fraud_first => Some(Escalation::Legal),
+        (_, true) => Some(Escalation::Fraud),
+        (true, false) => Some(Escalation::Legal),
         _ => None,
     };
 
@@ -378,8 +409,8 @@ mod tests {
                 thanks_only: false,
                 keywords,
             },
-            legal: false,
-            fraud: true,
+            legal: Evidence::None,
+            fraud: Evidence::Clear,
             legal_defused: false,
             fraud_defused: false,
             handoff: false,

@@ -1,25 +1,41 @@
-//! Escalation: legal threats and fraud reports, after negation and trap masks.
+//! Escalation: legal threats and fraud reports, after negation and trap masks, graded by how clearly the rules
+//! found them (see [`Evidence`]).
 
-use crate::lexicon::escalation::{Cue, CUES, MASKS};
+use crate::lexicon::escalation::{Cue, LEGAL, LEGAL_MASKS};
+use crate::lexicon::fraud::{FRAUD, FRAUD_MASKS, HALVES};
 use crate::lexicon::Lexicon;
-use crate::{Escalation, Message};
+use crate::Message;
+
+/// How clearly the rules found a legal threat or a fraud report; the combination trusts each grade differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub(crate) enum Evidence {
+    /// No live cue.
+    #[default]
+    None,
+    /// A bare word ("lawyer", "court", "stolen", "scam"): a report or a mention, the model decides.
+    Word,
+    /// The two halves of a report told without a fraud word ("a charge on my card" + "I never ordered").
+    Joined,
+    /// A form that means it ("I'll sue", "my card was cloned", "chargeback"): never vetoed.
+    Clear,
+}
 
 /// What the escalation detector found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Escalated {
-    /// The escalation to raise.
-    pub kind: Option<Escalation>,
-    /// The customer is the victim or the threatening party (not merely asking "is this a scam?").
+    /// The customer is the victim or the threatening party, by a clear or joined cue.
     pub hostile: bool,
+    /// A phishing or scam report where the customer is not the victim of a charge.
+    pub phishing: bool,
     /// A legal or fraud word was defused by negation ("I'm not going to sue"): still a sign of frustration.
     pub defused: bool,
-    /// A live (not negated, not masked) legal cue.
-    pub legal: bool,
-    /// A live fraud, phishing or dispute cue.
-    pub fraud: bool,
-    /// A negated or masked legal cue ("I'm not going to sue", "my sister is a lawyer").
+    /// The strongest live legal cue.
+    pub legal: Evidence,
+    /// The strongest live fraud, phishing or dispute cue, or the two halves of a report.
+    pub fraud: Evidence,
+    /// A negated or masked legal cue and no live one ("I'm not going to sue", "my sister is a lawyer").
     pub legal_defused: bool,
-    /// A negated or masked fraud, phishing or dispute cue ("not saying it's fraud", "my car was stolen").
+    /// A negated or masked fraud cue and no live one ("not saying it's fraud", "my car was stolen").
     pub fraud_defused: bool,
 }
 
@@ -28,17 +44,10 @@ pub(crate) struct EscalationRules {
     pub(crate) cues: Lexicon<Cue>,
 }
 
-impl Escalated {
-    /// A phishing or scam report where the customer is not the victim of a charge.
-    pub(crate) fn phishing(&self) -> bool {
-        self.kind == Some(Escalation::Fraud) && !self.hostile
-    }
-}
-
 impl EscalationRules {
     pub(crate) fn new() -> Self {
         EscalationRules {
-            cues: Lexicon::build(&[CUES], &[MASKS]),
+            cues: Lexicon::build(&[LEGAL, FRAUD, HALVES], &[LEGAL_MASKS, FRAUD_MASKS]),
         }
     }
 
@@ -46,39 +55,56 @@ impl EscalationRules {
         let mut live = Vec::new();
         let mut negated = Vec::new();
         let (hits, masked) = self.cues.find_with_masked(&msg.doc, msg.langs);
-        for hit in hits {
+        for hit in &hits {
             if msg.scope.is_negated(&msg.doc, hit.start, hit.end) {
                 negated.push(hit.value);
             } else {
                 live.push(hit.value);
             }
         }
-        // A masked cue is a recognised look-alike ("my sister is a lawyer", "my car was stolen"): like a negated
-        // one, it says the word is there and is not meant.
-        negated.extend(masked.iter().map(|h| h.value));
-        let defused = negated.iter().any(|c| !live.contains(c));
+        // The masks are written for whole cues ("never ordered from you before" is a newcomer, not a report);
+        // a half still counts when the other half is there ("...and you charged my card").
+        for hit in &masked {
+            if hit.value.is_part() && !msg.scope.is_negated(&msg.doc, hit.start, hit.end) {
+                live.push(hit.value);
+                // Alone, it is the look-alike the mask names: the model must be sure to overrule it.
+                negated.push(hit.value);
+            } else {
+                // A masked cue is a recognised look-alike ("my sister is a lawyer", "my car was stolen"): like a
+                // negated one, it says the word is there and is not meant.
+                negated.push(hit.value);
+            }
+        }
         let has = |c: Cue| live.contains(&c);
-        // A fraud victim's report outranks a legal threat made in the same breath; a chargeback threat is the
-        // weakest signal and only stands alone.
-        let (kind, hostile) = if has(Cue::Fraud) {
-            (Some(Escalation::Fraud), true)
-        } else if has(Cue::Legal) {
-            (Some(Escalation::Legal), true)
-        } else if has(Cue::Phishing) {
-            (Some(Escalation::Fraud), false)
-        } else if has(Cue::Dispute) {
-            (Some(Escalation::Fraud), true)
+        let joined =
+            (has(Cue::Charge) && has(Cue::NeverDid)) || (has(Cue::AccountEvent) && has(Cue::NotMe));
+        let legal = if has(Cue::Legal) {
+            Evidence::Clear
+        } else if has(Cue::LegalWord) {
+            Evidence::Word
         } else {
-            (None, false)
+            Evidence::None
         };
+        let fraud = if has(Cue::Fraud) || has(Cue::Dispute) {
+            Evidence::Clear
+        } else if joined {
+            Evidence::Joined
+        } else if has(Cue::FraudWord) || has(Cue::Phishing) {
+            Evidence::Word
+        } else {
+            Evidence::None
+        };
+        let is_legal = |c: &Cue| matches!(c, Cue::Legal | Cue::LegalWord);
+        let is_fraud = |c: &Cue| !is_legal(c);
+        let hostile = has(Cue::Legal) || fraud >= Evidence::Joined;
         Escalated {
-            kind,
             hostile,
-            defused,
-            legal: has(Cue::Legal),
-            fraud: has(Cue::Fraud) || has(Cue::Phishing) || has(Cue::Dispute),
-            legal_defused: negated.contains(&Cue::Legal),
-            fraud_defused: negated.iter().any(|c| *c != Cue::Legal),
+            phishing: has(Cue::Phishing) && !hostile,
+            defused: negated.iter().any(|c| !c.is_part() && !live.contains(c)),
+            legal,
+            fraud,
+            legal_defused: legal == Evidence::None && negated.iter().any(is_legal),
+            fraud_defused: fraud == Evidence::None && negated.iter().any(is_fraud),
         }
     }
 }

@@ -64,6 +64,7 @@ fn decision_line(d: &LabelDecision) -> String {
     let why = match d.basis {
         Basis::Model => "the model decided",
         Basis::Rule => "a rule cue decided, the model did not veto it",
+        Basis::ClearRule => "a clear rule cue decided (never vetoed)",
         Basis::RuleAndModel => "rule and model agree",
         Basis::Vetoed => "the rule cue was vetoed: the model reads a mention, not the real thing",
         Basis::Overridden => "a rule overrode the model",

@@ -155,7 +155,7 @@ impl Triager {
         let (handoff, handoff_defused) = self.handoff.findings(msg);
         let tone = self.sentiment.detect(msg, escalate, handoff);
         combine::RuleFindings {
-            categories: self.categories.find(msg, tone, escalate.phishing()),
+            categories: self.categories.find(msg, tone, escalate.phishing),
             legal: escalate.legal,
             fraud: escalate.fraud,
             legal_defused: escalate.legal_defused,

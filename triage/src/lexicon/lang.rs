@@ -36,19 +36,19 @@ pub(crate) const FUNCTION_WORDS: &[(Lang, &str)] = &[
         Lang::Pt,
         "o os as que nao com uma um meu minha voce voces por para do da dos das no na nos nas ola obrigado \
          obrigada esta estou foi ja ainda quero tenho muito pelo pela mas bom boa tarde dia vosso vossa ao sao eu \
-         isso agora tambem so preciso podem vou encomenda pedido entrega fatura quarto reserva conta senha carro ajuda estou tenho posso chegou reembolso",
+         isso agora tambem so preciso podem vou encomenda pedido entrega fatura quarto reserva conta senha carro ajuda estou tenho posso chegou reembolso num numa dum duma vosso vossos connosco convosco",
     ),
     (
         Lang::It,
         "il lo la gli le che di e non un una per con mi mio mia sono ho ha del della dei delle al alla grazie \
          ciao buongiorno salve vorrei ancora anche ma piu come quando dove questo questa vostro vostra nel nella \
-         perche sto molto essere avete potete ordine spedizione consegna fattura camera prenotazione auto aiuto posso rimborso arrivato",
+         perche sto molto essere avete potete ordine spedizione consegna fattura camera prenotazione auto aiuto posso rimborso arrivato vi ci gli faccio fatto avete siete",
     ),
     (
         Lang::Nl,
         "de het een en is ik niet van op voor met zijn mijn wij we jullie u uw dat dit er maar nog al ook kan \
          kunnen wil heb hebben bedankt dank hallo goedemorgen goedemiddag graag geen naar wat hoe waar wanneer om \
-         te bij aan zijn werd komt bestelling levering pakket factuur kamer boeking reservering auto hulp annuleren",
+         te bij aan zijn werd komt bestelling levering pakket factuur kamer boeking reservering auto hulp annuleren medewerker heel erg behulpzaam zeker jullie graag",
     ),
 ];
 
