@@ -94,6 +94,9 @@ pub struct LabelDecision {
     pub threshold: Option<f32>,
     /// Whether a rule cue fired for it.
     pub cue: bool,
+    /// For `legal` and `fraud`: how clearly the rules found it (a bare word, two halves joined, a clear cue).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
     /// What decided.
     pub basis: Basis,
 }
@@ -211,6 +214,7 @@ fn decision(
         score: Some(score),
         threshold: Some(threshold),
         cue,
+        evidence: None,
         basis,
     }
 }
@@ -245,6 +249,7 @@ pub(crate) fn combine(language: &str, rules: &RuleFindings, scores: &Scores) -> 
             score: None,
             threshold: None,
             cue: *hit,
+            evidence: None,
             basis: if *hit { Basis::Keyword } else { Basis::None },
         });
         if *hit {
@@ -300,22 +305,29 @@ pub(crate) fn combine(language: &str, rules: &RuleFindings, scores: &Scores) -> 
     let (legal, legal_basis, tl) = escalation(rules.legal, rules.legal_defused, pl, LEGAL_ALONE);
     let (fraud, fraud_basis, tf) = escalation(rules.fraud, rules.fraud_defused, pf, FRAUD_ALONE);
     let cue = |e: Evidence, defused: bool| e != Evidence::None || defused;
-    decisions.push(decision(
-        "legal",
-        legal,
-        pl,
-        tl,
-        cue(rules.legal, rules.legal_defused),
-        legal_basis,
-    ));
-    decisions.push(decision(
-        "fraud",
-        fraud,
-        pf,
-        tf,
-        cue(rules.fraud, rules.fraud_defused),
-        fraud_basis,
-    ));
+    let graded = |e: Evidence| (e != Evidence::None).then_some(e);
+    decisions.push(LabelDecision {
+        evidence: graded(rules.legal),
+        ..decision(
+            "legal",
+            legal,
+            pl,
+            tl,
+            cue(rules.legal, rules.legal_defused),
+            legal_basis,
+        )
+    });
+    decisions.push(LabelDecision {
+        evidence: graded(rules.fraud),
+        ..decision(
+            "fraud",
+            fraud,
+            pf,
+            tf,
+            cue(rules.fraud, rules.fraud_defused),
+            fraud_basis,
+        )
+    });
     // A fraud victim's report outranks a legal threat made in the same breath, unless the rules found the
     // threat more clearly than the report.
     let fraud_first = match rules.fraud.cmp(&rules.legal) {
@@ -363,6 +375,7 @@ pub(crate) fn combine(language: &str, rules: &RuleFindings, scores: &Scores) -> 
         score: Some(model_p(sentiment)),
         threshold: Some(model_p(ranked[1].0)),
         cue: rules.tone == sentiment,
+        evidence: None,
         basis: match (by_model, rules.tone == sentiment) {
             (true, true) => Basis::RuleAndModel,
             (true, false) => Basis::Model,

@@ -7,8 +7,9 @@ use crate::lexicon::Lexicon;
 use crate::Message;
 
 /// How clearly the rules found a legal threat or a fraud report; the combination trusts each grade differently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub(crate) enum Evidence {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
     /// No live cue.
     #[default]
     None,
@@ -56,7 +57,9 @@ impl EscalationRules {
         let mut negated = Vec::new();
         let (hits, masked) = self.cues.find_with_masked(&msg.doc, msg.langs);
         for hit in &hits {
-            if msg.scope.is_negated(&msg.doc, hit.start, hit.end) {
+            // "Never ordered" and "not me" are negations themselves: a negator in front of them ("je n'ai
+            // jamais commandé", "non sono mai stato") is part of the same phrase, not a denial of it.
+            if !hit.value.is_denial() && msg.scope.is_negated(&msg.doc, hit.start, hit.end) {
                 negated.push(hit.value);
             } else {
                 live.push(hit.value);
@@ -65,7 +68,9 @@ impl EscalationRules {
         // The masks are written for whole cues ("never ordered from you before" is a newcomer, not a report);
         // a half still counts when the other half is there ("...and you charged my card").
         for hit in &masked {
-            if hit.value.is_part() && !msg.scope.is_negated(&msg.doc, hit.start, hit.end) {
+            if hit.value.is_part()
+                && (hit.value.is_denial() || !msg.scope.is_negated(&msg.doc, hit.start, hit.end))
+            {
                 live.push(hit.value);
                 // Alone, it is the look-alike the mask names: the model must be sure to overrule it.
                 negated.push(hit.value);

@@ -37,6 +37,7 @@ use serde::{Deserialize, Serialize};
 
 pub use categories::{Taxonomy, DEFAULT_CATEGORIES};
 pub use combine::{Analysis, Basis, LabelDecision};
+pub use escalation::Evidence;
 pub use lang::Lang;
 pub use lexicon::PatternError;
 

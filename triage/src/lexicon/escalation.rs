@@ -37,6 +37,11 @@ pub(crate) enum Cue {
 }
 
 impl Cue {
+    /// Whether the cue is itself a denial ("never ordered", "not me"), so negation does not defuse it.
+    pub(crate) fn is_denial(self) -> bool {
+        matches!(self, Cue::NeverDid | Cue::NotMe)
+    }
+
     /// Whether the cue is half of a report (see `escalation`), not a cue of its own.
     pub(crate) fn is_part(self) -> bool {
         matches!(
@@ -84,7 +89,7 @@ pub(crate) const LEGAL: &Table<Cue> = &[
          acciones|via|medidas|reclamacion legales|judiciales|judicial; via judicial; burofax
          oficina ~3 consumidor|consumo; reclamacion|denuncia|queja|hoja ~3 consumo|consumidor*; omic; facua; ocu
          hoja|libro de reclamaciones; defensa del consumidor; mi|mis|nuestro|nuestra|nuestros abogad*
-         contratar|consultar|buscar|llamar|poner|pondre|meter|hablar con ~3 un|una|mi? abogad*
+         contratar|consultar|buscar|llamar|poner|pondre|meter ~3 un|una|mi? abogad*; hablar con ~2 abogad*
          en manos de ~2 abogad*|justicia|tribunales; veremos ~3 juicio|tribunal*|juzgado*
          llevar|llevare|llevaros|llevarles|llevarlos ~3 a ~2 juicio|tribunal*|juzgado*
          a los tribunales; ante los tribunales; ante el juez|juzgado; ir|ire|iremos a juicio
@@ -110,20 +115,21 @@ pub(crate) const LEGAL: &Table<Cue> = &[
          poursuivre|poursuites ~3 justice|judiciaires; en justice; cnil; huissier; proces; mise en demeure
          mets|mettrai en demeure; dgccrf; ufc; que choisir; association de consommateurs; mediateur
          protection des consommateurs; action en justice; assigner; assignation; injonction de payer
+         engager|engage|engagerai|lancer|lance ~3 procedure|poursuites|action
          mon|notre|mes avocat|avocate|avocats
          prendre|consulter|contacter|appeler|mandater|saisir|prends|prendrai ~2 un|une|mon? avocat|avocate
          saisir|saisis|saisirai|saisirons|saisi ~3 tribunal|justice|mediateur|juge|dgccrf
          transmets|transmettre|transmettrai|confie|confier|confierai ~4 avocat|avocate|justice|tribunal
          mon client|cliente; represente ~2 m|mme|monsieur|madame|societe; au nom de mon client|cliente",
     ),
-    (FR, Cue::LegalWord, "avocat*; tribunal; tribunaux; juridique*; judiciaire*; juge"),
+    (FR, Cue::LegalWord, "avocat*; tribunal; tribunaux; juridique*; judiciaire*; juge; juriste"),
     (
         PT,
         Cue::Legal,
         "processar; processo ~3 contra|tribunal|judicial; acao judicial; procon; deco; livro de reclamacoes
          portal da queixa; reclame aqui; defesa do consumidor; cnpd; asae; consumidor gov
          queixa ~3 deco|asae|procon|policia|tribunal|entidade|autoridade|contra
-         meu|minha|nosso|nossa|meus ~1 advogad*; contratar|consultar|procurar|chamar|falar com ~3 um|uma|meu? advogad*
+         meu|minha|nosso|nossa|meus ~1 advogad*; contratar|consultar|procurar|chamar ~3 um|uma|meu? advogad*; falar com ~2 advogad*
          por|levar|meter ~4 em|a|ao tribunal; vias legais|judiciais
          tratar ~2 advogad*; julgado de paz; injuncao
          meu cliente|minha cliente; represento ~2 sr|sra|senhor|senhora|empresa; em nome do meu cliente",
@@ -134,7 +140,7 @@ pub(crate) const LEGAL: &Table<Cue> = &[
         Cue::Legal,
         "fare causa; faro causa; faccio causa; faremo causa; causa legale; vie legali; azioni legali; azione legale
          denunci*; codacons; altroconsumo; agcm; antitrust; associazione ~2 consumatori; giudice di pace
-         mio|nostro|il mio ~1 avvocato|avvocata|legale; mia|nostra ~1 avvocata|legale
+         mio|nostro ~1 avvocato|avvocata|legale; mia|nostra ~1 avvocata|legale
          rivolgermi|rivolgero|rivolgo|rivolgerci|rivolgeremo|contattare|contattero|consultare|sentire ~3 un|una|al|mio? avvocat*|legale|giudice|tribunale
          passa|passo|passero|affido|affidero ~4 avvocat*|legale|legali; portare|portero|porto ~4 in tribunale
          mio cliente|assistito; mia cliente|assistita; rappresento ~2 sig|sigra|signor|signora|societa

@@ -22,7 +22,7 @@ pub(crate) const FRAUD: &Table<Cue> = &[
          someone|somebody ~4 used|using|use ~2 my ~2 card|account|details|paypal|identity
          someone|somebody ~3 logged|log|accessed|hacked|got ~2 into|in ~2 my? account
          someone|somebody ~3 placed ~3 order ~3 my|without; stolen ~2 card|cards|details|identity|account|paypal
-         card|cards ~3 stolen|cloned|compromised|skimmed|copied; cloned card; account ~3 compromised|taken over|hijacked
+         card|cards ~3 stolen|cloned|compromised|skimmed|copied; cloned card; account ~3 compromised|taken|hijacked
          identity theft; i did not do this; was not me; suspicious ~2 charge|transaction|payment|login|activity
          unknown|unrecognised|unrecognized|mystery ~1 charge|transaction|payment|debit|purchase
          someone|somebody ~4 ordered|placed|bought|made ~4 my|without
@@ -44,7 +44,7 @@ pub(crate) const FRAUD: &Table<Cue> = &[
         EN,
         Cue::Dispute,
         "chargeback*; charge back; reverse ~3 charge|payment|transaction|debit
-         bank|issuer ~5 reverse|reversal|claw|dispute|recall|refund it
+         bank|issuer ~5 reverse|reversal|claw|dispute|recall|refund
          call|calling|contact|contacting|ask|asking|told|tell|telling ~3 bank ~4 reverse|refund|cancel|block|stop|dispute|recall|claw
          reported|reporting ~4 to my bank; reported|reporting ~4 card issuer; bank ~3 investigat*
          dispute|disputing|disputed ~4 with|through ~2 my? bank|card|issuer|paypal|visa|mastercard|amex",
@@ -62,7 +62,7 @@ pub(crate) const FRAUD: &Table<Cue> = &[
         ES,
         Cue::Phishing,
         "estafa*; timo; suplantacion; phishing; falso|falsa ~2 correo|sms|mensaje|web; es ~2 de ustedes|vosotros
-         lo habeis enviado; es real ~2 correo|mensaje|sms; soi disant; supuestamente ~3 de vosotros|ustedes",
+         lo habeis enviado; es real ~2 correo|mensaje|sms; supuestamente ~3 de vosotros|ustedes",
     ),
     (
         ES,
@@ -98,7 +98,7 @@ pub(crate) const FRAUD: &Table<Cue> = &[
         Cue::Fraud,
         "fraude*; frauduleu*; non autorise*; pas autorise*; jamais autorise*; que je n ai pas faite|fait|effectue*
          quelqu un ~6 ma|mon|mes ~1 carte|compte|donnees|identite; ce n est pas moi; ce n etait pas moi; victime ~3 fraude|arnaque
-         carte ~3 volee|clonee|piratee|copiee; vole|pirate|clone ~3 ma carte|mes donnees; usurpation ~2 identite
+         carte ~3 volee|clonee|piratee|copiee; vole|pirate|clone|copie ~3 carte|donnees; usurpation ~2 identite
          compte ~3 pirate|piratee|hacke",
     ),
     (FR, Cue::FraudWord, "volee; clonee; pirate; piratee; usurpation; hacke"),
@@ -106,7 +106,7 @@ pub(crate) const FRAUD: &Table<Cue> = &[
         FR,
         Cue::Phishing,
         "arnaque*; escroquerie*; hameconnage; phishing; faux ~2 mail|sms|message|site; est ce ~2 bien vous|de vous
-         vient ~2 de vous; soi disant ~3 votre part|de vous|de chez vous",
+         vient ~2 de vous; soi disant ~2 part|vous",
     ),
     (
         FR,
@@ -171,7 +171,7 @@ pub(crate) const FRAUD: &Table<Cue> = &[
         NL,
         Cue::Dispute,
         "terugboek*; storneren; stornering; betwist* ~3 bank|creditcard; chargeback
-         betaling ~6 terugdraaien|terug laten draaien|terughalen|tegenhouden; bank ~6 terugdraaien|terughalen|terugboeken",
+         betaling ~6 terugdraaien|terughalen|tegenhouden|terugboeken|draaien; bank ~6 terugdraaien|terughalen|terugboeken",
     ),
 ];
 
@@ -182,7 +182,8 @@ pub(crate) const HALVES: &Table<Cue> = &[
         Cue::Charge,
         "charged|billed|debited|invoiced; charge|charges|debit|debits|transaction|transactions|payment|payments ~4 on|from|in|to ~2 my|our ~1 card|account|statement|bank|paypal
          statement; direct debit; taken|took ~3 from my; a charge|debit|payment|transaction of|from|for; there is a charge|payment|debit|transaction
-         billing me|us; charging me|us; money ~3 left|gone|taken",
+         billing me|us; charging me|us; money ~3 left|gone|taken; took|taken|take ~3 for|from
+         charge|charges|payment|payments|debit|debits|transaction ~3 from ~1 you|your",
     ),
     (
         EN,
@@ -190,15 +191,16 @@ pub(crate) const HALVES: &Table<Cue> = &[
         "never ~1 ordered|bought|purchased|placed|booked|stayed|visited|shopped|used|made|heard|been|signed
          did not order|buy|purchase|book|stay|make|place|sign
          have not ordered|bought|purchased|booked|stayed|shopped; no idea what ~3 is|was|for
-         do not recognise|recognize; not recognise|recognize; not mine; no order|orders|booking|reservation|account with",
+         do not recognise|recognize; not recognise|recognize; not mine; no order|orders|booking|reservation|account with
+         have|has|had not been|stayed ~2 to|in|at|there",
     ),
     (
         EN,
         Cue::AccountEvent,
-        "password|email|e mail|address|phone|number|details|pin|username ~4 changed|updated|reset|altered|modified|was changed
+        "password|email|mail|address|phone|number|details|pin|username ~4 changed|updated|reset|altered|modified
          changed|updated|altered|modified ~4 my|the ~1 password|email|address|details|phone|pin|username
-         login|logins|log|logged|sign|signed|signin|access|accessed ~5 from|overnight|yesterday|last night|abroad
-         login|sign in|security ~1 alert|alerts|notification|email|attempt|attempts; new device|devices|location
+         login|logins|log|logged|sign|signed|signin|access|accessed ~5 from|overnight|yesterday|night|abroad
+         login|signin|sign|log|security ~2 alert|alerts|notification|email|attempt|attempts; new device|devices|location
          locked out; logged out; can not log|get ~2 in|into; someone ~3 logged|log|accessed|access",
     ),
     (
@@ -219,16 +221,16 @@ pub(crate) const HALVES: &Table<Cue> = &[
     (
         ES,
         Cue::NeverDid,
-        "nunca ~1 comprado|compre|pedido|pedi|reservado|reserve|estado|estuve|hecho|hice; jamas ~1 comprado|pedido|reservado|estado
+        "nunca ~2 comprado|compre|pedido|pedi|reservado|reserve|estado|estuve|hecho|hice; jamas ~2 comprado|pedido|reservado|estado
          no he pedido|comprado|hecho|reservado|estado; no pedi|compre|reserve; ningun pedido|compra|reserva; ninguna compra|reserva
-         no reconozco; no se que es; no es mio; no tengo cuenta",
+         no reconozco; no se ~2 que es|son|significa; no es mio; no tengo cuenta",
     ),
     (
         ES,
         Cue::AccountEvent,
         "contrasena|correo|email|direccion|telefono|clave|datos ~4 cambiad*|modificad*|cambiaron
          cambiado|cambiaron|cambiado|modificado|modificaron ~4 contrasena|correo|email|direccion|telefono|clave
-         inicio ~2 sesion; acceso ~3 desde; accedido|entrado|entrado ~3 cuenta; entrar ~3 cuenta; dispositivo ~2 nuevo|desconocido",
+         inicio|iniciado|iniciar ~2 sesion; acceso ~3 desde; accedido|entrado|entrado ~3 cuenta; entrar ~3 cuenta; dispositivo ~2 nuevo|desconocido",
     ),
     (
         ES,
@@ -252,7 +254,7 @@ pub(crate) const HALVES: &Table<Cue> = &[
     (
         DE,
         Cue::AccountEvent,
-        "passwort|kennwort|e|email|adresse|lieferadresse|telefonnummer|zugangsdaten ~4 geandert|geaendert|zuruckgesetzt|geandert worden
+        "passwort|kennwort|e|email|adresse|lieferadresse|telefonnummer|handynummer|zugangsdaten ~4 geandert|geaendert|zuruckgesetzt
          anmeldung|login|einloggen|eingeloggt|angemeldet|zugriff ~4 aus|von|vom|uber; fremde ~1 lieferadresse|adresse|e|email|bestellung|gerat
          neues|unbekanntes gerat; komme nicht mehr ~3 konto|kundenkonto",
     ),
@@ -265,7 +267,8 @@ pub(crate) const HALVES: &Table<Cue> = &[
         FR,
         Cue::Charge,
         "prelevement*; preleve*; debit; debite*; facture|facturee|factures|facturees; paiement ~3 sur mon|ma; releve
-         sur mon compte|releve; sur ma carte; de mon compte; m a ete ~2 debite|preleve|facture",
+         sur mon compte|releve; sur ma carte; de mon compte; m a ete ~2 debite|preleve|facture
+         paiement|debit|prelevement ~3 chez|de|a ~1 vous|votre",
     ),
     (
         FR,
@@ -276,8 +279,8 @@ pub(crate) const HALVES: &Table<Cue> = &[
     (
         FR,
         Cue::AccountEvent,
-        "mot de passe|adresse|e mail|email|telephone ~4 modifie*|change*
-         modifie|change|modifiee|changee ~4 mot de passe|adresse|e mail|email; connexion ~4 depuis|inconnu*|appareil|suspect*
+        "passe|adresse|mail|email|telephone ~4 modifie*|change*
+         modifie|change|modifiee|changee ~6 passe|adresse|mail|email|telephone; connexion ~4 depuis|inconnu*|appareil|suspect*
          alerte ~2 connexion|securite; appareil inconnu; nouvel appareil; plus acces; plus me connecter",
     ),
     (
@@ -288,21 +291,22 @@ pub(crate) const HALVES: &Table<Cue> = &[
     (
         PT,
         Cue::Charge,
-        "debito*; debitado*; cobranca*; cobraram|cobrado|cobrou|cobrada|cobrar; extrato; pagamento ~3 no meu|na minha
+        "debito*; debitado*; cobranca*; cobraram|cobrado|cobrou|cobrada|cobrar; extrato
+         pagamento|debito|cobranca ~4 meu|minha|vossa|vosso ~1 cartao|conta|extrato|loja|empresa|hotel
          no meu cartao|extrato|conta; na minha conta; movimento ~3 cartao|conta",
     ),
     (
         PT,
         Cue::NeverDid,
-        "nunca ~1 comprei|encomendei|reservei|fiz|estive|pedi|usei; nao fiz ~2 compra|encomenda|reserva|nenhuma|nenhum
+        "nunca ~2 comprei|encomendei|reservei|fiz|estive|fiquei|pedi|usei; nao fiz ~2 compra|encomenda|reserva|nenhuma|nenhum
          nao encomendei|comprei|reservei|pedi; nenhuma ~1 encomenda|compra|reserva; nao reconheco",
     ),
     (
         PT,
         Cue::AccountEvent,
-        "palavra passe|senha|email|e mail|morada|endereco|telefone ~4 alterad*|trocad*|mudad*
-         alterou|trocou|mudou|alteraram|trocaram|mudaram ~4 palavra|senha|email|e mail|morada|endereco|telefone
-         inicio de sessao; acesso ~3 de|desde; login ~3 de|desde; entrou|entraram|entrar ~3 conta; codigo ~3 nao pedi",
+        "passe|senha|email|mail|morada|endereco|telefone|telemovel ~4 alterad*|trocad*|mudad*
+         alterou|trocou|mudou|alteraram|trocaram|mudaram ~4 palavra|senha|email|mail|morada|endereco|telefone|telemovel
+         inicio de sessao; iniciei|iniciou|iniciaram sessao; acesso ~3 de|desde; login ~3 de|desde; entrou|entraram|entrar ~3 conta; codigo ~3 nao pedi",
     ),
     (
         PT,
@@ -312,7 +316,7 @@ pub(crate) const HALVES: &Table<Cue> = &[
     (
         IT,
         Cue::Charge,
-        "addebit*; estratto conto; pagamento ~3 sul mio|sulla mia|a vostro; prelievo; prelevat*; sul mio conto|estratto
+        "addebit*; estratto conto; pagamento|addebito ~4 mio|mia|vostro|vostra|conto|carta; prelievo; prelevat*; sul mio conto|estratto
          sulla mia carta; dalla mia carta|conto; soldi ~3 spariti|presi",
     ),
     (
@@ -325,7 +329,7 @@ pub(crate) const HALVES: &Table<Cue> = &[
         IT,
         Cue::AccountEvent,
         "password|email|mail|indirizzo|telefono ~4 cambiat*|modificat*; cambiato|modificato|cambiata|modificata ~4 password|email|indirizzo
-         accesso ~3 da|dalla|dal|dallo; dispositivo ~3 sconosciuto|non conosco|nuovo; mail di accesso",
+         accesso ~3 da|dalla|dal|dallo; dispositivo ~4 sconosciuto|conosco|nuovo; mail di accesso",
     ),
     (
         IT,
@@ -348,7 +352,7 @@ pub(crate) const HALVES: &Table<Cue> = &[
     (
         NL,
         Cue::AccountEvent,
-        "wachtwoord|e mailadres|emailadres|adres|telefoonnummer ~4 veranderd|gewijzigd|aangepast
+        "wachtwoord|mailadres|emailadres|adres|telefoonnummer|e ~4 veranderd|gewijzigd|aangepast
          ingelogd ~4 vanuit|vanaf|uit; inlog|inlogpoging|login ~3 vanuit|vanaf|melding; nieuw apparaat",
     ),
     (

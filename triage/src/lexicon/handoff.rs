@@ -113,7 +113,7 @@ pub(crate) const CUES: &Table<Ask> = &[
          parler ~2 a|avec ~3 employe|equipe|technicien|specialiste|expert|mecanicien; mettre en relation
          passez|passer|passe moi ~3 responsable|conseiller|technicien|quelqu|superieur|manager|directeur|agent
          echanger avec ~3 technicien|conseiller|quelqu|humain|specialiste|expert|agent
-         specialiste|technicien|expert|conseiller ~4 rappeler|appeler|parler|joindre; joindre ~3 conseiller|service client|quelqu
+         specialiste|technicien|expert|conseiller ~4 rappeler|appeler|parler|joindre; joindre ~3 conseiller|service|quelqu
          joindre ~3 par telephone; assistance|service ~2 telephonique; numero ~3 appeler",
     ),
     (
@@ -130,7 +130,7 @@ pub(crate) const CUES: &Table<Ask> = &[
         "tem alguem ai; falar com ~3 atendente|alguem|agente|operador|funcionario|assistente|consultor|atendimento
          falar com ~3 especialista|tecnico|perito|mecanico; passe|passem|passar|passa me ~3 alguem|tecnico|atendente|operador|especialista
          apoio|atendimento|suporte|linha ~3 telefone|telefonico|telefonica; numero ~3 ligar; posso|podemos ligar|telefonar
-         alguma pessoa; alguem ~3 real|verdade|possa falar",
+         alguma pessoa; alguem ~3 real|verdade; alguem ~2 possa ~1 falar",
     ),
     (
         PT,
