@@ -171,6 +171,7 @@ pub(crate) const LEGAL_MASKS: &Table<Option<Cue>> = &[
          thanks|thank|thx|cheers ~2 sue; street|road|track|trail legal; complaint to the|a? manager|hotel|shop|store|staff
          am|is|was|are|be a|an? lawyer|attorney|solicitor|barrister|judge|paralegal|magistrate|clerk
          work|works|working as a|an? lawyer|attorney|solicitor|barrister|judge|paralegal|magistrate|clerk
+         am|is|was|are a|an ~2 lawyer|attorney|solicitor|barrister|judge|paralegal|magistrate
          as a|an? lawyer|attorney|solicitor|barrister|judge|paralegal|magistrate
          law firm|student|students|school|degree|office; legal secretary|aid|assistant|department of|pad|pads|size
          court date|dates|hearing|hearings|clerk|usher|reporter|appearance|house; courthouse; law courts

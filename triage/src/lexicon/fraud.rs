@@ -210,7 +210,7 @@ pub(crate) const HALVES: &Table<Cue> = &[
          without my ~2 knowledge|permission|consent|authorisation|authorization; i never ~3 changed|logged|requested|asked|reset
          someone|somebody|stranger|strangers|hacker|hackers ~3 changed|logged|accessed|used|got|reset|made|placed|ordered|has|had
          never been ~3 to|in; unknown|unrecognised|unrecognized|strange ~1 device|location|login|phone|computer|address
-         do not recognise|recognize; i have never seen; never seen before; another country|city",
+         do not recognise|recognize; i have never seen; never seen before; another country|city; not mine",
     ),
     (
         ES,

@@ -18,7 +18,7 @@ pub(crate) const FUNCTION_WORDS: &[(Lang, &str)] = &[
         Lang::Es,
         "el la los las que y es por para con una un mi mis su sus pero no muy hola gracias quiero puedo tengo esta \
          este estoy del al lo me se ya cuando donde como hay han buenas buenos dias necesito todavia nada tambien \
-         usted ustedes vuestro vuestra favor pueden llego desde hace porque sin sobre pedido envio reserva habitacion llega llego llegado tienen teneis tiene quiero factura cuenta contrasena tienda coche ayuda devolucion reembolso cobrado yo alguien hecho sido tarjeta nadie algo ahora aqui mucho todo estoy esta",
+         usted ustedes vuestro vuestra voy vais favor pueden llego desde hace porque sin sobre pedido envio reserva habitacion llega llego llegado tienen teneis tiene quiero factura cuenta contrasena tienda coche ayuda devolucion reembolso cobrado yo alguien hecho sido tarjeta nadie algo ahora aqui mucho todo estoy esta",
     ),
     (
         Lang::De,

@@ -121,6 +121,15 @@ impl Language {
         Ok(lang)
     }
 
+    /// Every text of the file: units, openers and closers.
+    pub(crate) fn texts(&self) -> impl Iterator<Item = &str> {
+        self.units
+            .iter()
+            .map(|u| u.text.as_str())
+            .chain(self.openers.iter().map(String::as_str))
+            .chain(self.closers.iter().map(String::as_str))
+    }
+
     /// Number of hand-written units.
     pub(crate) fn units(&self) -> usize {
         self.units.len()
