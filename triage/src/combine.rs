@@ -28,9 +28,14 @@ const CATEGORY_WITH_CUE: f32 = 0.2;
 const THANKS_ONLY: f32 = 0.9;
 /// Legal: score at which the model alone escalates (no rule cue at all). Higher than fraud's: the clear legal
 /// cues carry the threats, and a model without one mostly reads anger ("I'm very disappointed").
-const LEGAL_ALONE: f32 = 0.5;
-/// Fraud: score at which the model alone escalates (reports told in words no rule knows).
-const FRAUD_ALONE: f32 = 0.5;
+const LEGAL_ALONE: f32 = 0.7;
+/// Fraud: score at which the model alone escalates (reports told in words no rule knows, not even half of a
+/// report). On the development sets the rules found every report, and messages without any cue scored up to
+/// 0.7 (a declined card, an angry refund chase).
+const FRAUD_ALONE: f32 = 0.75;
+/// Fraud: score at which the model escalates next to half of a report ("a charge on my card", "my password
+/// was changed") and nothing more.
+const FRAUD_HINTED: f32 = 0.45;
 /// Legal, fraud: a bare word ("lawyer", "court", "stolen") stands unless the model scores it below this (it
 /// then reads the customer's own life or a look-alike).
 const WORD_VETO: f32 = 0.1;
@@ -40,10 +45,11 @@ const JOINED_VETO: f32 = 0.1;
 /// Legal, fraud: what the model alone needs when the rules found the cue only negated or masked ("I don't want
 /// to involve lawyers", "I'm a lawyer myself"): the rules' scopes and trap masks are finer than the model.
 const ESCALATION_DEFUSED: f32 = 0.97;
-/// Handoff: the model alone / the veto below which a rule cue is a mere mention / the model alone when the
-/// rules found the request form only negated or masked ("I don't need to talk to a person").
-const HANDOFF: f32 = 0.5;
-const HANDOFF_VETO: f32 = 0.1;
+/// Handoff: the model alone / the veto below which a weaker request form is a mere mention (a clear one, asking
+/// for a manager or a human, is never vetoed) / the model alone when the rules found the request form only
+/// negated or masked ("I don't need to talk to a person").
+const HANDOFF: f32 = 0.6;
+const HANDOFF_VETO: f32 = 0.05;
 const HANDOFF_DEFUSED: f32 = 0.97;
 /// Weight of the sentiment lexicons' tone added to the model's probability of that tone.
 const TONE_VOTE: f32 = 0.2;
@@ -94,7 +100,8 @@ pub struct LabelDecision {
     pub threshold: Option<f32>,
     /// Whether a rule cue fired for it.
     pub cue: bool,
-    /// For `legal` and `fraud`: how clearly the rules found it (a bare word, two halves joined, a clear cue).
+    /// For `legal`, `fraud` and `handoff`: how clearly the rules found it (a bare word or weaker form, two
+    /// halves joined, a clear cue).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Evidence>,
     /// What decided.
@@ -145,7 +152,9 @@ pub(crate) struct RuleFindings {
     pub fraud: Evidence,
     pub legal_defused: bool,
     pub fraud_defused: bool,
-    pub handoff: bool,
+    /// A request for a person: clear ("let me talk to a manager", "a human please") or a weaker form the
+    /// model may veto ("is there phone support?").
+    pub handoff: Evidence,
     pub handoff_defused: bool,
     pub urgency: UrgencyCue,
     /// The sentiment lexicons' tone: a vote next to the model's.
@@ -172,32 +181,74 @@ fn defused(defused: bool, (on, basis): (bool, Basis)) -> (bool, Basis) {
     }
 }
 
-/// A legal or fraud decision: a clear cue stands whatever the model says, weaker evidence stands unless the
-/// model vetoes it, and without any the model decides alone (more strictly when the rules saw the word only
-/// negated or masked). Returns the label, its basis and the score the model alone needed.
-fn escalation(evidence: Evidence, defused_cue: bool, score: f32, alone: f32) -> (bool, Basis, f32) {
+/// A decision on graded rule evidence (legal, fraud, handoff): a clear cue stands whatever the model says,
+/// weaker evidence stands unless the model scores it below its veto, and without any the model decides alone
+/// (more strictly when the rules saw the cue only negated or masked). Returns the label, its basis and the
+/// score the model alone needed.
+fn graded(evidence: Evidence, defused_cue: bool, score: f32, t: Thresholds) -> (bool, Basis, f32) {
     match evidence {
-        Evidence::Clear if score >= alone => (true, Basis::RuleAndModel, alone),
-        Evidence::Clear => (true, Basis::ClearRule, alone),
-        Evidence::Joined => {
-            let (on, basis) = vetoable(true, score, alone, JOINED_VETO);
-            (on, basis, alone)
-        }
-        Evidence::Word => {
-            let (on, basis) = vetoable(true, score, alone, WORD_VETO);
-            (on, basis, alone)
-        }
-        Evidence::None => {
-            let alone = if defused_cue {
-                ESCALATION_DEFUSED
+        Evidence::Clear if score >= t.alone => (true, Basis::RuleAndModel, t.alone),
+        Evidence::Clear => (true, Basis::ClearRule, t.alone),
+        Evidence::Joined | Evidence::Word => {
+            let veto = if evidence == Evidence::Joined {
+                t.joined_veto
             } else {
-                alone
+                t.word_veto
+            };
+            let (on, basis) = vetoable(true, score, t.alone, veto);
+            (on, basis, t.alone)
+        }
+        Evidence::None | Evidence::Hint => {
+            let alone = match (defused_cue, evidence) {
+                (true, _) => t.defused,
+                (false, Evidence::Hint) => t.hinted,
+                _ => t.alone,
             };
             let (on, basis) = defused(defused_cue, vetoable(false, score, alone, 0.0));
             (on, basis, alone)
         }
     }
 }
+
+/// The evidence worth reporting in a decision.
+fn grade(e: Evidence) -> Option<Evidence> {
+    (e != Evidence::None).then_some(e)
+}
+
+/// The thresholds of one graded label.
+#[derive(Clone, Copy)]
+struct Thresholds {
+    /// The model alone, no rule cue.
+    alone: f32,
+    /// Below this, the model vetoes a bare word.
+    word_veto: f32,
+    /// Below this, the model vetoes two joined halves.
+    joined_veto: f32,
+    /// The model alone when the rules found the cue only negated or masked.
+    defused: f32,
+    /// The model alone next to half of a report (see [`Evidence::Hint`]).
+    hinted: f32,
+}
+
+const LEGAL_THRESHOLDS: Thresholds = Thresholds {
+    alone: LEGAL_ALONE,
+    word_veto: WORD_VETO,
+    joined_veto: JOINED_VETO,
+    defused: ESCALATION_DEFUSED,
+    hinted: LEGAL_ALONE,
+};
+const FRAUD_THRESHOLDS: Thresholds = Thresholds {
+    alone: FRAUD_ALONE,
+    hinted: FRAUD_HINTED,
+    ..LEGAL_THRESHOLDS
+};
+const HANDOFF_THRESHOLDS: Thresholds = Thresholds {
+    alone: HANDOFF,
+    word_veto: HANDOFF_VETO,
+    joined_veto: HANDOFF_VETO,
+    defused: HANDOFF_DEFUSED,
+    hinted: HANDOFF,
+};
 
 fn decision(
     label: &str,
@@ -289,25 +340,20 @@ pub(crate) fn combine(language: &str, rules: &RuleFindings, scores: &Scores) -> 
     decisions.push(decision("urgent", urgent, p, URGENT, cue, basis));
 
     let p = scores.p(heads::HANDOFF);
-    let alone = if rules.handoff_defused {
-        HANDOFF_DEFUSED
-    } else {
-        HANDOFF
-    };
-    let (handoff, basis) = defused(
-        rules.handoff_defused,
-        vetoable(rules.handoff, p, alone, HANDOFF_VETO),
-    );
-    let cue = rules.handoff || rules.handoff_defused;
-    decisions.push(decision("handoff", handoff, p, alone, cue, basis));
+    let (handoff, basis, alone) =
+        graded(rules.handoff, rules.handoff_defused, p, HANDOFF_THRESHOLDS);
+    let cue = rules.handoff != Evidence::None || rules.handoff_defused;
+    decisions.push(LabelDecision {
+        evidence: grade(rules.handoff),
+        ..decision("handoff", handoff, p, alone, cue, basis)
+    });
 
     let (pl, pf) = (scores.p(heads::LEGAL), scores.p(heads::FRAUD));
-    let (legal, legal_basis, tl) = escalation(rules.legal, rules.legal_defused, pl, LEGAL_ALONE);
-    let (fraud, fraud_basis, tf) = escalation(rules.fraud, rules.fraud_defused, pf, FRAUD_ALONE);
+    let (legal, legal_basis, tl) = graded(rules.legal, rules.legal_defused, pl, LEGAL_THRESHOLDS);
+    let (fraud, fraud_basis, tf) = graded(rules.fraud, rules.fraud_defused, pf, FRAUD_THRESHOLDS);
     let cue = |e: Evidence, defused: bool| e != Evidence::None || defused;
-    let graded = |e: Evidence| (e != Evidence::None).then_some(e);
     decisions.push(LabelDecision {
-        evidence: graded(rules.legal),
+        evidence: grade(rules.legal),
         ..decision(
             "legal",
             legal,
@@ -318,7 +364,7 @@ pub(crate) fn combine(language: &str, rules: &RuleFindings, scores: &Scores) -> 
         )
     });
     decisions.push(LabelDecision {
-        evidence: graded(rules.fraud),
+        evidence: grade(rules.fraud),
         ..decision(
             "fraud",
             fraud,
@@ -426,7 +472,7 @@ mod tests {
             fraud: Evidence::Clear,
             legal_defused: false,
             fraud_defused: false,
-            handoff: false,
+            handoff: Evidence::None,
             handoff_defused: false,
             urgency: UrgencyCue::Calm,
             tone: Sentiment::Neutral,

@@ -13,6 +13,9 @@ pub enum Evidence {
     /// No live cue.
     #[default]
     None,
+    /// Half of a report and nothing else ("a charge on my card", "my password was changed"): not a report on
+    /// its own, but the model needs less to call it one.
+    Hint,
     /// A bare word ("lawyer", "court", "stolen", "scam"): a report or a mention, the model decides.
     Word,
     /// The two halves of a report told without a fraud word ("a charge on my card" + "I never ordered").
@@ -96,6 +99,8 @@ impl EscalationRules {
             Evidence::Joined
         } else if has(Cue::FraudWord) || has(Cue::Phishing) {
             Evidence::Word
+        } else if live.iter().any(|c| c.is_part()) {
+            Evidence::Hint
         } else {
             Evidence::None
         };
@@ -109,7 +114,7 @@ impl EscalationRules {
             legal,
             fraud,
             legal_defused: legal == Evidence::None && negated.iter().any(is_legal),
-            fraud_defused: fraud == Evidence::None && negated.iter().any(is_fraud),
+            fraud_defused: fraud <= Evidence::Hint && negated.iter().any(is_fraud),
         }
     }
 }

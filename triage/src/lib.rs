@@ -39,6 +39,7 @@ pub use categories::{Taxonomy, DEFAULT_CATEGORIES};
 pub use combine::{Analysis, Basis, LabelDecision};
 pub use escalation::Evidence;
 pub use lang::Lang;
+use lexicon::handoff::Ask;
 pub use lexicon::PatternError;
 
 /// Labels of one message.
@@ -161,7 +162,13 @@ impl Triager {
             fraud: escalate.fraud,
             legal_defused: escalate.legal_defused,
             fraud_defused: escalate.fraud_defused,
-            handoff: handoff.is_some(),
+            // Asking for someone senior or for a human by name is a request in any context; "anyone there?",
+            // "phone support?" and call-backs can be mentions, which the model may veto.
+            handoff: match handoff {
+                Some(Ask::Senior | Ask::Human) => Evidence::Clear,
+                Some(Ask::Agent | Ask::Callback) => Evidence::Word,
+                None => Evidence::None,
+            },
             handoff_defused,
             urgency: self.urgency.detect(msg),
             tone,

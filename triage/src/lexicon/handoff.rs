@@ -33,7 +33,10 @@ pub(crate) const CUES: &Table<Ask> = &[
          who ~2 i|we speak|talk ~1 to|with; is|are there ~3 agent|agents|operator|operators|staff|anyone|someone
          speak|talk|chat ~1 to|with ~4 technician|mechanic|engineer|expert|specialist|advisor|rep
          get|need|want|book|request|send ~3 a|an technician|mechanic|expert|specialist ~3 call|phone|look|check
-         someone who knows; person|human ideally|preferably; one of your ~1 team|staff|experts|technicians",
+         someone who knows; person|human ideally|preferably; one of your ~1 team|staff|experts|technicians
+         is|are there ~3 human|humans|person|people|being; real|actual|live|flesh ~1 person|human|humans|people|agent|operator
+         is|are anyone|someone|anybody|somebody ~4 online|available|around|free; get|send me a|an technician|engineer|specialist|expert|person|human
+         or ~3 bot|robot|automated|machine|ai $",
     ),
     (
         EN,
@@ -41,9 +44,7 @@ pub(crate) const CUES: &Table<Ask> = &[
         "speak|talk|chat ~1 to|with ~4 human|humans|person|people|being
          need|want|get|give|request|prefer ~3 human|person|humans; human|person please|pls|plz
          human $; real|actual person|human|agent|operator|people $
-         real|actual|live person|human|agent|operator please|pls|plz; not a bot|robot|machine
-         is|are there ~3 human|humans|person|people|being; real|actual|live|flesh ~1 person|human|humans|people|agent|operator
-         or ~3 bot|robot|automated|machine|ai $",
+         real|actual|live person|human|agent|operator please|pls|plz; not a bot|robot|machine",
     ),
     (
         EN,
@@ -63,7 +64,7 @@ pub(crate) const CUES: &Table<Ask> = &[
     (
         ES,
         Ask::Agent,
-        "hay alguien; hablar con ~3 agente|asesor|asesora|operador|operadora|alguien|empleado|representante|atencion
+        "hay alguien; hay ~2 agente|asesor|asesora|operador|operadora|persona|empleado ~3 disponible|chat|atender; hablar con ~3 agente|asesor|asesora|operador|operadora|alguien|empleado|representante|atencion
          pasar|pasarme|pasame|pasenme|comunicar|comunicarme ~1 con ~3 alguien|agente|asesor|operador
          pase|paseme|pasadme|ponme|ponganme|pongame|comuniqueme|comunicadme ~2 con ~3 alguien|agente|asesor|operador|tecnico|especialista|persona
          hablar con ~3 especialista|tecnico|experto|mecanico|alguien; atencion telefonica|personalizada; telefono de atencion
@@ -85,7 +86,7 @@ pub(crate) const CUES: &Table<Ask> = &[
     (
         DE,
         Ask::Agent,
-        "ist da jemand; mit ~3 mitarbeiter*|jemandem|kundendienst|kundenservice|berater*|service|agenten ~3 sprechen|reden
+        "ist da jemand; gibt es ~2 jemanden|mitarbeiter|menschen|berater; ist ~2 jemand|mitarbeiter ~3 erreichbar|online|verfugbar|da; mit ~3 mitarbeiter*|jemandem|kundendienst|kundenservice|berater*|service|agenten ~3 sprechen|reden
          mit ~3 mitarbeiter*|jemandem|kundendienst|kundenservice|berater*|agenten ~3 telefonieren|verbinden
          sprechen|reden ~1 mit ~3 mitarbeiter*|jemandem|kundendienst|kundenservice|berater*
          gesprach mit ~3 mitarbeiter*|jemandem|menschen; verbinden sie mich ~3 mit; telefonisch erreichbar; hotline
@@ -109,7 +110,7 @@ pub(crate) const CUES: &Table<Ask> = &[
     (
         FR,
         Ask::Agent,
-        "il y a quelqu un; parler ~2 a|avec ~3 conseiller|conseillere|quelqu|agent|operateur|operatrice|interlocuteur|service
+        "il y a quelqu un; quelqu un ~3 disponible|joignable; quelqu un ~3 en ligne; parler ~2 a|avec ~3 conseiller|conseillere|quelqu|agent|operateur|operatrice|interlocuteur|service
          parler ~2 a|avec ~3 employe|equipe|technicien|specialiste|expert|mecanicien; mettre en relation
          passez|passer|passe moi ~3 responsable|conseiller|technicien|quelqu|superieur|manager|directeur|agent
          echanger avec ~3 technicien|conseiller|quelqu|humain|specialiste|expert|agent
@@ -127,7 +128,7 @@ pub(crate) const CUES: &Table<Ask> = &[
     (
         PT,
         Ask::Agent,
-        "tem alguem ai; falar com ~3 atendente|alguem|agente|operador|funcionario|assistente|consultor|atendimento
+        "tem alguem ai; tem|ha alguem ~4 disponivel|falar|atender|online; falar com ~3 atendente|alguem|agente|operador|funcionario|assistente|consultor|atendimento
          falar com ~3 especialista|tecnico|perito|mecanico; passe|passem|passar|passa me ~3 alguem|tecnico|atendente|operador|especialista
          apoio|atendimento|suporte|linha ~3 telefone|telefonico|telefonica; numero ~3 ligar; posso|podemos ligar|telefonar
          alguma pessoa; alguem ~3 real|verdade; alguem ~2 possa ~1 falar",
@@ -147,7 +148,7 @@ pub(crate) const CUES: &Table<Ask> = &[
     (
         IT,
         Ask::Agent,
-        "c e qualcuno; parlare con ~3 operatore|operatrice|qualcuno|agente|addetto|consulente|assistenza|impiegato
+        "c e qualcuno; c e ~3 qualcuno|operatore|persona ~3 disponibile|online|parlare; parlare con ~3 operatore|operatrice|qualcuno|agente|addetto|consulente|assistenza|impiegato
          parlare con ~3 tecnico|specialista|esperto|meccanico; assistenza|supporto|servizio ~2 telefonica|telefonico
          numero ~3 chiamare; posso|possiamo chiamarvi|telefonarvi; c e ~3 operatore|operatrice|persona
          mi|ci passi|passa|passate|passino ~3 operatore|tecnico|qualcuno|addetto|specialista",
@@ -167,7 +168,7 @@ pub(crate) const CUES: &Table<Ask> = &[
     (
         NL,
         Ask::Agent,
-        "is daar|er iemand; spreken|praten|bellen ~1 met ~3 medewerker|iemand|klantenservice|agent
+        "is daar|er iemand; iemand ~3 beschikbaar|online|bereikbaar; spreken|praten|bellen ~1 met ~3 medewerker|iemand|klantenservice|agent
          medewerker|iemand|klantenservice ~2 spreken|bellen; met ~3 medewerker|iemand ~2 spreken|praten
          verbind ~3 door met; doorverbinden; klantenservice ~4 bellen|telefonisch|bereikbaar; kan|mag ik|we ~3 bellen
          telefonisch bereikbaar; monteur|technicus|specialist|expert|deskundige ~3 spreken|bellen|praten
