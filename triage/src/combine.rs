@@ -35,13 +35,13 @@ const LEGAL_ALONE: f32 = 0.7;
 const FRAUD_ALONE: f32 = 0.75;
 /// Fraud: score at which the model escalates next to half of a report ("a charge on my card", "my password
 /// was changed") and nothing more.
-const FRAUD_HINTED: f32 = 0.45;
+const FRAUD_HINTED: f32 = 0.6;
 /// Legal, fraud: a bare word ("lawyer", "court", "stolen") stands unless the model scores it below this (it
 /// then reads the customer's own life or a look-alike).
 const WORD_VETO: f32 = 0.1;
 /// Fraud: the two halves of a report ("a charge on my card" + "I never ordered") stand unless the model
-/// scores below this.
-const JOINED_VETO: f32 = 0.1;
+/// scores below this: only a model that is sure it reads something else vetoes them.
+const JOINED_VETO: f32 = 0.03;
 /// Legal, fraud: what the model alone needs when the rules found the cue only negated or masked ("I don't want
 /// to involve lawyers", "I'm a lawyer myself"): the rules' scopes and trap masks are finer than the model.
 const ESCALATION_DEFUSED: f32 = 0.97;

@@ -13,8 +13,9 @@ pub enum Evidence {
     /// No live cue.
     #[default]
     None,
-    /// Half of a report and nothing else ("a charge on my card", "my password was changed"): not a report on
-    /// its own, but the model needs less to call it one.
+    /// The event half of a report and nothing else ("a charge on my card", "my password was changed"): not a
+    /// report on its own, but the model needs less to call it one. The denial half alone ("I've never ordered
+    /// from you") is as often a newcomer's question.
     Hint,
     /// A bare word ("lawyer", "court", "stolen", "scam"): a report or a mention, the model decides.
     Word,
@@ -68,10 +69,13 @@ impl EscalationRules {
                 live.push(hit.value);
             }
         }
-        // The masks are written for whole cues ("never ordered from you before" is a newcomer, not a report);
-        // a half still counts when the other half is there ("...and you charged my card").
+        // A masked half is a look-alike of a report on its own ("I've never ordered from you before", "I
+        // changed my password"), but still half of one when the other half is there ("...and you charged my
+        // card"). Except "someone": a masked one is a person the customer knows ("someone from your team"),
+        // not someone else.
         for hit in &masked {
             if hit.value.is_part()
+                && hit.value != Cue::NotMe
                 && (hit.value.is_denial() || !msg.scope.is_negated(&msg.doc, hit.start, hit.end))
             {
                 live.push(hit.value);
@@ -99,7 +103,7 @@ impl EscalationRules {
             Evidence::Joined
         } else if has(Cue::FraudWord) || has(Cue::Phishing) {
             Evidence::Word
-        } else if live.iter().any(|c| c.is_part()) {
+        } else if has(Cue::Charge) || has(Cue::AccountEvent) {
             Evidence::Hint
         } else {
             Evidence::None

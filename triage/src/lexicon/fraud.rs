@@ -180,15 +180,16 @@ pub(crate) const HALVES: &Table<Cue> = &[
     (
         EN,
         Cue::Charge,
-        "charged|billed|debited|invoiced; charge|charges|debit|debits|transaction|transactions|payment|payments ~4 on|from|in|to ~2 my|our ~1 card|account|statement|bank|paypal
-         statement; direct debit; taken|took ~3 from my; a charge|debit|payment|transaction of|from|for; there is a charge|payment|debit|transaction
-         billing me|us; charging me|us; money ~3 left|gone|taken; took|taken|take ~3 for|from
+        "charged|billed|debited|invoiced me|us|my|our|twice|again|#; been|was|were|got|have|has|had charged|billed|debited|invoiced
+         charge|charges|debit|debits|transaction|transactions|payment|payments ~4 on|from|in|to ~2 my|our ~1 card|account|statement|bank|paypal
+         statement; direct debit; taken|took ~3 from my; a charge|debit|payment|transaction of|from; there is a charge|payment|debit|transaction
+         billing me|us; charging me|us|my; money ~3 left|gone|taken; took|taken ~1 # ~2 for|from
          charge|charges|payment|payments|debit|debits|transaction ~3 from ~1 you|your",
     ),
     (
         EN,
         Cue::NeverDid,
-        "never ~1 ordered|bought|purchased|placed|booked|stayed|visited|shopped|used|made|heard|been|signed
+        "never ~1 ordered|bought|purchased|placed|booked|stayed|shopped|made|heard|been
          did not order|buy|purchase|book|stay|make|place|sign
          have not ordered|bought|purchased|booked|stayed|shopped; no idea what ~3 is|was|for
          do not recognise|recognize; not recognise|recognize; not mine; no order|orders|booking|reservation|account with
@@ -215,7 +216,7 @@ pub(crate) const HALVES: &Table<Cue> = &[
     (
         ES,
         Cue::Charge,
-        "cargo|cargos|cobro|cobros|adeudo|adeudos|recibo; cobrado|cobrasteis|cobraron|cobrais|cobran|cobrar|cobrandome
+        "cargo|cargos|cobro|cobros|adeudo|adeudos|recibo; cobrado|cobrasteis|cobraron|cobrandome|cobrada
          extracto; en mi tarjeta|cuenta; de mi tarjeta|cuenta; me han quitado; pago ~4 tarjeta|cuenta|extracto",
     ),
     (
@@ -266,7 +267,7 @@ pub(crate) const HALVES: &Table<Cue> = &[
     (
         FR,
         Cue::Charge,
-        "prelevement*; preleve*; debit; debite*; facture|facturee|factures|facturees; paiement ~3 sur mon|ma; releve
+        "prelevement*; preleve*; debit; debite*; facturee|facturees; avez|a|ai|ont|ete ~2 facture|factures; paiement ~3 sur mon|ma; releve
          sur mon compte|releve; sur ma carte; de mon compte; m a ete ~2 debite|preleve|facture
          paiement|debit|prelevement ~3 chez|de|a ~1 vous|votre",
     ),
@@ -291,7 +292,7 @@ pub(crate) const HALVES: &Table<Cue> = &[
     (
         PT,
         Cue::Charge,
-        "debito*; debitado*; cobranca*; cobraram|cobrado|cobrou|cobrada|cobrar; extrato
+        "debito*; debitado*; cobranca*; cobraram|cobrado|cobrou|cobrada|cobraste|cobraram me; extrato
          pagamento|debito|cobranca ~4 meu|minha|vossa|vosso ~1 cartao|conta|extrato|loja|empresa|hotel
          no meu cartao|extrato|conta; na minha conta; movimento ~3 cartao|conta",
     ),
@@ -316,7 +317,7 @@ pub(crate) const HALVES: &Table<Cue> = &[
     (
         IT,
         Cue::Charge,
-        "addebit*; estratto conto; pagamento|addebito ~4 mio|mia|vostro|vostra|conto|carta; prelievo; prelevat*; sul mio conto|estratto
+        "addebito|addebiti|addebitato|addebitata|addebitati; estratto conto; pagamento|addebito ~4 mio|mia|vostro|vostra|conto|carta; prelievo; prelevat*; sul mio conto|estratto
          sulla mia carta; dalla mia carta|conto; soldi ~3 spariti|presi",
     ),
     (
@@ -377,6 +378,50 @@ pub(crate) const FRAUD_MASKS: &Table<Option<Cue>> = &[
         "price|prices|fee|fees|shipping|cost|costs|charges|delivery ~4 scam|rip; scam ~3 price|prices|fees|shipping",
     ),
     (EN, None, "dispute ~3 with you|the shop|your team; no dispute; dispute resolution"),
+    // The customer's own change, or a change made on their behalf, is not a takeover (alone: a takeover needs
+    // "not me" or "someone" too, see `escalation`).
+    (
+        EN,
+        None,
+        "i ~2 changed|updated|reset|modified|altered my|the; i did ~1 change|update|reset
+         husband|wife|partner|son|daughter|colleague|assistant|mum|mom|dad ~3 changed|updated|reset|used|ordered|booked
+         someone|somebody from|at|in ~2 your|the ~1 team|staff|shop|store|support|desk|office|hotel|reception
+         never ~4 before; first time",
+    ),
+    (
+        ES,
+        None,
+        "he cambiado|modificado|actualizado; cambie|modifique yo; marido|mujer|pareja|hijo|hija ~3 cambio|ha|uso|compro
+         nunca ~4 antes; primera vez",
+    ),
+    (
+        DE,
+        None,
+        "ich ~4 geandert|zuruckgesetzt|aktualisiert; habe ich ~3 geandert; mann|frau|partner|partnerin|sohn|tochter ~3 geandert|bestellt|benutzt
+         noch nie; zum ersten mal; erste mal",
+    ),
+    (
+        FR,
+        None,
+        "j ai ~3 change|modifie|reinitialise; mari|femme|conjoint|fils|fille ~3 change|modifie|commande|utilise
+         premiere fois; jamais ~4 avant",
+    ),
+    (
+        PT,
+        None,
+        "mudei|alterei|troquei; marido|mulher|filho|filha ~3 mudou|alterou|usou|encomendou; primeira vez; nunca ~4 antes",
+    ),
+    (
+        IT,
+        None,
+        "ho cambiato|modificato; cambiato io; marito|moglie|figlio|figlia ~3 cambiato|usato|ordinato; prima volta; mai ~4 prima",
+    ),
+    (
+        NL,
+        None,
+        "ik heb ~3 veranderd|gewijzigd|aangepast; man|vrouw|partner|zoon|dochter ~3 veranderd|gewijzigd|besteld|gebruikt
+         eerste keer; nog nooit",
+    ),
     (
         ANY,
         None,

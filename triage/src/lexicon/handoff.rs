@@ -28,7 +28,8 @@ pub(crate) const CUES: &Table<Ask> = &[
          need|want|get|give|request ~3 an|a? agent|representative|operator; agent please|pls|plz
          someone|anyone|somebody|anybody ~2 i|we can|could speak|talk|chat; is there anyone ~3 help
          anyone|anybody|someone there|here; anyone|anybody|someone out there; is anyone|anybody reading|listening
-         live support|chat|agent|agents|help|assistance|person; phone|telephone support|line|number|helpline
+         live support|agent|agents|help|assistance|person; have|offer|got|any|there|use ~2 live chat
+         live chat ~3 with|to ~3 agent|person|human|someone|somebody; phone|telephone support|line|number|helpline
          support|help ~2 by|over|on the? phone; can|could|may i|we call|phone|ring ~2 you|someone|somebody|anyone
          who ~2 i|we speak|talk ~1 to|with; is|are there ~3 agent|agents|operator|operators|staff|anyone|someone
          speak|talk|chat ~1 to|with ~4 technician|mechanic|engineer|expert|specialist|advisor|rep
