@@ -61,9 +61,10 @@ impl EscalationRules {
         let mut negated = Vec::new();
         let (hits, masked) = self.cues.find_with_masked(&msg.doc, msg.langs);
         for hit in &hits {
-            // "Never ordered" and "not me" are negations themselves: a negator in front of them ("je n'ai
-            // jamais commandé", "non sono mai stato") is part of the same phrase, not a denial of it.
-            if !hit.value.is_denial() && msg.scope.is_negated(&msg.doc, hit.start, hit.end) {
+            // The halves are not negated: "never ordered" and "not me" are negations themselves ("je n'ai
+            // jamais commandé"), and a charge under a negator is still there ("I don't know what this charge
+            // is").
+            if !hit.value.is_part() && msg.scope.is_negated(&msg.doc, hit.start, hit.end) {
                 negated.push(hit.value);
             } else {
                 live.push(hit.value);
@@ -74,10 +75,7 @@ impl EscalationRules {
         // card"). Except "someone": a masked one is a person the customer knows ("someone from your team"),
         // not someone else.
         for hit in &masked {
-            if hit.value.is_part()
-                && hit.value != Cue::NotMe
-                && (hit.value.is_denial() || !msg.scope.is_negated(&msg.doc, hit.start, hit.end))
-            {
+            if hit.value.is_part() && hit.value != Cue::NotMe {
                 live.push(hit.value);
                 // Alone, it is the look-alike the mask names: the model must be sure to overrule it.
                 negated.push(hit.value);

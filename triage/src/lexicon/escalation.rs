@@ -37,11 +37,6 @@ pub(crate) enum Cue {
 }
 
 impl Cue {
-    /// Whether the cue is itself a denial ("never ordered", "not me"), so negation does not defuse it.
-    pub(crate) fn is_denial(self) -> bool {
-        matches!(self, Cue::NeverDid | Cue::NotMe)
-    }
-
     /// Whether the cue is half of a report (see `escalation`), not a cue of its own.
     pub(crate) fn is_part(self) -> bool {
         matches!(
@@ -99,7 +94,7 @@ pub(crate) const LEGAL: &Table<Cue> = &[
     (
         DE,
         Cue::Legal,
-        "verklag*; klage; klagen; klage ich; rechtliche|juristische schritte; vor|zum gericht; gerichtlich*
+        "verklag*; klage; klagen; klage ich; rechtlich*|juristisch* schritte|konsequenzen|folgen|nachspiel; vor|zum gericht; gerichtlich*
          anwaltlich*; datenschutzbehorde; datenschutzbeauftragte*; verbraucherzentrale; schlichtungsstelle
          verbraucherschutz*; wettbewerbszentrale; anzeige erstatten|erstatte; strafanzeige; mahnbescheid
          mein|meine|meinen|meinem|meiner|unser|unsere|unseren|unserem ~1 anwalt|anwaltin|rechtsanwalt|rechtsanwaltin|anwalte|anwaltskanzlei
@@ -107,7 +102,7 @@ pub(crate) const LEGAL: &Table<Cue> = &[
          schalte|schalten|nehme|gebe|ubergebe ~4 anwalt|anwaltin|rechtsanwalt|rechtsanwaltin
          mandant|mandantin|mandanten|mandantschaft; vertrete ~2 herrn|frau|firma",
     ),
-    (DE, Cue::LegalWord, "anwalt*; rechtsanwalt*; gericht; gerichte; amtsgericht; landgericht; justiz"),
+    (DE, Cue::LegalWord, "anwalt*; rechtsanwalt*; gericht; gerichte; amtsgericht; landgericht; justiz; juristisch*"),
     (
         FR,
         Cue::Legal,

@@ -268,14 +268,14 @@ pub(crate) const HALVES: &Table<Cue> = &[
         FR,
         Cue::Charge,
         "prelevement*; preleve*; debit; debite*; facturee|facturees; avez|a|ai|ont|ete ~2 facture|factures; paiement ~3 sur mon|ma; releve
-         sur mon compte|releve; sur ma carte; de mon compte; m a ete ~2 debite|preleve|facture
+         sur mon compte|releve; sur ma carte; de mon compte; m a ete ~2 debite|preleve|facture; retire|preleve ~3 argent
          paiement|debit|prelevement ~3 chez|de|a ~1 vous|votre",
     ),
     (
         FR,
         Cue::NeverDid,
         "jamais ~1 commande|commandee|commandees|commandes|achete|reserve|sejourne|ete|fait
-         rien ~2 commande|achete|reserve; pas commande|achete|reserve; ne reconnais pas; reconnais pas; aucune commande|reservation",
+         rien ~2 commande|achete|reserve; pas commande|achete|reserve|passe|passee|effectue|effectuee; ne reconnais pas; reconnais pas; aucune commande|reservation",
     ),
     (
         FR,

@@ -43,12 +43,13 @@ pub(crate) const NEGATORS: &Table<Reach> = &[
 ];
 
 /// Words that end a negator's reach: what follows them is a new proposition ("if you don't pay I'll sue").
+/// English "or" is not one: it mostly lists what is negated ("no lawyers or courts").
 /// Portuguese and Italian "e" (and) is missing on purpose: folded, it is also "é"/"è" (is).
 pub(crate) const BREAKERS: &Table<()> = &[
     (
         EN,
         (),
-        "and; so; because; if; then; or; otherwise; until; unless; when; since; cause",
+        "and; so; because; if; then; otherwise; until; unless; when; since; cause",
     ),
     (ES, (), "y; porque; si; entonces; o; hasta; cuando"),
     (DE, (), "und; weil; wenn; dann; oder; sonst; bis; falls"),
