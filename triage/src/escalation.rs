@@ -217,4 +217,69 @@ mod tests {
             None
         );
     }
+
+    /// Reports told without a fraud word, one per language: a charge and "never ordered", or an account
+    /// change and "not me" (the two halves, joined across the message).
+    #[test]
+    fn reports_without_a_fraud_word() {
+        for text in [
+            "There's a payment to you on my statement. I haven't ordered anything.",
+            "Tengo un cargo vuestro en la tarjeta y no he comprado nada.",
+            "Sie haben mir 80 € abgebucht, obwohl ich nichts bestellt habe.",
+            "Je ne sais pas à quoi correspond ce prélèvement, je n'ai rien acheté.",
+            "Cobraram-me 60 euros e não comprei nada.",
+            "Mi avete addebitato 70 euro ma non ho comprato niente.",
+            "Ik weet niet waar deze afschrijving voor is, ik heb niets gekocht.",
+            "My email address was changed and it wasn't me.",
+            "Alguien ha cambiado la contraseña de mi cuenta.",
+            "Mon mot de passe a été modifié sans que je le demande.",
+        ] {
+            assert_eq!(esc(text), Some(Escalation::Fraud), "{text}");
+        }
+    }
+
+    /// The halves alone, or a newcomer's question, are not reports.
+    #[test]
+    fn halves_alone_are_not_reports() {
+        for text in [
+            "I've never stayed with you before, is breakfast charged separately?",
+            "Nunca he comprado aquí, ¿cobráis gastos de envío a Canarias?",
+            "I changed my password yesterday, can you update my order?",
+            "Someone from your team changed my delivery address as I asked, thanks.",
+            "I was charged for delivery but the parcel never arrived.",
+        ] {
+            assert_eq!(esc(text), None, "{text}");
+        }
+    }
+
+    /// The customer's own life: a profession, a hearing, presence at a court.
+    #[test]
+    fn legal_words_about_the_customers_own_life() {
+        for text in [
+            "I'm a criminal defence lawyer, do you have brake discs for a Mondeo?",
+            "My brother-in-law, who's a lawyer, recommends you.",
+            "Soy procuradora y por las mañanas estoy en los juzgados, entregad por la tarde.",
+            "Je viens à Lisbonne pour témoigner au tribunal, l'hôtel est-il loin du centre ?",
+            "Ik moet getuigen bij de rechtbank; is er ontbijt vanaf 7 uur?",
+            "Not looking to involve any lawyers, I just want the right part.",
+        ] {
+            assert_eq!(esc(text), None, "{text}");
+        }
+    }
+
+    /// Clear threats stand whatever the model reads.
+    #[test]
+    fn clear_threats_in_every_language() {
+        for text in [
+            "My solicitor will be in touch about the bumper.",
+            "Nos veremos en los tribunales.",
+            "Das wird ein juristisches Nachspiel haben.",
+            "Je vais saisir le tribunal.",
+            "Vou pôr-vos em tribunal.",
+            "Mi rivolgerò a un legale.",
+            "Ik stap naar de rechter.",
+        ] {
+            assert_eq!(esc(text), Some(Escalation::Legal), "{text}");
+        }
+    }
 }

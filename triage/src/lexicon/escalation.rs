@@ -164,9 +164,9 @@ pub(crate) const LEGAL_MASKS: &Table<Option<Cue>> = &[
          friend|friends|colleague ~3 lawyer|attorney|solicitor ~6 recommend*|told|said; i am a lawyer|attorney
          as a lawyer|attorney; food|tennis|basketball|squash court; court yard; sue from|at|in|was|is|has|helped
          thanks|thank|thx|cheers ~2 sue; street|road|track|trail legal; complaint to the|a? manager|hotel|shop|store|staff
-         am|is|was|are|be a|an? lawyer|attorney|solicitor|barrister|judge|paralegal|magistrate|clerk
+         am|is|s|was|are|be a|an? lawyer|attorney|solicitor|barrister|judge|paralegal|magistrate|clerk
          work|works|working as a|an? lawyer|attorney|solicitor|barrister|judge|paralegal|magistrate|clerk
-         am|is|was|are a|an ~2 lawyer|attorney|solicitor|barrister|judge|paralegal|magistrate
+         am|is|s|was|are a|an ~2 lawyer|attorney|solicitor|barrister|judge|paralegal|magistrate
          as a|an? lawyer|attorney|solicitor|barrister|judge|paralegal|magistrate
          law firm|student|students|school|degree|office; legal secretary|aid|assistant|department of|pad|pads|size
          court date|dates|hearing|hearings|clerk|usher|reporter|appearance|house; courthouse; law courts

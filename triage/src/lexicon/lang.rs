@@ -30,7 +30,7 @@ pub(crate) const FUNCTION_WORDS: &[(Lang, &str)] = &[
         Lang::Fr,
         "le la les et est je vous pas une un des du pour avec mon ma mes votre vos ce cette qui que ne n j l d c qu \
          sur dans bonjour merci mais tres toujours bien aussi il elle nous au aux ai suis avez etait moi rien \
-         pouvez voudrais besoin commande livraison colis facture chambre compte voiture aide remboursement",
+         pouvez voudrais besoin inutile appeler rappeler commande livraison colis facture chambre compte voiture aide remboursement",
     ),
     (
         Lang::Pt,
