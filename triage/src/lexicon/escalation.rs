@@ -75,7 +75,8 @@ pub(crate) const LEGAL: &Table<Cue> = &[
     (
         EN,
         Cue::LegalWord,
-        "lawyer*; attorney*; solicitor*; barrister*; court; courts; litigation; tribunal",
+        "lawyer*; attorney*; solicitor*; barrister*; court; courts; litigation; tribunal
+         illegal; illegally; unlawful*; against the law; breach of contract",
     ),
     (
         ES,
@@ -90,7 +91,7 @@ pub(crate) const LEGAL: &Table<Cue> = &[
          a los tribunales; ante los tribunales; ante el juez|juzgado; ir|ire|iremos a juicio
          mi cliente|clienta; represento a; en representacion de",
     ),
-    (ES, Cue::LegalWord, "abogad*; juzgado*; tribunal*; juicio; judicial"),
+    (ES, Cue::LegalWord, "abogad*; juzgado*; tribunal*; juicio; judicial; ilegal"),
     (
         DE,
         Cue::Legal,
@@ -102,7 +103,7 @@ pub(crate) const LEGAL: &Table<Cue> = &[
          schalte|schalten|nehme|gebe|ubergebe ~4 anwalt|anwaltin|rechtsanwalt|rechtsanwaltin
          mandant|mandantin|mandanten|mandantschaft; vertrete ~2 herrn|frau|firma",
     ),
-    (DE, Cue::LegalWord, "anwalt*; rechtsanwalt*; gericht; gerichte; amtsgericht; landgericht; justiz; juristisch*"),
+    (DE, Cue::LegalWord, "anwalt*; rechtsanwalt*; gericht; gerichte; amtsgericht; landgericht; justiz; juristisch*; illegal; rechtswidrig; gesetzwidrig"),
     (
         FR,
         Cue::Legal,
@@ -117,7 +118,7 @@ pub(crate) const LEGAL: &Table<Cue> = &[
          transmets|transmettre|transmettrai|confie|confier|confierai ~4 avocat|avocate|justice|tribunal
          mon client|cliente; represente ~2 m|mme|monsieur|madame|societe; au nom de mon client|cliente",
     ),
-    (FR, Cue::LegalWord, "avocat*; tribunal; tribunaux; juridique*; judiciaire*; juge; juriste"),
+    (FR, Cue::LegalWord, "avocat*; tribunal; tribunaux; juridique*; judiciaire*; juge; juriste; illegal; illegale; illicite"),
     (
         PT,
         Cue::Legal,
@@ -129,7 +130,7 @@ pub(crate) const LEGAL: &Table<Cue> = &[
          tratar ~2 advogad*; julgado de paz; injuncao
          meu cliente|minha cliente; represento ~2 sr|sra|senhor|senhora|empresa; em nome do meu cliente",
     ),
-    (PT, Cue::LegalWord, "advogad*; tribunal; tribunais; justica; judicial; juiz"),
+    (PT, Cue::LegalWord, "advogad*; tribunal; tribunais; justica; judicial; juiz; ilegal"),
     (
         IT,
         Cue::Legal,
@@ -141,7 +142,7 @@ pub(crate) const LEGAL: &Table<Cue> = &[
          mio cliente|assistito; mia cliente|assistita; rappresento ~2 sig|sigra|signor|signora|societa
          per conto del mio|della mia cliente|assistito|assistita",
     ),
-    (IT, Cue::LegalWord, "avvocat*; tribunale; tribunali; legale; giudice"),
+    (IT, Cue::LegalWord, "avvocat*; tribunale; tribunali; legale; giudice; illegale"),
     (
         NL,
         Cue::Legal,
@@ -151,7 +152,7 @@ pub(crate) const LEGAL: &Table<Cue> = &[
          schakel|neem|bel ~3 advocaat|jurist; dagvaard*; deurwaarder; incassobureau
          mijn client|clienten|clienten; sta ~2 de heer|mevrouw bij; namens mijn client",
     ),
-    (NL, Cue::LegalWord, "advocaat; advocaten; rechtbank; rechter; juridisch*; jurist"),
+    (NL, Cue::LegalWord, "advocaat; advocaten; rechtbank; rechter; juridisch*; jurist; illegaal; onrechtmatig"),
 ];
 
 /// Legal look-alikes: the customer's own life, food, sport, street-legal parts. A masked cue blocks only hits
