@@ -92,7 +92,7 @@ fn shared_sample() {
         fraud_recall: 1.0,
         false_alarms: 0,
         handoff_recall: 1.0,
-        category_macro_f1: 0.97,
+        category_macro_f1: 0.95,
         sentiment: 0.87,
         language: 1.0,
     };
@@ -106,7 +106,7 @@ fn own_set() {
     let floor = Floor {
         legal_recall: 1.0,
         fraud_recall: 1.0,
-        false_alarms: 1,
+        false_alarms: 0,
         handoff_recall: 1.0,
         category_macro_f1: 0.88,
         sentiment: 0.85,
@@ -122,13 +122,32 @@ fn development_set() {
     let floor = Floor {
         legal_recall: 1.0,
         fraud_recall: 1.0,
-        false_alarms: 1,
+        false_alarms: 0,
         handoff_recall: 0.95,
-        category_macro_f1: 0.88,
+        category_macro_f1: 0.90,
         sentiment: 0.93,
         language: 1.0,
     };
     check("dev", &evaluate("dev.jsonl", &gold, false), &floor);
+}
+
+/// The second development set (issue 17, round 2): written before round 2 changed anything and scored once
+/// then (first sight: legal 30/31 with 7 false alarms, fraud 49/51, handoff 0.77, category macro-F1 0.832);
+/// round 2 was tuned on it since, so these floors are optimistic.
+#[test]
+fn second_development_set() {
+    let gold = load(&data("dev2.jsonl"));
+    assert_eq!(gold.len(), 209);
+    let floor = Floor {
+        legal_recall: 1.0,
+        fraud_recall: 1.0,
+        false_alarms: 0,
+        handoff_recall: 0.96,
+        category_macro_f1: 0.87,
+        sentiment: 0.91,
+        language: 1.0,
+    };
+    check("dev2", &evaluate("dev2.jsonl", &gold, false), &floor);
 }
 
 /// Written before scoring and never tuned on; the floors are its first-sight figures (rules + model).
