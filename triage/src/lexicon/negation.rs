@@ -32,7 +32,7 @@ pub(crate) const NEGATORS: &Table<Reach> = &[
     (ES, Reach::Clause, "no digo; no estoy diciendo; no es que; estuve|estaba a punto de; casi; no acuso; no estoy acusando"),
     (DE, Reach::Near, "nicht; kein*; nie; niemals; ohne; nichts"),
     (DE, Reach::Clause, "ich sage nicht; will nicht sagen; wollte schon; fast; unterstelle ~2 nicht|kein*|niemand*"),
-    (FR, Reach::Near, "ne; n; pas; jamais; sans; aucun; aucune; ni; pas besoin"),
+    (FR, Reach::Near, "ne; n; pas; jamais; sans; aucun; aucune; ni; pas besoin; inutile; pas la peine"),
     (FR, Reach::Clause, "je ne dis pas; j allais; failli; presque; n accuse personne; accuse personne"),
     (PT, Reach::Near, "nao; nunca; jamais; sem; nem; nenhum; nenhuma; ninguem"),
     (PT, Reach::Clause, "nao estou dizendo; nao digo; estava prestes a; quase; nao estou a ~1 acusar|dizer|insinuar; nao acuso"),
