@@ -171,7 +171,8 @@ pub(crate) const FRAUD: &Table<Cue> = &[
         NL,
         Cue::Dispute,
         "terugboek*; storneren; stornering; betwist* ~3 bank|creditcard; chargeback
-         betaling ~6 terugdraaien|terughalen|tegenhouden|terugboeken|draaien; bank ~6 terugdraaien|terughalen|terugboeken",
+         betaling ~6 terugdraaien|terughalen|tegenhouden|terugboeken|draaien; bank ~6 terugdraaien|terughalen|terugboeken
+         bank ~8 terug ~2 boeken|draaien|halen|storten|gestort|geboekt|gedraaid",
     ),
 ];
 
@@ -180,7 +181,7 @@ pub(crate) const HALVES: &Table<Cue> = &[
     (
         EN,
         Cue::Charge,
-        "charged|billed|debited|invoiced me|us|my|our|twice|again|#; been|was|were|got|have|has|had charged|billed|debited|invoiced
+        "charged|billed|debited|invoiced me|us|my|our|twice|again|#; been|being|am|is|are|was|were|got|get|getting|have|has|had charged|billed|debited|invoiced
          charge|charges|debit|debits|transaction|transactions|payment|payments ~4 on|from|in|to ~2 my|our ~1 card|account|statement|bank|paypal
          statement; direct debit; taken|took ~3 from my; a charge|debit|payment|transaction of|from; there is a charge|payment|debit|transaction
          billing me|us; charging me|us|my; money ~3 left|gone|taken; took|taken ~1 # ~2 for|from
@@ -250,7 +251,7 @@ pub(crate) const HALVES: &Table<Cue> = &[
         Cue::NeverDid,
         "nie ~2 bestellt|gekauft|gebucht|ubernachtet|gewesen|reserviert; niemals ~2 bestellt|gekauft|gebucht
          nicht bestellt|gekauft|gebucht|reserviert; keine ~1 bestellung|reservierung|buchung|ahnung|kundenkonto
-         nicht kenne|erkenne; kenne ich nicht; nichts ~3 bestellt|gekauft",
+         nicht kenne|erkenne; kenne ich nicht; nichts|nix ~3 bestellt|gekauft",
     ),
     (
         DE,
@@ -348,7 +349,7 @@ pub(crate) const HALVES: &Table<Cue> = &[
         NL,
         Cue::NeverDid,
         "nooit ~2 besteld|gekocht|gereserveerd|geboekt|geweest|gedaan; niet besteld|gekocht|gereserveerd|geboekt
-         niets ~2 besteld|gekocht; geen ~1 bestelling|boeking|reservering; herken ~2 niet; ken ik niet",
+         niets|niks ~2 besteld|gekocht; geen ~1 bestelling|boeking|reservering; herken ~2 niet; ken ik niet",
     ),
     (
         NL,
