@@ -60,7 +60,11 @@ fn decision_line(d: &LabelDecision) -> String {
         (Some(s), Some(t)) => format!("model {s:.2} {} {t:.2}", if s >= t { ">=" } else { "<" }),
         _ => "model -".to_string(),
     };
-    let cue = if d.cue { ", rule cue" } else { "" };
+    let cue = match (d.cue, d.evidence) {
+        (true, Some(e)) => format!(", rule cue ({})", format!("{e:?}").to_lowercase()),
+        (true, None) => ", rule cue".to_string(),
+        (false, _) => String::new(),
+    };
     let why = match d.basis {
         Basis::Model => "the model decided",
         Basis::Rule => "a rule cue decided, the model did not veto it",
