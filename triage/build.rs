@@ -34,6 +34,7 @@ fn main() {
     }
     let mut examples = Vec::new();
     let mut units = 0;
+    let mut words: Vec<HashMap<String, usize>> = vec![HashMap::new(); LANGUAGES.len()];
     for (i, lang) in LANGUAGES.iter().enumerate() {
         let path = root.join("train").join(format!("{lang}.txt"));
         println!("cargo:rerun-if-changed={}", path.display());
@@ -42,6 +43,13 @@ fn main() {
         let parsed =
             corpus::Language::parse(&src).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         units += parsed.units();
+        for t in parsed.texts() {
+            for w in text::fold(t).split(|c: char| !c.is_alphabetic()) {
+                if w.chars().count() >= 2 {
+                    *words[i].entry(w.to_string()).or_default() += 1;
+                }
+            }
+        }
         examples.extend(parsed.compose(0x7269_6167_6500 + i as u64));
     }
     // Features by hash, kept when frequent enough; dense indices in order of first sight.
@@ -72,6 +80,7 @@ fn main() {
             (features, e.targets)
         })
         .collect();
+    write_language_words(&words);
     let config = train::Config::for_rows(&rows);
     let weights = train::train(&rows, kept.len(), &config);
     let bytes = format::encode(&kept, &weights.weights, &weights.bias);
@@ -88,4 +97,35 @@ fn main() {
         ),
     )
     .expect("write the model info");
+}
+
+/// Words the corpus of one language uses at least [`LANGUAGE_WORD_MIN`] times and no other corpus uses at all
+/// ("encomenda", "bestellung", "vuestro"): the language detector counts them next to its hand-written
+/// function words, which covers the vocabulary of support messages that short texts are made of.
+const LANGUAGE_WORD_MIN: usize = 2;
+
+fn write_language_words(words: &[HashMap<String, usize>]) {
+    let mut out: Vec<(&str, usize)> = Vec::new();
+    for (i, own) in words.iter().enumerate() {
+        for (w, &n) in own {
+            let elsewhere = words
+                .iter()
+                .enumerate()
+                .any(|(j, other)| j != i && other.contains_key(w));
+            if n >= LANGUAGE_WORD_MIN && !elsewhere {
+                out.push((w, i));
+            }
+        }
+    }
+    out.sort_unstable();
+    let mut src = String::from(
+        "/// Words only one language's training corpus uses, with that language's index in `Lang::ALL`.\n\
+         pub(crate) const CORPUS_WORDS: &[(&str, usize)] = &[\n",
+    );
+    for (w, i) in out {
+        src.push_str(&format!("    ({w:?}, {i}),\n"));
+    }
+    src.push_str("];\n");
+    let dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(dir.join("language-words.rs"), src).expect("write the language words");
 }

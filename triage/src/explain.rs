@@ -60,10 +60,15 @@ fn decision_line(d: &LabelDecision) -> String {
         (Some(s), Some(t)) => format!("model {s:.2} {} {t:.2}", if s >= t { ">=" } else { "<" }),
         _ => "model -".to_string(),
     };
-    let cue = if d.cue { ", rule cue" } else { "" };
+    let cue = match (d.cue, d.evidence) {
+        (true, Some(e)) => format!(", rule cue ({})", format!("{e:?}").to_lowercase()),
+        (true, None) => ", rule cue".to_string(),
+        (false, _) => String::new(),
+    };
     let why = match d.basis {
         Basis::Model => "the model decided",
         Basis::Rule => "a rule cue decided, the model did not veto it",
+        Basis::ClearRule => "a clear rule cue decided (never vetoed)",
         Basis::RuleAndModel => "rule and model agree",
         Basis::Vetoed => "the rule cue was vetoed: the model reads a mention, not the real thing",
         Basis::Overridden => "a rule overrode the model",

@@ -73,4 +73,24 @@ mod tests {
             "Ich habe kein Interesse an einem Gespräch mit einem Mitarbeiter."
         ));
     }
+
+    /// Questions about a person or live support, and put-through forms, in every language.
+    #[test]
+    fn questions_and_put_through() {
+        for text in [
+            "Is there a human available?",
+            "Do you have a customer service number I can ring?",
+            "Páseme con el encargado, por favor.",
+            "Gibt es jemanden, mit dem ich direkt sprechen kann?",
+            "Passez-moi un responsable.",
+            "Passe-me ao gerente, por favor.",
+            "Mi passi il responsabile, per favore.",
+            "Verbind me door met een medewerker.",
+        ] {
+            assert!(handoff(text), "{text}");
+        }
+        assert!(!handoff(
+            "The live chat button on your website doesn't do anything."
+        ));
+    }
 }

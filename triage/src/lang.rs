@@ -96,11 +96,20 @@ const MIN_FOREIGN_SCORE: f64 = 0.6;
 /// Share of the winner's score at which the runner-up's lexicons apply too.
 const RUNNER_UP_SHARE: f64 = 0.7;
 
+/// Weight of a word only one language's training corpus uses (see `build.rs`): half a function word, since
+/// the corpus is small and a shared word may simply not have come up in the other languages yet.
+const CORPUS_WORD: f64 = 0.5;
+
+mod corpus {
+    include!(concat!(env!("OUT_DIR"), "/language-words.rs"));
+}
+
 /// Compiled detector: whatlang with an allowlist plus a function-word table.
 pub(crate) struct LangDetector {
     detector: whatlang::Detector,
     /// Folded function word -> languages that use it.
     function_words: HashMap<&'static str, LangMask>,
+    corpus_words: HashMap<&'static str, Lang>,
 }
 
 impl LangDetector {
@@ -115,6 +124,10 @@ impl LangDetector {
         LangDetector {
             detector: whatlang::Detector::with_allowlist(allow),
             function_words,
+            corpus_words: corpus::CORPUS_WORDS
+                .iter()
+                .map(|&(w, i)| (w, Lang::ALL[i]))
+                .collect(),
         }
     }
 
@@ -124,6 +137,11 @@ impl LangDetector {
     pub(crate) fn detect(&self, raw: &str, doc: &Doc) -> (Lang, Option<Lang>) {
         let mut score = [0f64; 7];
         for tok in &doc.tokens {
+            if let Some(lang) = self.corpus_words.get(tok.text.as_str()) {
+                if !self.function_words.contains_key(tok.text.as_str()) {
+                    score[lang.index()] += CORPUS_WORD;
+                }
+            }
             if let Some(&mask) = self.function_words.get(tok.text.as_str()) {
                 // A word shared by k languages says less about each of them.
                 let share = 1.0 / f64::from(mask.count_ones());

@@ -37,7 +37,9 @@ use serde::{Deserialize, Serialize};
 
 pub use categories::{Taxonomy, DEFAULT_CATEGORIES};
 pub use combine::{Analysis, Basis, LabelDecision};
+pub use escalation::Evidence;
 pub use lang::Lang;
+use lexicon::handoff::Ask;
 pub use lexicon::PatternError;
 
 /// Labels of one message.
@@ -155,12 +157,18 @@ impl Triager {
         let (handoff, handoff_defused) = self.handoff.findings(msg);
         let tone = self.sentiment.detect(msg, escalate, handoff);
         combine::RuleFindings {
-            categories: self.categories.find(msg, tone, escalate.phishing()),
+            categories: self.categories.find(msg, tone, escalate.phishing),
             legal: escalate.legal,
             fraud: escalate.fraud,
             legal_defused: escalate.legal_defused,
             fraud_defused: escalate.fraud_defused,
-            handoff: handoff.is_some(),
+            // Asking for someone senior or for a human by name is a request in any context; "anyone there?",
+            // "phone support?" and call-backs can be mentions, which the model may veto.
+            handoff: match handoff {
+                Some(Ask::Senior | Ask::Human) => Evidence::Clear,
+                Some(Ask::Agent | Ask::Callback) => Evidence::Word,
+                None => Evidence::None,
+            },
             handoff_defused,
             urgency: self.urgency.detect(msg),
             tone,

@@ -121,6 +121,15 @@ impl Language {
         Ok(lang)
     }
 
+    /// Every text of the file: units, openers and closers.
+    pub(crate) fn texts(&self) -> impl Iterator<Item = &str> {
+        self.units
+            .iter()
+            .map(|u| u.text.as_str())
+            .chain(self.openers.iter().map(String::as_str))
+            .chain(self.closers.iter().map(String::as_str))
+    }
+
     /// Number of hand-written units.
     pub(crate) fn units(&self) -> usize {
         self.units.len()
@@ -301,6 +310,7 @@ mod tests {
         let lang = Language::parse(SRC).expect("valid");
         assert_eq!(lang.units(), 5);
         assert_eq!((lang.openers.len(), lang.closers.len()), (1, 1));
+        assert_eq!(lang.texts().count(), 7, "units, openers and closers");
         assert!(Language::parse("orders|2|-|0|neu|x").is_err());
         assert!(Language::parse("nope|0|-|0|neu|x").is_err());
         let err = Language::parse("\norders|0|-|0|neu").expect_err("too few columns");
