@@ -16,6 +16,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 
 pub mod admin;
 pub mod context;
+pub mod dashboard_app;
 pub mod dlq;
 pub mod doctor;
 pub mod error;
@@ -103,6 +104,10 @@ pub enum Command {
     /// `/`, an agent's `/approve` or `/reject` note), wait for the pipeline, print the triage and what Chatwoot
     /// received. Needs SECRETS_KEY (it signs with the tenant's webhook secret).
     Say(say::SayArgs),
+    /// Register the review console as a Dashboard App of a tenant's Chatwoot account (a tab beside every
+    /// conversation). Needs SECRETS_KEY.
+    #[command(subcommand)]
+    DashboardApp(dashboard_app::DashboardAppCommand),
 }
 
 /// Runs one command, writing its report to `out`.
@@ -124,6 +129,7 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> Result<Exit, CliError> {
         Command::Kb(command) => kb::run(command, &mut ctx, out).await?,
         Command::Report(args) => report::run(args, &mut ctx, out).await?,
         Command::Say(args) => say::run(args, &mut ctx, out).await?,
+        Command::DashboardApp(command) => dashboard_app::run(command, &mut ctx, out).await?,
     };
     out.flush()?;
     Ok(exit)

@@ -7,6 +7,7 @@ mod ai_support;
 mod batching;
 mod channels;
 mod commands;
+mod console;
 mod core_pipeline;
 mod dead_events;
 mod docs;
