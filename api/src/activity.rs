@@ -94,7 +94,11 @@ fn selection(caller: &Caller, params: &Params) -> ApiResult<Selection> {
 
 /// An ephemeral consumer of the selection from `after + 1` (`None`: only records published from now on). It
 /// goes away by itself a few seconds after its reader stops pulling.
-async fn open(state: &AppState, selection: &Selection, after: Option<u64>) -> ApiResult<PullConsumer> {
+async fn open(
+    state: &AppState,
+    selection: &Selection,
+    after: Option<u64>,
+) -> ApiResult<PullConsumer> {
     let deliver_policy = match after {
         None => DeliverPolicy::New,
         Some(0) => DeliverPolicy::All,
@@ -213,14 +217,7 @@ pub async fn draft_history(
             .into_iter()
             .collect(),
     };
-    let (records, _) = read(
-        state,
-        &selection,
-        0,
-        200,
-        state.config.activity_scan_limit,
-    )
-    .await?;
+    let (records, _) = read(state, &selection, 0, 200, state.config.activity_scan_limit).await?;
     Ok(records
         .into_iter()
         .filter(|r| r.data["draft_id"].as_i64() == Some(draft.id))

@@ -64,11 +64,7 @@ fn draft(row: &tokio_postgres::Row) -> Draft {
         .into_iter()
         .map(|id| {
             let article = articles.iter().find(|a| a["id"] == id.as_str());
-            let text = |key: &str| {
-                article
-                    .and_then(|a| a[key].as_str())
-                    .map(str::to_owned)
-            };
+            let text = |key: &str| article.and_then(|a| a[key].as_str()).map(str::to_owned);
             Source {
                 title: text("title"),
                 url: text("url"),
@@ -307,5 +303,13 @@ pub async fn decide(
     let kind = CommandKind::DecideDraft(command);
     // The draft is part of what is asked: the same key for another draft is another request.
     let request = (draft_id, &decision);
-    commands::submit(&state, &caller, &headers, to_u64(conversation), kind, &request).await
+    commands::submit(
+        &state,
+        &caller,
+        &headers,
+        to_u64(conversation),
+        kind,
+        &request,
+    )
+    .await
 }

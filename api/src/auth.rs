@@ -70,7 +70,8 @@ impl SessionKey {
     }
 
     fn mac(&self, payload: &[u8]) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
         mac.update(payload);
         mac
     }
@@ -98,7 +99,11 @@ impl SessionKey {
 
 /// The bearer token of a request: `Authorization: Bearer <token>`.
 pub fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = parts
+        .headers
+        .get(http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }

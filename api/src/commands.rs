@@ -2,7 +2,6 @@
 //! carried out by the worker in the conversation's order like a webhook. The API never calls Chatwoot and never
 //! writes a decision itself: it claims the idempotency key, publishes, and answers 202 with where to follow it.
 
-
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -136,7 +135,10 @@ async fn claim(
         )
         .await?;
     let inserted = client
-        .execute(&statement, &[&caller.tenant, &key, &hash, &name, &conversation])
+        .execute(
+            &statement,
+            &[&caller.tenant, &key, &hash, &name, &conversation],
+        )
         .await?;
     if inserted == 1 {
         return Ok(());
@@ -259,4 +261,3 @@ pub async fn status(
         idempotency_key: key,
     }))
 }
-

@@ -206,7 +206,9 @@ pub fn path_id(id: &str) -> ApiResult<i64> {
 async fn load(state: &AppState, tenant: &str, id: i64) -> ApiResult<Conversation> {
     let client = state.infra.pool.get().await?;
     let statement = client
-        .prepare_cached(&format!("{CONVERSATION_COLUMNS} $1 AND c.conversation_id = $2"))
+        .prepare_cached(&format!(
+            "{CONVERSATION_COLUMNS} $1 AND c.conversation_id = $2"
+        ))
         .await?;
     let row = client
         .query_opt(&statement, &[&tenant, &id])
@@ -340,13 +342,25 @@ pub struct ConversationChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snoozed_until: Option<chrono::DateTime<chrono::Utc>>,
     /// urgent, high, medium, low, none; null clears it.
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>)]
     pub priority: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<u64>)]
     pub assignee_id: Option<Option<u64>>,
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<u64>)]
     pub team_id: Option<Option<u64>>,
     /// The whole set of labels (replaces the current one).
@@ -376,7 +390,10 @@ pub fn check_text(field: &str, text: &str, max: usize) -> ApiResult<()> {
         return Err(ApiError::invalid(field, "must not be empty"));
     }
     if text.chars().count() > max {
-        return Err(ApiError::invalid(field, format!("longer than {max} characters")));
+        return Err(ApiError::invalid(
+            field,
+            format!("longer than {max} characters"),
+        ));
     }
     Ok(())
 }
@@ -385,7 +402,10 @@ fn to_update(change: &ConversationChange) -> ApiResult<ConversationUpdate> {
     let status = match change.status.as_deref() {
         None => {
             if change.snoozed_until.is_some() {
-                return Err(ApiError::invalid("snoozed_until", "only with status snoozed"));
+                return Err(ApiError::invalid(
+                    "snoozed_until",
+                    "only with status snoozed",
+                ));
             }
             None
         }
@@ -403,7 +423,10 @@ fn to_update(change: &ConversationChange) -> ApiResult<ConversationUpdate> {
                 }
             };
             if change.snoozed_until.is_some() && status != ConversationStatus::Snoozed {
-                return Err(ApiError::invalid("snoozed_until", "only with status snoozed"));
+                return Err(ApiError::invalid(
+                    "snoozed_until",
+                    "only with status snoozed",
+                ));
             }
             Some((status, change.snoozed_until.map(|t| t.timestamp())))
         }
@@ -440,8 +463,14 @@ fn to_update(change: &ConversationChange) -> ApiResult<ConversationUpdate> {
             }
         }
     }
-    for (field, id) in [("assignee_id", change.assignee_id), ("team_id", change.team_id)] {
-        if id.flatten().is_some_and(|id| id == 0 || i64::try_from(id).is_err()) {
+    for (field, id) in [
+        ("assignee_id", change.assignee_id),
+        ("team_id", change.team_id),
+    ] {
+        if id
+            .flatten()
+            .is_some_and(|id| id == 0 || i64::try_from(id).is_err())
+        {
             return Err(ApiError::invalid(field, "a positive id, or null to clear"));
         }
     }

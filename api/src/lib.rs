@@ -67,7 +67,10 @@ pub fn app(state: AppState) -> Router {
             "/conversations/{id}/messages",
             get(conversations::messages).post(conversations::post_message),
         )
-        .route("/conversations/{id}/escalate", post(conversations::escalate))
+        .route(
+            "/conversations/{id}/escalate",
+            post(conversations::escalate),
+        )
         .route("/approvals", get(approvals::list))
         .route("/approvals/{id}", get(approvals::show))
         .route("/approvals/{id}/decision", post(approvals::decide))
@@ -89,7 +92,10 @@ pub fn app(state: AppState) -> Router {
                 )
             }),
         )
-        .route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }))
+        .route(
+            "/healthz",
+            get(|| async { Json(json!({ "status": "ok" })) }),
+        )
         .route("/livez", get(|| async { Json(json!({ "status": "ok" })) }))
         .route("/readyz", get(readyz))
         .with_state(state)
@@ -151,10 +157,7 @@ pub async fn run_with_metrics_listener(
         "metrics endpoint",
         infra::health::serve(
             metrics_listener,
-            infra::health::router(
-                infra.clone(),
-                infra::metrics::router(Arc::new(registry)),
-            ),
+            infra::health::router(infra.clone(), infra::metrics::router(Arc::new(registry))),
             stop.clone(),
         ),
     );

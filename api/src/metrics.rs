@@ -66,16 +66,36 @@ impl ApiMetrics {
             sse_events: Counter::default(),
             sse_ended: Family::default(),
         };
-        registry.register("api_requests", "API requests by route and status class", metrics.requests.clone());
+        registry.register(
+            "api_requests",
+            "API requests by route and status class",
+            metrics.requests.clone(),
+        );
         registry.register(
             "api_request_duration_seconds",
             "Time to answer an API request (to the first byte of a stream)",
             metrics.duration.clone(),
         );
-        registry.register("api_commands", "Commands accepted and published, by kind", metrics.commands.clone());
-        registry.register("api_sse_subscribers", "Server-sent-events streams open", metrics.sse_open.clone());
-        registry.register("api_sse_events", "Activity records sent to SSE subscribers", metrics.sse_events.clone());
-        registry.register("api_sse_ended", "SSE streams ended, by reason", metrics.sse_ended.clone());
+        registry.register(
+            "api_commands",
+            "Commands accepted and published, by kind",
+            metrics.commands.clone(),
+        );
+        registry.register(
+            "api_sse_subscribers",
+            "Server-sent-events streams open",
+            metrics.sse_open.clone(),
+        );
+        registry.register(
+            "api_sse_events",
+            "Activity records sent to SSE subscribers",
+            metrics.sse_events.clone(),
+        );
+        registry.register(
+            "api_sse_ended",
+            "SSE streams ended, by reason",
+            metrics.sse_ended.clone(),
+        );
         metrics
     }
 

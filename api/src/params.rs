@@ -32,10 +32,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 impl Params {
     /// A present, non-empty parameter.
     pub fn str(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.0
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
-    pub fn one_of(&self, name: &str, allowed: &[&'static str]) -> Result<Option<&'static str>, ApiError> {
+    pub fn one_of(
+        &self,
+        name: &str,
+        allowed: &[&'static str],
+    ) -> Result<Option<&'static str>, ApiError> {
         let Some(value) = self.str(name) else {
             return Ok(None);
         };
@@ -44,7 +51,10 @@ impl Params {
             .find(|a| **a == value)
             .map(|a| Some(*a))
             .ok_or_else(|| {
-                ApiError::invalid(name, format!("`{value}` is not one of {}", allowed.join(", ")))
+                ApiError::invalid(
+                    name,
+                    format!("`{value}` is not one of {}", allowed.join(", ")),
+                )
             })
     }
 
@@ -94,13 +104,18 @@ impl Params {
                 .parse::<i64>()
                 .ok()
                 .filter(|n| (1..=200).contains(n))
-                .ok_or_else(|| ApiError::invalid("limit", format!("`{v}` is not a number from 1 to 200"))),
+                .ok_or_else(|| {
+                    ApiError::invalid("limit", format!("`{v}` is not a number from 1 to 200"))
+                }),
         }
     }
 
     pub fn cursor(&self) -> Result<Option<Cursor>, ApiError> {
         self.str("cursor")
-            .map(|c| Cursor::decode(c).ok_or_else(|| ApiError::invalid("cursor", "not a cursor this API gave")))
+            .map(|c| {
+                Cursor::decode(c)
+                    .ok_or_else(|| ApiError::invalid("cursor", "not a cursor this API gave"))
+            })
             .transpose()
     }
 }

@@ -69,7 +69,10 @@ pub async fn open(
     let request: SessionRequest = crate::params::json_body(&body)?;
     let token = request.chatwoot_token.trim();
     if token.is_empty() || token.len() > 200 || !token.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::invalid("chatwoot_token", "1-200 visible ASCII characters"));
+        return Err(ApiError::invalid(
+            "chatwoot_token",
+            "1-200 visible ASCII characters",
+        ));
     }
     let tenant = state
         .infra
@@ -78,7 +81,10 @@ pub async fn open(
         .await
         .map_err(|e| ApiError::Unavailable(format!("tenant registry: {e}")))?
         .ok_or_else(|| ApiError::Unauthorized("the key's tenant is gone".into()))?;
-    let url = format!("{}/api/v1/profile", tenant.chatwoot_base_url.trim_end_matches('/'));
+    let url = format!(
+        "{}/api/v1/profile",
+        tenant.chatwoot_base_url.trim_end_matches('/')
+    );
     let response = state
         .http
         .get(&url)
@@ -106,14 +112,17 @@ pub async fn open(
     })?;
     // The token must belong to an agent of this tenant's Chatwoot account, not merely of the same server.
     if !profile.accounts.iter().any(|a| a.id == tenant.account_id) {
-        return Err(chatwoot_refused("this agent is not a member of the tenant's Chatwoot account"));
+        return Err(chatwoot_refused(
+            "this agent is not a member of the tenant's Chatwoot account",
+        ));
     }
     let name = profile
         .available_name
         .or(profile.name)
         .unwrap_or_else(|| format!("agent {}", profile.id));
     let expires_at = Utc::now()
-        + chrono::Duration::from_std(state.config.session_ttl).unwrap_or(chrono::Duration::hours(12));
+        + chrono::Duration::from_std(state.config.session_ttl)
+            .unwrap_or(chrono::Duration::hours(12));
     let session = Session {
         key: caller.key_id.clone(),
         tenant: caller.tenant.clone(),

@@ -61,7 +61,10 @@ pub async fn list(
     }
     if let Some(status) = params.id("status")? {
         if !(100..=599).contains(&status) {
-            return Err(crate::error::ApiError::invalid("status", "an HTTP status, 100-599"));
+            return Err(crate::error::ApiError::invalid(
+                "status",
+                "an HTTP status, 100-599",
+            ));
         }
         let p = sql.param(i32::try_from(status).unwrap_or(0));
         sql.push(&format!(" AND w.status = {p}"));
@@ -106,6 +109,8 @@ pub async fn list(
             processed_at: row.get(9),
         })
         .collect();
-    let next_cursor = page_end(&mut data, limit, |w| Cursor::new(Some(w.received_at), w.seq));
+    let next_cursor = page_end(&mut data, limit, |w| {
+        Cursor::new(Some(w.received_at), w.seq)
+    });
     Ok(Json(WebhookPage { data, next_cursor }))
 }

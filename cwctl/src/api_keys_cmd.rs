@@ -71,7 +71,11 @@ struct KeyView {
     last_used_at: Option<String>,
 }
 
-pub async fn run(command: ApiKeysCommand, ctx: &mut Context, out: &mut impl Write) -> Result<Exit, CliError> {
+pub async fn run(
+    command: ApiKeysCommand,
+    ctx: &mut Context,
+    out: &mut impl Write,
+) -> Result<Exit, CliError> {
     match command {
         ApiKeysCommand::Create(args) => create(args, ctx, out).await,
         ApiKeysCommand::List(args) => list(args, ctx, out).await,
@@ -79,8 +83,13 @@ pub async fn run(command: ApiKeysCommand, ctx: &mut Context, out: &mut impl Writ
     }
 }
 
-async fn create(args: CreateArgs, ctx: &mut Context, out: &mut impl Write) -> Result<Exit, CliError> {
-    let tenant = infra::TenantId::parse(&args.tenant).map_err(|e| CliError::Invalid(e.to_string()))?;
+async fn create(
+    args: CreateArgs,
+    ctx: &mut Context,
+    out: &mut impl Write,
+) -> Result<Exit, CliError> {
+    let tenant =
+        infra::TenantId::parse(&args.tenant).map_err(|e| CliError::Invalid(e.to_string()))?;
     let name = args.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(CliError::Invalid("--name: 1-200 characters".into()));
@@ -152,11 +161,19 @@ async fn list(args: ListArgs, ctx: &mut Context, out: &mut impl Write) -> Result
             ]
         })
         .collect();
-    table(out, &["ID", "TENANT", "NAME", "SCOPE", "CREATED", "REVOKED"], &rows)?;
+    table(
+        out,
+        &["ID", "TENANT", "NAME", "SCOPE", "CREATED", "REVOKED"],
+        &rows,
+    )?;
     Ok(Exit::Success)
 }
 
-async fn revoke(args: RevokeArgs, ctx: &mut Context, out: &mut impl Write) -> Result<Exit, CliError> {
+async fn revoke(
+    args: RevokeArgs,
+    ctx: &mut Context,
+    out: &mut impl Write,
+) -> Result<Exit, CliError> {
     ctx.admin().await?;
     let pool = ctx.pool().await?;
     if api_keys::revoke(&pool, args.id.trim()).await? {
