@@ -172,7 +172,7 @@ async fn load(state: &AppState, tenant: &str, id: &str) -> ApiResult<Draft> {
 
 /// `GET /api/v1/approvals/{id}`
 #[utoipa::path(get, path = "/api/v1/approvals/{id}", tag = "approvals",
-    params(("id" = i64, Path, description = "The draft's id")),
+    params(("id" = i64, Path, minimum = 0, description = "The draft's id")),
     responses((status = 200, body = DraftDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn show(
@@ -190,12 +190,15 @@ pub async fn show(
 #[serde(deny_unknown_fields)]
 pub struct Decision {
     /// approve or reject.
+    #[schema(pattern = "^(approve|reject)$")]
     pub decision: String,
-    /// Approve only: the text to send instead of the draft's.
+    /// Approve only: the text to send instead of the draft's (1-150,000 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 150000, pattern = "\\S")]
     pub text: Option<String>,
-    /// Reject only: why.
+    /// Reject only: why (1-1,000 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 1000, pattern = "\\S")]
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grades: Option<GradesInput>,
@@ -272,8 +275,8 @@ fn to_decision(draft_id: i64, decision: &Decision) -> ApiResult<DraftDecision> {
 /// `POST /api/v1/approvals/{id}/decision`. A draft already decided is accepted and then refused by the worker
 /// (the command's status says by whom).
 #[utoipa::path(post, path = "/api/v1/approvals/{id}/decision", tag = "approvals",
-    params(("id" = i64, Path, description = "The draft's id"),
-           ("Idempotency-Key" = String, Header, description = "1-200 characters; the same key and request again changes nothing")),
+    params(("id" = i64, Path, minimum = 0, description = "The draft's id"),
+           ("Idempotency-Key" = String, Header, pattern = "^[!-~]{1,200}$", description = "1-200 visible ASCII characters; the same key and request again changes nothing")),
     request_body = Decision,
     responses((status = 202, body = Accepted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),

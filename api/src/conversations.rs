@@ -219,7 +219,7 @@ async fn load(state: &AppState, tenant: &str, id: i64) -> ApiResult<Conversation
 
 /// `GET /api/v1/conversations/{id}`
 #[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations",
-    params(("id" = u64, Path, description = "Chatwoot's conversation display id")),
+    params(("id" = u64, Path, maximum = 9223372036854775807_u64, description = "Chatwoot's conversation display id")),
     responses((status = 200, body = ConversationDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn show(
@@ -248,7 +248,7 @@ pub async fn show(
 
 /// `GET /api/v1/conversations/{id}/messages`
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "conversations",
-    params(("id" = u64, Path, description = "Chatwoot's conversation display id"), PageParams),
+    params(("id" = u64, Path, maximum = 9223372036854775807_u64, description = "Chatwoot's conversation display id"), PageParams),
     responses((status = 200, body = MessagePage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn messages(
@@ -324,7 +324,8 @@ pub async fn exists(state: &AppState, tenant: &str, id: i64) -> ApiResult<()> {
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMessage {
-    /// 1-150,000 characters.
+    /// 1-150,000 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 150000, pattern = "\\S")]
     pub content: String,
     /// A private note (only agents see it) rather than a reply to the customer.
     #[serde(default)]
@@ -337,6 +338,7 @@ pub struct NewMessage {
 pub struct ConversationChange {
     /// open, resolved, pending or snoozed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^(open|resolved|pending|snoozed)$")]
     pub status: Option<String>,
     /// With status snoozed: until when (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -347,26 +349,34 @@ pub struct ConversationChange {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^(urgent|high|medium|low|none)$")]
     pub priority: Option<Option<String>>,
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<u64>)]
+    #[schema(value_type = Option<u64>, minimum = 1, maximum = 9223372036854775807_u64)]
     pub assignee_id: Option<Option<u64>>,
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<u64>)]
+    #[schema(value_type = Option<u64>, minimum = 1, maximum = 9223372036854775807_u64)]
     pub team_id: Option<Option<u64>>,
-    /// The whole set of labels (replaces the current one).
+    /// The whole set of labels (replaces the current one): at most 100, each 1-255 characters without spaces
+    /// or commas.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 100, inline, value_type = Option<Vec<Label>>)]
     pub labels: Option<Vec<String>>,
 }
+
+/// A label: 1-255 characters, no spaces or commas.
+#[derive(ToSchema)]
+#[schema(pattern = "^[^\\s,]{1,255}$")]
+#[allow(dead_code)]
+pub struct Label(String);
 
 /// A member that is present (even as null) is `Some`.
 fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
@@ -382,6 +392,7 @@ where
 #[serde(deny_unknown_fields)]
 pub struct Escalation {
     /// Why, 1-1,000 characters (written in the private note).
+    #[schema(min_length = 1, max_length = 1000, pattern = "\\S")]
     pub reason: String,
 }
 
@@ -489,8 +500,8 @@ fn to_update(change: &ConversationChange) -> ApiResult<ConversationUpdate> {
 
 /// `POST /api/v1/conversations/{id}/messages`
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "conversations",
-    params(("id" = u64, Path, description = "Chatwoot's conversation display id"),
-           ("Idempotency-Key" = String, Header, description = "1-200 characters; the same key and request again changes nothing")),
+    params(("id" = u64, Path, maximum = 9223372036854775807_u64, description = "Chatwoot's conversation display id"),
+           ("Idempotency-Key" = String, Header, pattern = "^[!-~]{1,200}$", description = "1-200 visible ASCII characters; the same key and request again changes nothing")),
     request_body = NewMessage,
     responses((status = 202, body = Accepted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
@@ -517,8 +528,8 @@ pub async fn post_message(
 
 /// `PATCH /api/v1/conversations/{id}`
 #[utoipa::path(patch, path = "/api/v1/conversations/{id}", tag = "conversations",
-    params(("id" = u64, Path, description = "Chatwoot's conversation display id"),
-           ("Idempotency-Key" = String, Header, description = "1-200 characters; the same key and request again changes nothing")),
+    params(("id" = u64, Path, maximum = 9223372036854775807_u64, description = "Chatwoot's conversation display id"),
+           ("Idempotency-Key" = String, Header, pattern = "^[!-~]{1,200}$", description = "1-200 visible ASCII characters; the same key and request again changes nothing")),
     request_body = ConversationChange,
     responses((status = 202, body = Accepted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
@@ -542,8 +553,8 @@ pub async fn update(
 
 /// `POST /api/v1/conversations/{id}/escalate`
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/escalate", tag = "conversations",
-    params(("id" = u64, Path, description = "Chatwoot's conversation display id"),
-           ("Idempotency-Key" = String, Header, description = "1-200 characters; the same key and request again changes nothing")),
+    params(("id" = u64, Path, maximum = 9223372036854775807_u64, description = "Chatwoot's conversation display id"),
+           ("Idempotency-Key" = String, Header, pattern = "^[!-~]{1,200}$", description = "1-200 visible ASCII characters; the same key and request again changes nothing")),
     request_body = Escalation,
     responses((status = 202, body = Accepted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),

@@ -18,6 +18,7 @@ use crate::AppState;
 #[serde(deny_unknown_fields)]
 pub struct SessionRequest {
     /// The agent's Chatwoot access token (Profile settings → Access token).
+    #[schema(pattern = "^[!-~]{1,200}$")]
     pub chatwoot_token: String,
 }
 
