@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: starts what it needs (PostgreSQL, NATS), then runs every crate's tests, the deployment
-# validation and a short fuzz run when cargo-fuzz is available.
+# validation, the API's schemathesis run and a short fuzz run when cargo-fuzz is available.
 set -euo pipefail
 # pipefail keeps cargo's exit status through `tee`.
 cd "$(dirname "$0")/.."
@@ -17,6 +17,9 @@ cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.log
 if [ -x scripts/validate-deploy.sh ]; then
   ./scripts/validate-deploy.sh || status=$?
 fi
+# Property-based test of the running API against its OpenAPI document (schemathesis from PyPI; skipped with a
+# message when PyPI is unreachable).
+./scripts/schemathesis.sh || status=$?
 # Bounded libFuzzer run of webhook verification and parsing (FUZZ_SECONDS, default 45; 0 skips).
 ./scripts/fuzz.sh || status=$?
 # One closing line for whoever reads the end of the log: the cargo test totals (deployment checks and fuzzing

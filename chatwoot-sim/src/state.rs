@@ -151,7 +151,14 @@ impl Inner {
         let mut actor = None;
         let mut accounts = Vec::new();
         for account in self.accounts.values() {
-            let found = if account.api_tokens.iter().any(|t| t == token) {
+            let personal = account
+                .agent_tokens
+                .iter()
+                .find(|(t, _)| t == token)
+                .and_then(|(_, id)| account.agents.iter().find(|a| a.id == *id));
+            let found = if let Some(agent) = personal {
+                Some(Actor::Agent(agent.clone()))
+            } else if account.api_tokens.iter().any(|t| t == token) {
                 Some(Actor::Agent(account_user(account)))
             } else if account.bot_tokens.iter().any(|t| t == token) {
                 Some(Actor::Bot(account.agent_bot.clone()))

@@ -8,8 +8,9 @@ pub struct ConsoleArgs {
     /// Origins allowed to frame the console (CSP `frame-ancestors`), space- or comma-separated, e.g.
     /// `https://chat.example.com`. `*` (the default) lets any Chatwoot instance embed it as a Dashboard App:
     /// framing grants no access, since every API call needs a console token or an agent session.
-    #[arg(long, env = "CONSOLE_FRAME_ANCESTORS", default_value = "*")]
-    pub frame_ancestors: String,
+    #[arg(long = "console-frame-ancestors", env = "CONSOLE_FRAME_ANCESTORS", default_value = "*",
+          value_parser = ConsoleConfig::from_list)]
+    pub console: ConsoleConfig,
 }
 
 /// A validated configuration.
@@ -64,14 +65,6 @@ impl ConsoleConfig {
     /// The `frame-ancestors` directive's value.
     pub fn frame_ancestors(&self) -> String {
         self.frame_ancestors.join(" ")
-    }
-}
-
-impl TryFrom<&ConsoleArgs> for ConsoleConfig {
-    type Error = FrameAncestorsError;
-
-    fn try_from(args: &ConsoleArgs) -> Result<Self, Self::Error> {
-        Self::from_list(&args.frame_ancestors)
     }
 }
 

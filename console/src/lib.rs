@@ -5,7 +5,7 @@
 //!
 //! The page works full-width on its own and inside Chatwoot as a Dashboard App (a narrow iframe). Chatwoot
 //! frames it from whatever origin the Chatwoot instance has, hence `frame-ancestors` defaults to `*` and can be
-//! narrowed with [`ConsoleArgs::frame_ancestors`]. Framing grants nothing: every API call needs a credential
+//! narrowed with `CONSOLE_FRAME_ANCESTORS` ([`ConsoleArgs`]). Framing grants nothing: every API call needs a credential
 //! (see the README's "Review console").
 
 mod assets;

@@ -15,6 +15,7 @@ use std::io::Write;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 pub mod admin;
+pub mod api_keys_cmd;
 pub mod context;
 pub mod dashboard_app;
 pub mod dlq;
@@ -75,6 +76,9 @@ pub enum Command {
     /// Register, list, remove tenants; rotate their API token.
     #[command(subcommand)]
     Tenants(tenants::TenantsCommand),
+    /// Create (shown once), list and revoke the API service's per-tenant keys.
+    #[command(subcommand)]
+    ApiKeys(api_keys_cmd::ApiKeysCommand),
     /// List and redrive the dispatcher's dead letters.
     #[command(subcommand)]
     Dlq(dlq::DlqCommand),
@@ -121,6 +125,7 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> Result<Exit, CliError> {
     let mut ctx = Context::new(nats, database, secrets);
     let exit = match command {
         Command::Tenants(command) => tenants::run(command, &mut ctx, out).await?,
+        Command::ApiKeys(command) => api_keys_cmd::run(command, &mut ctx, out).await?,
         Command::Dlq(command) => dlq::run(command, &mut ctx, out).await?,
         Command::Replay(args) => replay::run(args, &mut ctx, out).await?,
         Command::Triage(args) => triage_cmd::run(args, out)?,

@@ -4,6 +4,7 @@
 mod ai_llm;
 mod ai_replies;
 mod ai_support;
+mod api;
 mod batching;
 mod channels;
 mod commands;
