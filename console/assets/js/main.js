@@ -21,6 +21,9 @@ function parseRoute() {
 
 function route() {
   if (!state.me) return;
+  // Setting the hash to the route already shown (appContext repeated by Chatwoot) keeps the view as it is.
+  if (state.view && state.shown === location.hash) return;
+  state.shown = location.hash;
   state.view?.dispose();
   const { path, params } = parseRoute();
   const conversation = /^\/c\/(\d+)$/.exec(path);
@@ -44,6 +47,7 @@ function signedOut(reason) {
   state.me = null;
   state.view?.dispose();
   state.view = null;
+  state.shown = null;
   state.live?.close();
   state.live = null;
   document.getElementById('nav').hidden = true;
@@ -167,6 +171,21 @@ on('network', (up) => {
   if (state.me) banner('network', up ? null : 'Network lost. Reconnecting…');
 });
 window.addEventListener('offline', () => banner('network', 'Network lost. Reconnecting…'));
-window.addEventListener('hashchange', route);
+window.addEventListener('hashchange', () => {
+  // A new `#token=…&conversation=…` typed or linked into an open page: read it like a fresh load.
+  if (location.hash && !location.hash.startsWith('#/')) {
+    const before = getToken();
+    takeFragment();
+    if (getToken() !== before) {
+      state.live?.close();
+      state.view?.dispose();
+      state.view = null;
+      state.me = null;
+      start();
+      return;
+    }
+  }
+  route();
+});
 shortcuts();
 start();
