@@ -62,7 +62,11 @@ export function showConversation(root, id, { embedded = false } = {}) {
       pendingBox.append(card.el);
     } else {
       card.el.classList.add('compact');
-      insertByTime(h('li.draft-item', { dataset: { at: draft.created_at } }, card.el));
+      const item = h('li.draft-item', { dataset: { at: draft.created_at } }, card.el);
+      // Right under the message it answers (the two clocks, Chatwoot's and ours, need not agree).
+      const source = thread.querySelector(`li.msg[data-message-id="${draft.message_id}"]`);
+      if (source) source.after(item);
+      else insertByTime(item);
     }
   };
 
@@ -161,9 +165,14 @@ export function showConversation(root, id, { embedded = false } = {}) {
       conversation = head;
       renderHead();
       pendingBox.replaceChildren();
-      drafts.forEach(addCard);
-      if (!pendingBox.children.length) pendingBox.append(h('p.empty', null, 'No drafts waiting in this conversation.'));
+      // Drafts first, so their own "AI draft #N" notes are recognised; decided drafts then go under their message.
+      for (const draft of drafts) cards.set(draft.id, null);
       messages.forEach(addMessage);
+      for (const draft of drafts) {
+        cards.delete(draft.id);
+        addCard(draft);
+      }
+      if (!pendingBox.children.length) pendingBox.append(h('p.empty', null, 'No drafts waiting in this conversation.'));
       for (const record of (records.data ?? []).slice().reverse()) activity.append(activityItem(record));
     } catch (error) {
       pendingBox.replaceChildren(h('p.error', { role: 'alert' }, describe(error)));

@@ -15,8 +15,8 @@ pub fn app_context(conversation: u64) -> Value {
         "event": "appContext",
         "data": {
             "conversation": { "id": conversation, "inbox_id": 1, "status": "open",
-                "meta": { "sender": { "id": 9, "name": "Maya Johnson" } } },
-            "contact": { "id": 9, "name": "Maya Johnson", "email": "maya@example.com" },
+                "meta": { "sender": { "id": 9, "name": "Maya Lindqvist" } } },
+            "contact": { "id": 9, "name": "Maya Lindqvist", "email": "maya.lindqvist@example.org" },
             "currentAgent": { "id": 21, "name": "Ana Lima", "email": "ana@acme.example" }
         }
     })
@@ -59,10 +59,10 @@ const PAGE: &str = r##"<!doctype html>
 </style></head>
 <body>
   <div class="nav"></div>
-  <div class="list"><div class="item on"><b>Maya Johnson</b><br>Hi, I was charged twice…</div>
+  <div class="list"><div class="item on"><b>Maya Lindqvist</b><br>Hi, I was charged twice…</div>
     <div class="item">Jonas Weber<br>Where is my parcel?</div></div>
   <div class="conv">
-    <header>Maya Johnson</header>
+    <header>Maya Lindqvist</header>
     <div class="tabs"><span>Messages</span><span class="on">Review console</span></div>
     <div class="body">
       <div class="messages">Chatwoot shows the conversation here; the Dashboard App tab frames the console.</div>

@@ -42,8 +42,12 @@ async fn screenshots_of_the_queue_a_conversation_and_the_dashboard_app() {
     browser.wait_text("#live", "live").await;
     save(&dir, "queue.png", &browser.screenshot().await);
 
+    browser.close().await;
+
+    // Tall enough for the drafts, the thread and the reply box.
+    let browser = Browser::start(1280, 1500).await;
     browser.goto(&c.url(Some(9801))).await;
-    browser.wait_text("#thread", "charged twice").await;
+    browser.wait_text("#thread", "Maya").await;
     browser.wait_text("#conversation-drafts", "Approve").await;
     save(&dir, "conversation.png", &browser.screenshot().await);
     browser.close().await;
