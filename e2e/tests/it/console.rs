@@ -200,6 +200,43 @@ async fn a_draft_approved_in_chatwoot_shows_as_decided_in_the_open_page() {
 }
 
 #[tokio::test]
+async fn with_the_live_stream_down_the_page_says_so_and_a_late_decision_is_refused_with_who_decided() {
+    let c = Console::start().await;
+    let draft = c.draft(BILLING, 97_401, 9741).await;
+    let browser = Browser::start(1100, 800).await;
+    // The event stream cannot connect: the page says it is reconnecting.
+    browser.block(&["*/api/v1/activity*"]).await;
+    browser.goto(&c.url(None)).await;
+    browser.find(&card(draft)).await;
+    browser.wait_text("#banners", "Reconnecting").await;
+
+    // Jonas approves in Chatwoot; the page cannot know and the agent approves too.
+    c.p.agent("/approve", 97_402, 9741).await;
+    let decided = eventually(Duration::from_secs(30), || async {
+        c.p.drafts(9741).await[0].status == "approved"
+    })
+    .await;
+    assert!(decided);
+    browser.key('a').await;
+    browser
+        .wait_text(&format!("{} .note", card(draft)), "Already approved by Jonas Berg")
+        .await;
+
+    // The stream comes back: the banner goes, the indicator says live.
+    browser.block(&[]).await;
+    browser.wait_text("#live", "live").await;
+    let banner = browser
+        .js("return document.querySelector('#banners').innerText", vec![])
+        .await;
+    assert_eq!(banner, "", "the banner is gone");
+    c.p.settle(3).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(c.p.public(9741).len(), 1, "sent once: {:?}", c.p.public(9741));
+    browser.close().await;
+    c.stop().await;
+}
+
+#[tokio::test]
 async fn the_dashboard_app_opens_the_conversation_chatwoot_shows() {
     let c = Console::start().await;
     let billing = c.draft(BILLING, 97_201, 9721).await;
