@@ -8,7 +8,7 @@ mod screenshots;
 
 use std::time::{Duration, Instant};
 
-use e2e::{eventually, Service, ACCOUNT_ID, TENANT};
+use e2e::{eventually, Service, ACCOUNT_ID, AGENT_TOKEN, TENANT};
 use infra::api_keys::Scope;
 use serde_json::{json, Value};
 
@@ -232,6 +232,49 @@ async fn with_the_live_stream_down_the_page_says_so_and_a_late_decision_is_refus
     c.p.settle(3).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(c.p.public(9741).len(), 1, "sent once: {:?}", c.p.public(9741));
+    browser.close().await;
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn a_revoked_token_signs_the_page_out_and_an_agent_signs_in_with_their_chatwoot_token() {
+    let c = Console::start().await;
+    let draft = c.draft(BILLING, 97_501, 9751).await;
+    let browser = Browser::start(1100, 800).await;
+    browser.goto(&c.url(None)).await;
+    browser.find(&card(draft)).await;
+
+    let id = c.key.strip_prefix("cwk_").unwrap().split('_').next().unwrap();
+    assert!(infra::api_keys::revoke(&c.p.env.pool().await, id).await.unwrap());
+    browser.key('g').await;
+    browser.key('i').await;
+    browser
+        .wait_text("#signin .signin-reason", "expired or was revoked")
+        .await;
+
+    // A new console token plus Ana's own Chatwoot access token: her decisions carry her name.
+    let key = c.p.env.api_key(TENANT, Scope::Write).await;
+    browser.find("#signin-key").await.send_keys(&key).await.unwrap();
+    browser
+        .find("#signin-chatwoot")
+        .await
+        .send_keys(&format!("{AGENT_TOKEN}\u{E007}"))
+        .await
+        .unwrap();
+    browser.wait_text("#who", "Ana Lima").await;
+    // Back where the token ran out (the inbox); g q goes to the queue.
+    browser.find("#inbox-list").await;
+    browser.key('g').await;
+    browser.key('q').await;
+    browser.find(&card(draft)).await;
+    browser.key('a').await;
+    browser
+        .wait_text(&format!("{} .note", card(draft)), "Approved by Ana Lima")
+        .await;
+    assert_eq!(
+        c.p.drafts(9751).await[0].decided_by_name.as_deref(),
+        Some("Ana Lima")
+    );
     browser.close().await;
     c.stop().await;
 }
