@@ -19,6 +19,8 @@ export function showConversation(root, id, { embedded = false } = {}) {
   const thread = h('ol.thread', { id: 'thread' });
   const activity = h('ol.events', { id: 'activity' });
   const side = h('div.side-body');
+  // Outlives re-renders of the side panel, so an action's outcome stays visible after the reload it causes.
+  const sideNote = h('p.note', { role: 'status' });
   const details = h('details.side', { open: !embedded && window.innerWidth > 760 },
     h('summary', null, 'Details and actions'), side);
   const text = h('textarea', { id: 'reply-text', rows: 3, 'aria-label': 'Reply', placeholder: 'Write a reply…' });
@@ -102,7 +104,7 @@ export function showConversation(root, id, { embedded = false } = {}) {
 
   function renderSide() {
     const c = conversation;
-    const note = h('p.note', { role: 'status' });
+    const note = sideNote;
     const act = async (label, method, path, body) => {
       note.textContent = `${label}…`;
       note.className = 'note';

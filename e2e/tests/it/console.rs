@@ -200,7 +200,8 @@ async fn a_draft_approved_in_chatwoot_shows_as_decided_in_the_open_page() {
 }
 
 #[tokio::test]
-async fn with_the_live_stream_down_the_page_says_so_and_a_late_decision_is_refused_with_who_decided() {
+async fn with_the_live_stream_down_the_page_says_so_and_a_late_decision_is_refused_with_who_decided(
+) {
     let c = Console::start().await;
     let draft = c.draft(BILLING, 97_401, 9741).await;
     let browser = Browser::start(1100, 800).await;
@@ -219,19 +220,30 @@ async fn with_the_live_stream_down_the_page_says_so_and_a_late_decision_is_refus
     assert!(decided);
     browser.key('a').await;
     browser
-        .wait_text(&format!("{} .note", card(draft)), "Already approved by Jonas Berg")
+        .wait_text(
+            &format!("{} .note", card(draft)),
+            "Already approved by Jonas Berg",
+        )
         .await;
 
     // The stream comes back: the banner goes, the indicator says live.
     browser.block(&[]).await;
     browser.wait_text("#live", "live").await;
     let banner = browser
-        .js("return document.querySelector('#banners').innerText", vec![])
+        .js(
+            "return document.querySelector('#banners').innerText",
+            vec![],
+        )
         .await;
     assert_eq!(banner, "", "the banner is gone");
     c.p.settle(3).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(c.p.public(9741).len(), 1, "sent once: {:?}", c.p.public(9741));
+    assert_eq!(
+        c.p.public(9741).len(),
+        1,
+        "sent once: {:?}",
+        c.p.public(9741)
+    );
     browser.close().await;
     c.stop().await;
 }
@@ -244,8 +256,16 @@ async fn a_revoked_token_signs_the_page_out_and_an_agent_signs_in_with_their_cha
     browser.goto(&c.url(None)).await;
     browser.find(&card(draft)).await;
 
-    let id = c.key.strip_prefix("cwk_").unwrap().split('_').next().unwrap();
-    assert!(infra::api_keys::revoke(&c.p.env.pool().await, id).await.unwrap());
+    let id = c
+        .key
+        .strip_prefix("cwk_")
+        .unwrap()
+        .split('_')
+        .next()
+        .unwrap();
+    assert!(infra::api_keys::revoke(&c.p.env.pool().await, id)
+        .await
+        .unwrap());
     browser.key('g').await;
     browser.key('i').await;
     browser
@@ -254,7 +274,12 @@ async fn a_revoked_token_signs_the_page_out_and_an_agent_signs_in_with_their_cha
 
     // A new console token plus Ana's own Chatwoot access token: her decisions carry her name.
     let key = c.p.env.api_key(TENANT, Scope::Write).await;
-    browser.find("#signin-key").await.send_keys(&key).await.unwrap();
+    browser
+        .find("#signin-key")
+        .await
+        .send_keys(&key)
+        .await
+        .unwrap();
     browser
         .find("#signin-chatwoot")
         .await
@@ -274,6 +299,77 @@ async fn a_revoked_token_signs_the_page_out_and_an_agent_signs_in_with_their_cha
     assert_eq!(
         c.p.drafts(9751).await[0].decided_by_name.as_deref(),
         Some("Ana Lima")
+    );
+    browser.close().await;
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn the_inbox_searches_and_a_conversation_takes_a_private_note_and_a_resolve() {
+    let c = Console::start().await;
+    c.draft(BILLING, 97_601, 9761).await;
+    c.draft(PARCEL, 97_602, 9762).await;
+    let browser = Browser::start(1100, 800).await;
+    browser
+        .goto(&format!("{}/console/#token={}", c.api.url(), c.key))
+        .await;
+    browser.find("#nav").await;
+    browser.key('g').await;
+    browser.key('i').await;
+    browser
+        .find("li.conversation[data-conversation-id=\"9761\"]")
+        .await;
+    browser
+        .find("li.conversation[data-conversation-id=\"9762\"]")
+        .await;
+    browser
+        .find("input[name=q]")
+        .await
+        .send_keys("tracking\u{E007}")
+        .await
+        .unwrap();
+    browser.wait_text("#inbox-list", "#9762").await;
+    let rows = browser
+        .js("return [...document.querySelectorAll('#inbox-list li.conversation')].map(r => r.dataset.conversationId)", vec![])
+        .await;
+    assert_eq!(
+        rows,
+        json!(["9762"]),
+        "the search keeps the parcel question only"
+    );
+
+    browser
+        .find("li.conversation a.row")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.wait_text("section.conversation h1", "#9762").await;
+    browser.find("#reply-private").await.click().await.unwrap();
+    let note = "Checked with the carrier: it is in the depot.";
+    browser
+        .find("#reply-text")
+        .await
+        .send_keys(note)
+        .await
+        .unwrap();
+    browser
+        .find("form.reply button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.wait_text("#thread li.local", "sent").await;
+    browser.find("#resolve").await.click().await.unwrap();
+    browser
+        .wait_text(".side-body .note", "Resolve: applied")
+        .await;
+    c.p.settle(4).await;
+    assert_eq!(c.p.notes(9762).last().map(String::as_str), Some(note));
+    assert!(c.p.public(9762).is_empty(), "a private note is not a reply");
+    assert_eq!(
+        c.p.env.sim.status(ACCOUNT_ID, 9762).as_deref(),
+        Some("resolved")
     );
     browser.close().await;
     c.stop().await;
