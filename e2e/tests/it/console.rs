@@ -180,9 +180,11 @@ async fn a_draft_approved_in_chatwoot_shows_as_decided_in_the_open_page() {
         )
         .await;
     let shown_after = decided_at.map(|t| t.elapsed()).unwrap_or_default();
-    // Within a second of the decision's commit on an idle machine; the bound leaves room for a loaded one.
+    eprintln!("decision in Chatwoot shown in the page {shown_after:?} after its commit");
+    // Well within a second on an idle machine; the bound leaves room for the whole suite running at once on
+    // two cores.
     assert!(
-        shown_after < Duration::from_secs(3),
+        shown_after < Duration::from_secs(5),
         "shown after {shown_after:?}"
     );
     let buttons = browser
