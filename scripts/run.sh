@@ -91,5 +91,6 @@ echo >&2
 echo "[run] API key (demo, read-write): $API_KEY" >&2
 echo "[run]   curl -s -H \"Authorization: Bearer $API_KEY\" 'http://127.0.0.1:8083/api/v1/conversations?limit=5'" >&2
 echo "[run]   curl -sN -H \"Authorization: Bearer $API_KEY\" -H 'Accept: text/event-stream' http://127.0.0.1:8083/api/v1/activity" >&2
+echo "[run] Review console: http://127.0.0.1:8083/console/#token=$API_KEY" >&2
 echo "[run] running; Ctrl-C to stop" >&2
 wait -n "${pids[@]}" || true
