@@ -14,7 +14,7 @@ use tokio::process::{Child, Command};
 
 /// What the suite waits for in the page at most (a draft decided in Chatwoot must show within a second; the
 /// margin covers a loaded machine).
-pub const PATIENCE: Duration = Duration::from_secs(20);
+pub const PATIENCE: Duration = Duration::from_secs(30);
 
 pub struct Browser {
     pub client: Client,
