@@ -41,6 +41,14 @@ async fn screenshots_of_the_queue_a_conversation_and_the_dashboard_app() {
     browser.wait_text("#queue-total", "(3)").await;
     browser.wait_text("#live", "live").await;
     save(&dir, "queue.png", &browser.screenshot().await);
+    // Chatwoot does not tell a Dashboard App its appearance: the page follows the system, or `#theme=`.
+    browser.goto(&format!("{}&theme=dark", c.url(None))).await;
+    browser.wait_text("#queue-total", "(3)").await;
+    let dark = browser
+        .js("return document.documentElement.dataset.theme", vec![])
+        .await;
+    assert_eq!(dark, "dark");
+    save(&dir, "queue-dark.png", &browser.screenshot().await);
 
     browser.close().await;
 
