@@ -73,5 +73,8 @@ async fn screenshots_of_the_queue_a_conversation_and_the_dashboard_app() {
     browser.client.enter_parent_frame().await.unwrap();
     save(&dir, "dashboard-app.png", &browser.screenshot().await);
     browser.close().await;
+    if std::env::var_os("UPDATE_SCREENSHOTS").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     c.stop().await;
 }
