@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 #
-# One image, five binaries: ingress, worker, dispatcher, cwctl (operator CLI) and chatwoot-sim
+# One image, six binaries: ingress, worker, dispatcher, api, cwctl (operator CLI) and chatwoot-sim
 # (the Chatwoot simulator used by the demo). The image has no ENTRYPOINT: the container's command picks
 # the process (`command: ["worker"]` in compose, `command: ["/usr/local/bin/worker"]` in Kubernetes).
 #
@@ -23,7 +23,7 @@ ENV CARGO_TERM_COLOR=never \
     CARGO_INCREMENTAL=0 \
     CARGO_NET_RETRY=10
 # Binaries to build and ship; every one of them must exist as a [[bin]] of the workspace.
-ARG BINARIES="ingress worker dispatcher cwctl chatwoot-sim"
+ARG BINARIES="ingress worker dispatcher api cwctl chatwoot-sim"
 
 COPY . .
 # The target directory is a cache mount, so it is not part of the layer: copy the binaries out of it.
@@ -42,7 +42,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
 FROM ${DEBUG_IMAGE} AS runtime-debug
 COPY --from=builder /out/ /usr/local/bin/
 USER 65532:65532
-EXPOSE 8080 8081 8082 9090 3000
+EXPOSE 8080 8081 8082 8083 9090 9093 3000
 STOPSIGNAL SIGTERM
 CMD ["/usr/local/bin/ingress"]
 
@@ -52,12 +52,13 @@ CMD ["/usr/local/bin/ingress"]
 # probes made by the kubelet, so nothing inside the image is needed for health checking.
 FROM ${RUNTIME_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="chatwoot-pipeline" \
-      org.opencontainers.image.description="Chatwoot webhook pipeline: ingress, worker, dispatcher, cwctl, chatwoot-sim" \
+      org.opencontainers.image.description="Chatwoot webhook pipeline: ingress, worker, dispatcher, api, cwctl, chatwoot-sim" \
       org.opencontainers.image.licenses="Apache-2.0"
 COPY --from=builder /out/ /usr/local/bin/
 USER 65532:65532
-# ingress 8080 (webhooks) + 9090 (metrics); worker 8081 and dispatcher 8082 (health + metrics); simulator 3000.
-EXPOSE 8080 8081 8082 9090 3000
+# ingress 8080 (webhooks) + 9090 (metrics); worker 8081 and dispatcher 8082 (health + metrics); api 8083 +
+# 9093 (metrics); simulator 3000.
+EXPOSE 8080 8081 8082 8083 9090 9093 3000
 # The services drain on SIGTERM within DRAIN_TIMEOUT.
 STOPSIGNAL SIGTERM
 CMD ["/usr/local/bin/ingress"]

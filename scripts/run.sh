@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the product locally: PostgreSQL and NATS (started if needed), the Chatwoot simulator as the demo tenant's
-# Chatwoot, the ingress, a worker and a dispatcher. It then plays the demo: a customer's question, its triage and
+# Chatwoot, the ingress, a worker, a dispatcher and the API. It then plays the demo: a customer's question, its triage and
 # AI draft, and the agent's /approve that sends it (./scripts/say.sh lets you go on). Ctrl-C stops everything.
 #
 # Point it at a real Chatwoot instead by exporting TENANT_ID, CHATWOOT_BASE_URL, CHATWOOT_ACCOUNT_ID,
@@ -13,7 +13,7 @@ mkdir -p "$STATE"
 
 ./scripts/services.sh
 echo "[run] building (release)..." >&2
-cargo build --release --locked -q -p ingress -p worker -p dispatcher -p chatwoot-sim -p cwctl
+cargo build --release --locked -q -p ingress -p worker -p dispatcher -p api -p chatwoot-sim -p cwctl
 BIN="$ROOT/target/release"
 
 if [ -z "${SECRETS_KEY:-}" ]; then
@@ -48,8 +48,10 @@ HEALTH_ADDR=127.0.0.1:8081 "$BIN/worker" >"$STATE/worker.log" 2>&1 &
 pids+=($!)
 HEALTH_ADDR=127.0.0.1:8082 "$BIN/dispatcher" >"$STATE/dispatcher.log" 2>&1 &
 pids+=($!)
+API_LISTEN_ADDR=127.0.0.1:8083 API_METRICS_ADDR=127.0.0.1:9093 "$BIN/api" >"$STATE/api.log" 2>&1 &
+pids+=($!)
 
-for port in 8080 8081 8082; do
+for port in 8080 8081 8082 8083; do
   for _ in $(seq 1 150); do
     curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
     sleep 0.2
@@ -57,6 +59,7 @@ for port in 8080 8081 8082; do
   curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { echo "[run] service on $port not ready; see $STATE/*.log" >&2; exit 1; }
 done
 echo "[run] ingress http://127.0.0.1:8080/webhooks/chatwoot/$TENANT_ID  (logs in $STATE/)" >&2
+echo "[run] API     http://127.0.0.1:8083/api/v1  (OpenAPI at http://127.0.0.1:8083/openapi.json)" >&2
 
 if [ -n "$demo" ]; then
   # The demo tenant answers from this knowledge base (AI drafts by default); re-importing changes nothing.
@@ -78,5 +81,16 @@ if [ -n "$demo" ]; then
   echo "[run]   ./scripts/say.sh \"Quiero hablar con una persona\"   (a handoff, in Spanish)" >&2
   echo "[run] recorded Chatwoot calls: curl http://127.0.0.1:3000/__sim/requests" >&2
 fi
+# A demo API key (read-write), created once and kept in .run/ (revoke it with `cwctl api-keys revoke <id>`).
+if [ ! -s "$STATE/api.key" ] || ! curl -fsS -H "Authorization: Bearer $(cat "$STATE/api.key")" \
+    http://127.0.0.1:8083/api/v1/me >/dev/null 2>&1; then
+  "$BIN/cwctl" api-keys create --tenant "$TENANT_ID" --name demo --scope write --quiet >"$STATE/api.key"
+fi
+API_KEY=$(cat "$STATE/api.key")
+echo >&2
+echo "[run] API key (demo, read-write): $API_KEY" >&2
+echo "[run]   curl -s -H \"Authorization: Bearer $API_KEY\" 'http://127.0.0.1:8083/api/v1/conversations?limit=5'" >&2
+echo "[run]   curl -sN -H \"Authorization: Bearer $API_KEY\" -H 'Accept: text/event-stream' http://127.0.0.1:8083/api/v1/activity" >&2
+echo "[run] Review console: http://127.0.0.1:8083/console/#token=$API_KEY" >&2
 echo "[run] running; Ctrl-C to stop" >&2
 wait -n "${pids[@]}" || true

@@ -401,7 +401,7 @@ def check_rendered(path, profile):
     deployments = {d["metadata"]["name"]: d for d in by_kind.get("Deployment", [])}
     services = {d["metadata"]["name"]: d for d in by_kind.get("Service", [])}
     configmaps = {d["metadata"]["name"]: d.get("data", {}) for d in by_kind.get("ConfigMap", [])}
-    expected = {"chatwoot-ingress", "chatwoot-worker", "chatwoot-dispatcher"}
+    expected = {"chatwoot-ingress", "chatwoot-worker", "chatwoot-dispatcher", "chatwoot-api"}
     if set(deployments) != expected:
         err(f"{where}: Deployments {sorted(deployments)} != {sorted(expected)}")
 
@@ -515,12 +515,16 @@ def check_rendered(path, profile):
             if p.get("targetPort", p["port"]) not in ports:
                 err(f"{where}: Service/{name}: targetPort {p.get('targetPort')!r} not declared by {sel[0]}")
 
-    # Ingress: backend Service and port exist; only /webhooks exposed.
+    # Ingress: backend Service and port exist; only /webhooks exposed, and the API's own paths (/api,
+    # /openapi.json, /console) on the API's Service.
+    public = {"chatwoot-ingress": ("/webhooks",), "chatwoot-api": ("/api", "/openapi.json", "/console")}
     for ing in by_kind.get("Ingress", []):
         for rule in ing["spec"].get("rules", []):
             for p in rule.get("http", {}).get("paths", []):
-                if not p["path"].startswith("/webhooks"):
-                    err(f"{where}: {ident(ing)}: exposes {p['path']}; only /webhooks should be public")
+                allowed = public.get(p["backend"]["service"]["name"], ())
+                if not p["path"].startswith(allowed):
+                    err(f"{where}: {ident(ing)}: exposes {p['path']}; only {', '.join(allowed) or 'nothing'} "
+                        f"should be public there")
                 b = p["backend"]["service"]
                 svc = services.get(b["name"])
                 if not svc:
@@ -771,7 +775,7 @@ def check_compose(path, dockerfile):
     stages = set(re.findall(r"(?im)^FROM\s+\S+\s+AS\s+(\S+)", df))
     binaries = set(re.search(r'(?m)^ARG BINARIES="([^"]*)"', df).group(1).split())
     services = compose.get("services", {})
-    want = {"nats", "postgres", "jaeger", "chatwoot-sim", "ingress", "worker", "dispatcher"}
+    want = {"nats", "postgres", "jaeger", "chatwoot-sim", "ingress", "worker", "dispatcher", "api"}
     if not want <= set(services):
         err(f"{path}: missing services {sorted(want - set(services))}")
     for name, svc in services.items():
@@ -798,7 +802,7 @@ def check_compose(path, dockerfile):
                        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://jaeger:4318"}.items():
         if str(ing.get(key)) != value:
             err(f"{path}: ingress {key}={ing.get(key)!r}, expected {value!r}")
-    for name in ("ingress", "worker", "dispatcher"):
+    for name in ("ingress", "worker", "dispatcher", "api"):
         env = services.get(name, {}).get("environment", {})
         try:
             if len(base64.b64decode(env.get("SECRETS_KEY", ""), validate=True)) != 32:
@@ -818,7 +822,7 @@ def check_dockerfile(path):
     with open(path, encoding="utf-8") as fh:
         df = fh.read()
     binaries = set(re.search(r'(?m)^ARG BINARIES="([^"]*)"', df).group(1).split())
-    want = {"ingress", "worker", "dispatcher", "cwctl", "chatwoot-sim"}
+    want = {"ingress", "worker", "dispatcher", "api", "cwctl", "chatwoot-sim"}
     if binaries != want:
         err(f"{path}: BINARIES {sorted(binaries)} != {sorted(want)}")
     froms = re.findall(r"(?im)^FROM\s+(\S+)(?:\s+AS\s+(\S+))?", df)

@@ -10,6 +10,7 @@
 //! CPU per event and peak RSS come from `/proc`. `--quick` runs the same steps for a few seconds with the services
 //! in-process, so the test suite keeps the benchmark working.
 
+pub mod api;
 pub mod ceiling;
 pub mod hist;
 pub mod load;

@@ -47,13 +47,28 @@ pub struct Options {
     /// Most requests in flight in open loop (beyond it the schedule slips, and is charged to the latency).
     #[arg(long, default_value_t = 4096)]
     pub max_in_flight: usize,
-    /// Which parts to run: any of `ceilings`, `ingress`, `slow`, `pipeline` (all by default).
+    /// Which parts to run: any of `ceilings`, `ingress`, `slow`, `pipeline`, `api` (all by default).
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "ceilings,ingress,slow,pipeline"
+        default_value = "ceilings,ingress,slow,pipeline,api"
     )]
     pub phases: Vec<String>,
+    /// Conversations (with 10 messages each) the `api` phase seeds (default 1000000; quick: 2000).
+    #[arg(long)]
+    pub api_conversations: Option<u64>,
+    /// Requests per conversation-list scenario of the `api` phase (default 400; quick: 16).
+    #[arg(long)]
+    pub api_requests: Option<usize>,
+    /// Concurrent SSE subscribers of the `api` phase (default 1000; quick: 10).
+    #[arg(long)]
+    pub api_subscribers: Option<usize>,
+    /// Activity records published to the SSE subscribers, at 50/s (default 200; quick: 10).
+    #[arg(long)]
+    pub api_events: Option<usize>,
+    /// Subscribers that drop their connection halfway and resume with Last-Event-ID (default 50; quick: 3).
+    #[arg(long)]
+    pub api_resumers: Option<usize>,
     /// Slow connections the `slow` phase holds against the ingress, half partial request heads, half trickled
     /// bodies (default 10000; quick: 200). Needs twice as many open files on one machine (raised to the hard
     /// limit at start; `ulimit -n` shows it).
@@ -116,6 +131,12 @@ pub struct Plan {
     /// Size limit of every stream: JetStream reserves it on the disk, so the quick run in the test suite keeps it
     /// small; a full run keeps far more history than the services' 1 GiB default.
     pub stream_max_bytes: i64,
+    pub api_conversations: u64,
+    pub api_requests: usize,
+    pub api_subscribers: usize,
+    pub api_events: usize,
+    pub api_event_rate: f64,
+    pub api_resumers: usize,
 }
 
 impl Options {
@@ -177,6 +198,18 @@ impl Options {
                 Duration::from_secs(10)
             },
             stream_max_bytes: if quick { 256 << 20 } else { 4 << 30 },
+            api_conversations: self.api_conversations.unwrap_or(if quick {
+                2_000
+            } else {
+                1_000_000
+            }),
+            api_requests: self.api_requests.unwrap_or(if quick { 16 } else { 400 }),
+            api_subscribers: self
+                .api_subscribers
+                .unwrap_or(if quick { 10 } else { 1000 }),
+            api_events: self.api_events.unwrap_or(if quick { 10 } else { 200 }),
+            api_event_rate: 50.0,
+            api_resumers: self.api_resumers.unwrap_or(if quick { 3 } else { 50 }),
         }
     }
 }

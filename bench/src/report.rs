@@ -19,6 +19,7 @@ pub struct Report {
     pub ingress: IngressReport,
     pub slow: Option<crate::slow::SlowReport>,
     pub pipeline: PipelineReport,
+    pub api: Option<crate::api::ApiReport>,
     pub table: Vec<Row>,
 }
 

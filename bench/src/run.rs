@@ -154,6 +154,10 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
             )
             .await?;
         }
+        if wants("api") {
+            eprintln!("bench: api");
+            report.api = Some(crate::api::run(&plan, &env, &launch).await?);
+        }
         anyhow::Ok(())
     }
     .await;
@@ -1135,6 +1139,9 @@ fn table(report: &Report) -> Vec<Row> {
                     .join(", ")
             )),
         );
+    }
+    if let Some(api) = &report.api {
+        rows.extend(crate::api::rows(api));
     }
     rows
 }

@@ -379,7 +379,7 @@ pub fn release_dir(build: bool) -> anyhow::Result<PathBuf> {
         .unwrap_or_else(|| workspace.join("target"));
     let bin_dir = target.join("release");
     if build {
-        eprintln!("bench: cargo build --release -p ingress -p worker -p dispatcher");
+        eprintln!("bench: cargo build --release -p ingress -p worker -p dispatcher -p api");
         let status =
             std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
                 .args([
@@ -391,6 +391,8 @@ pub fn release_dir(build: bool) -> anyhow::Result<PathBuf> {
                     "worker",
                     "-p",
                     "dispatcher",
+                    "-p",
+                    "api",
                 ])
                 .current_dir(&workspace)
                 .status()

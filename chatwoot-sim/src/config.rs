@@ -55,6 +55,9 @@ pub struct SimAccount {
     /// Valid user access tokens (owned by the first of `agents`). Several may be
     /// valid at once; replace them at runtime with `set_tokens` to simulate rotation.
     pub api_tokens: Vec<String>,
+    /// Personal access tokens of agents: (token, agent id). `/api/v1/profile` answers the profile of the
+    /// token's agent (the API's console sessions check an agent's token this way).
+    pub agent_tokens: Vec<(String, u64)>,
     /// Valid agent-bot access tokens (owned by `agent_bot`). Bots may call only
     /// the endpoints Chatwoot lets bots call, and their messages get a bot sender.
     pub bot_tokens: Vec<String>,
@@ -79,6 +82,7 @@ impl SimAccount {
             account_id,
             name: "Acme Support".to_owned(),
             api_tokens: vec![token.into()],
+            agent_tokens: Vec::new(),
             bot_tokens: Vec::new(),
             agents: vec![SimAgent {
                 id: 17,
@@ -94,6 +98,16 @@ impl SimAccount {
                 name: "Acme Assistant".to_owned(),
             },
         }
+    }
+
+    /// Adds an agent (if new) with a personal access token.
+    #[must_use]
+    pub fn with_agent_token(mut self, agent: SimAgent, token: impl Into<String>) -> Self {
+        self.agent_tokens.push((token.into(), agent.id));
+        if !self.agents.iter().any(|a| a.id == agent.id) {
+            self.agents.push(agent);
+        }
+        self
     }
 
     /// Adds agent-bot tokens.

@@ -25,12 +25,14 @@
 //!   `/api/v1/profile` (401), and a bot moving `pending` → `open` gets
 //!   `"success":null` (bot handoff); a user token opening an unassigned
 //!   conversation auto-assigns its agent;
+//! - dashboard apps (`POST`/`GET …/dashboard_apps`) are stored per account;
 //! - `GET …/messages` returns only the latest 20 messages (`before`/`after`
 //!   ids page like Chatwoot's `MessageFinder`);
 //! - the HTTP control API is documented in [`control`].
 
 mod config;
 pub mod control;
+mod dashboard_apps;
 mod faults;
 mod model;
 mod recorder;

@@ -49,6 +49,7 @@ pub(crate) fn router(app: App) -> Router {
             "/api",
             get(|| async { json_response(StatusCode::OK, &views::api_info()) }),
         )
+        .merge(crate::dashboard_apps::router())
         .nest("/__sim", control::router())
         // Rails has no notion of 405: a known path with another verb is no route.
         .fallback(no_route)

@@ -108,6 +108,8 @@ pub(crate) struct Inner {
     pub faults: Vec<Fault>,
     pub rng: XorShift,
     pub request_delay: Option<Duration>,
+    /// Dashboard apps by account, in creation order (see `dashboard_apps.rs`).
+    pub dashboard_apps: Vec<(u64, Value)>,
 }
 
 /// What a token authenticates as.
@@ -133,6 +135,7 @@ impl Inner {
             faults: Vec::new(),
             rng: XorShift::new(config.seed),
             request_delay: config.request_delay,
+            dashboard_apps: Vec::new(),
             config,
         }
     }
@@ -148,7 +151,14 @@ impl Inner {
         let mut actor = None;
         let mut accounts = Vec::new();
         for account in self.accounts.values() {
-            let found = if account.api_tokens.iter().any(|t| t == token) {
+            let personal = account
+                .agent_tokens
+                .iter()
+                .find(|(t, _)| t == token)
+                .and_then(|(_, id)| account.agents.iter().find(|a| a.id == *id));
+            let found = if let Some(agent) = personal {
+                Some(Actor::Agent(agent.clone()))
+            } else if account.api_tokens.iter().any(|t| t == token) {
                 Some(Actor::Agent(account_user(account)))
             } else if account.bot_tokens.iter().any(|t| t == token) {
                 Some(Actor::Bot(account.agent_bot.clone()))
@@ -242,6 +252,16 @@ impl SimState {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// The account's dashboard apps as `GET …/dashboard_apps` lists them.
+    pub fn dashboard_apps(&self, account_id: u64) -> Vec<Value> {
+        self.lock()
+            .dashboard_apps
+            .iter()
+            .filter(|(account, _)| *account == account_id)
+            .map(|(_, app)| app.clone())
+            .collect()
     }
 
     /// The conversation as `GET …/conversations/{id}` would return it, if it exists.

@@ -15,7 +15,9 @@ use std::io::Write;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 pub mod admin;
+pub mod api_keys_cmd;
 pub mod context;
+pub mod dashboard_app;
 pub mod dlq;
 pub mod doctor;
 pub mod error;
@@ -74,6 +76,9 @@ pub enum Command {
     /// Register, list, remove tenants; rotate their API token.
     #[command(subcommand)]
     Tenants(tenants::TenantsCommand),
+    /// Create (shown once), list and revoke the API service's per-tenant keys.
+    #[command(subcommand)]
+    ApiKeys(api_keys_cmd::ApiKeysCommand),
     /// List and redrive the dispatcher's dead letters.
     #[command(subcommand)]
     Dlq(dlq::DlqCommand),
@@ -103,6 +108,10 @@ pub enum Command {
     /// `/`, an agent's `/approve` or `/reject` note), wait for the pipeline, print the triage and what Chatwoot
     /// received. Needs SECRETS_KEY (it signs with the tenant's webhook secret).
     Say(say::SayArgs),
+    /// Register the review console as a Dashboard App of a tenant's Chatwoot account (a tab beside every
+    /// conversation). Needs SECRETS_KEY.
+    #[command(subcommand)]
+    DashboardApp(dashboard_app::DashboardAppCommand),
 }
 
 /// Runs one command, writing its report to `out`.
@@ -116,6 +125,7 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> Result<Exit, CliError> {
     let mut ctx = Context::new(nats, database, secrets);
     let exit = match command {
         Command::Tenants(command) => tenants::run(command, &mut ctx, out).await?,
+        Command::ApiKeys(command) => api_keys_cmd::run(command, &mut ctx, out).await?,
         Command::Dlq(command) => dlq::run(command, &mut ctx, out).await?,
         Command::Replay(args) => replay::run(args, &mut ctx, out).await?,
         Command::Triage(args) => triage_cmd::run(args, out)?,
@@ -124,6 +134,7 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> Result<Exit, CliError> {
         Command::Kb(command) => kb::run(command, &mut ctx, out).await?,
         Command::Report(args) => report::run(args, &mut ctx, out).await?,
         Command::Say(args) => say::run(args, &mut ctx, out).await?,
+        Command::DashboardApp(command) => dashboard_app::run(command, &mut ctx, out).await?,
     };
     out.flush()?;
     Ok(exit)

@@ -16,6 +16,8 @@ pub use chatwoot_sim;
 /// The fixtures' webhook secret and the simulator's token.
 pub const WEBHOOK_SECRET: &str = "Hs7kQ2vN9xPzR4mWb8cTf3Ld";
 pub const API_TOKEN: &str = "demo-token";
+/// The personal Chatwoot access token of the simulator's agent 21, Ana Lima.
+pub const AGENT_TOKEN: &str = "ana-token";
 pub const TENANT: &str = "acme";
 pub const ACCOUNT_ID: u64 = 3;
 
@@ -97,7 +99,20 @@ impl Env {
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
         let suffix = random_suffix();
         let database_url = with_database(&admin, &format!("e2e_{suffix}"));
-        let sim = chatwoot_sim::spawn(chatwoot_sim::SimConfig::single(ACCOUNT_ID, API_TOKEN)).await;
+        // Agent 21 has a personal token, for the API's console sessions.
+        let account = chatwoot_sim::SimAccount::new(ACCOUNT_ID, API_TOKEN).with_agent_token(
+            chatwoot_sim::SimAgent {
+                id: 21,
+                name: "Ana Lima".into(),
+                email: "ana.lima@acme.example".into(),
+            },
+            AGENT_TOKEN,
+        );
+        let sim = chatwoot_sim::spawn(chatwoot_sim::SimConfig {
+            accounts: vec![account],
+            ..chatwoot_sim::SimConfig::default()
+        })
+        .await;
         let env = Self {
             nats_url,
             database_url,
@@ -256,6 +271,31 @@ impl Env {
                 .map_err(|e| e.to_string())
         })
         .await
+    }
+
+    /// The API service, with a short SSE heartbeat for the tests.
+    pub async fn start_api(&self, extra: &[&str]) -> Service {
+        let mut args = vec!["--sse-heartbeat", "1s"];
+        args.extend_from_slice(extra);
+        let config = api::Config::try_parse_from(self.args("api", &args)).expect("api args");
+        let metrics = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let metrics_addr = metrics.local_addr().expect("local addr");
+        let mut service = start(|listener, token| async move {
+            api::run_with_metrics_listener(config, listener, metrics, token)
+                .await
+                .map_err(|e| e.to_string())
+        })
+        .await;
+        service.metrics_addr = metrics_addr;
+        service
+    }
+
+    /// A new API key of `tenant` (`read` or `write`), as `cwctl api-keys create` makes it.
+    pub async fn api_key(&self, tenant: &str, scope: infra::api_keys::Scope) -> String {
+        infra::api_keys::create(&self.pool().await, tenant, "e2e", scope)
+            .await
+            .expect("create API key")
+            .token
     }
 
     /// Signs `body` as Chatwoot would (now) and posts it to `ingress` for `tenant`.

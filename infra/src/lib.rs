@@ -3,6 +3,7 @@
 //! OpenTelemetry wiring with W3C trace-context propagation over NATS and HTTP, and shutdown handling.
 
 pub mod activity;
+pub mod api_keys;
 pub mod bootstrap;
 pub mod config;
 pub mod crypto;

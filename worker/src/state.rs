@@ -277,8 +277,8 @@ async fn record_message(
     let statement = client
         .prepare_cached(
             "INSERT INTO messages (tenant, message_id, conversation_id, message_type, private, sender_kind, sender_id,
-                                   content, created_at, triage)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), $9)
+                                   content, created_at, triage, content_type, sender_name, own)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), $9, $10, $11, $12)
              ON CONFLICT (tenant, message_id) DO UPDATE SET
                  content = EXCLUDED.content,
                  triage = COALESCE(EXCLUDED.triage, messages.triage)",
@@ -297,6 +297,9 @@ async fn record_message(
                 &hook.sender.as_ref().and_then(|s| s.id).map(to_i64),
                 &content.as_deref(),
                 &decided.map(|d| d.triage),
+                &hook.content_type.as_deref().unwrap_or("text"),
+                &hook.sender.as_ref().and_then(|s| s.name.as_deref()),
+                &hook.is_own_message(),
             ],
         )
         .await?;

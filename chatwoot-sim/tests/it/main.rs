@@ -4,6 +4,7 @@
 mod api;
 mod auth;
 mod control;
+mod dashboard_apps;
 mod faults;
 
 use std::collections::BTreeSet;

@@ -72,6 +72,8 @@ fn every_setting_of_the_services_is_in_the_env_example_and_the_readme() {
         "ingress/src/config.rs",
         "worker/src/config.rs",
         "dispatcher/src/config.rs",
+        "api/src/config.rs",
+        "console/src/config.rs",
     ] {
         let source = read(file);
         for piece in source.split("env = \"").skip(1) {

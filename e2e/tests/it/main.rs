@@ -4,9 +4,11 @@
 mod ai_llm;
 mod ai_replies;
 mod ai_support;
+mod api;
 mod batching;
 mod channels;
 mod commands;
+mod console;
 mod core_pipeline;
 mod dead_events;
 mod docs;
