@@ -86,8 +86,6 @@ impl ApiUnderTest {
                         &format!("127.0.0.1:{port}"),
                         "--api-metrics-addr",
                         "127.0.0.1:0",
-                        "--database-pool-size",
-                        "16",
                     ])
                     .env("RUST_LOG", "warn")
                     .stdout(log.try_clone()?)
@@ -162,9 +160,11 @@ async fn seed(database_url: &str, conversations: u64, per_conversation: u64) -> 
         .await?;
     client
         .execute(
-            "INSERT INTO conversations (tenant, conversation_id, inbox_id, contact_id, status, priority, labels,
+            "INSERT INTO conversations (tenant, conversation_id, inbox_id, contact_id, assignee_id, team_id,
+                                        status, priority, labels,
                                         categories, escalation, language, last_event_at, created_at)
              SELECT 'acme', i, 1 + i % 3, 1 + i % least($1::bigint, 100000),
+                    CASE WHEN i % 5 > 0 THEN 1 + i % 50 END, CASE WHEN i % 2 = 0 THEN 1 + i % 5 END,
                     (ARRAY['open', 'pending', 'resolved', 'snoozed'])[1 + i % 4],
                     (ARRAY[NULL, 'low', 'medium', 'high', 'urgent'])[1 + i % 5],
                     CASE WHEN i % 100 = 0 THEN ARRAY['vip'] WHEN i % 10 = 0 THEN ARRAY['billing']
@@ -214,16 +214,19 @@ async fn seed(database_url: &str, conversations: u64, per_conversation: u64) -> 
 }
 
 /// The list scenarios: no filter, filters of several selectivities, rare and common search terms.
-const SCENARIOS: [&str; 10] = [
+const SCENARIOS: [&str; 13] = [
     "",
     "status=open",
     "priority=urgent",
     "label=vip",
     "category=billing",
     "escalation=fraud",
-    "assignee_id=1",
+    "assignee_id=7",
+    "assignee_id=7&status=open",
+    "inbox_id=2&team_id=3",
     "q=chargeback",
     "q=w4242",
+    "q=order",
     "q=order&status=pending",
 ];
 

@@ -19,3 +19,14 @@ CREATE INDEX api_requests_time ON api_requests (requested_at);
 ALTER TABLE messages ADD COLUMN content_type text;
 ALTER TABLE messages ADD COLUMN sender_name text;
 ALTER TABLE messages ADD COLUMN own boolean NOT NULL DEFAULT false;
+
+-- The API's conversation list walks `conversations_recent` newest first and stops at a page; a filter that few
+-- rows pass would make it walk far. These keep the selective filters on an index in the list's order: an
+-- agent's or a team's conversations, an inbox, the escalated ones.
+CREATE INDEX conversations_assignee ON conversations (tenant, assignee_id, last_event_at DESC, conversation_id DESC)
+    WHERE assignee_id IS NOT NULL;
+CREATE INDEX conversations_team ON conversations (tenant, team_id, last_event_at DESC, conversation_id DESC)
+    WHERE team_id IS NOT NULL;
+CREATE INDEX conversations_inbox ON conversations (tenant, inbox_id, last_event_at DESC, conversation_id DESC);
+CREATE INDEX conversations_escalated ON conversations (tenant, last_event_at DESC, conversation_id DESC)
+    WHERE escalation IS NOT NULL;
