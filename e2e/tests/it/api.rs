@@ -786,3 +786,53 @@ async fn activity_streams_live_and_resumes_exactly_after_the_last_event_seen() {
     api.service.stop().await.unwrap();
     p.stop().await;
 }
+
+#[tokio::test]
+async fn a_subscriber_too_slow_to_read_is_disconnected_instead_of_buffered_without_bound() {
+    let env = e2e::Env::new().await;
+    let api = env
+        .start_api(&["--sse-buffer", "2", "--sse-slow-timeout", "300ms"])
+        .await;
+    let key = env.api_key(TENANT, Scope::Read).await;
+    // A subscriber that never reads what it asked for.
+    let stalled = reqwest::Client::new()
+        .get(format!("{}/api/v1/activity?after=0", api.url()))
+        .header("accept", "text/event-stream")
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stalled.status(), StatusCode::OK);
+    // 40 MB of records: more than the socket buffers on both sides hold.
+    let js = env.jetstream().await;
+    let padding = "x".repeat(100_000);
+    let records: Vec<_> = (0..400)
+        .map(|i| {
+            infra::activity::Activity::new(
+                format!("slow-{i}"),
+                infra::activity::ActivityKind::Triaged,
+                TENANT,
+                7,
+                json!({ "padding": padding }),
+            )
+        })
+        .collect();
+    for chunk in records.chunks(50) {
+        infra::activity::publish(&js, &env.topology(), chunk)
+            .await
+            .unwrap();
+    }
+    assert!(
+        eventually(Duration::from_secs(20), || async {
+            api.metrics()
+                .await
+                .contains("api_sse_ended_total{reason=\"Slow\"} 1")
+        })
+        .await,
+        "{}",
+        api.metrics().await
+    );
+    drop(stalled);
+    api.stop().await.unwrap();
+    env.cleanup().await;
+}
