@@ -72,6 +72,9 @@ done
 curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null || { log "the API did not become ready"; exit 1; }
 
 log "running against http://127.0.0.1:$PORT"
+# Run from target/: schemathesis keeps a cache (.schemathesis/) in its working directory.
+mkdir -p "$ROOT/target/schemathesis"
+cd "$ROOT/target/schemathesis"
 SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH="$ROOT/scripts" \
   "$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/openapi.json" \
   --header "Authorization: Bearer $KEY" \

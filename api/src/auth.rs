@@ -123,6 +123,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
         None => api_keys::verify(&client, token).await?,
     }
     .ok_or_else(refused)?;
+    touch(state, &key);
     if let Some(session) = session {
         if session.tenant != key.tenant {
             return Err(refused());
@@ -148,6 +149,28 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
         },
         key_id: key.id,
     })
+}
+
+/// Records when a key was last used, at most once a minute per key (a write per request would be a write per
+/// read); not waited for.
+fn touch(state: &AppState, key: &api_keys::ApiKey) {
+    let fresh = key
+        .last_used_at
+        .is_some_and(|at| chrono::Utc::now() - at < chrono::Duration::minutes(1));
+    if fresh {
+        return;
+    }
+    let (pool, id) = (state.infra.pool.clone(), key.id.clone());
+    tokio::spawn(async move {
+        if let Ok(client) = pool.get().await {
+            let _ = client
+                .execute(
+                    "UPDATE api_keys SET last_used_at = now() WHERE id = $1",
+                    &[&id],
+                )
+                .await;
+        }
+    });
 }
 
 impl FromRequestParts<AppState> for Caller {

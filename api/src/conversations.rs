@@ -159,13 +159,21 @@ pub async fn list(
         }
         None => {}
     }
-    if let Some(q) = params.text("q", 500)? {
+    let client = state.infra.pool.get().await?;
+    let q = params.text("q", 500)?;
+    if let Some(q) = q {
         let p = sql.param(q.to_owned());
-        sql.push(&format!(
-            " AND EXISTS (SELECT 1 FROM messages m WHERE m.tenant = c.tenant
-                          AND m.conversation_id = c.conversation_id
-                          AND m.search @@ plainto_tsquery('simple', {p}))"
-        ));
+        if estimated_matches(&client, q).await? < RARE_SEARCH_CONVERSATIONS {
+            // Few conversations match (or none): find them all through the search index, then page them.
+            sql.prepend(&format!(
+                "WITH hits AS MATERIALIZED (SELECT h.conversation_id FROM conversations h
+                                            WHERE h.tenant = {tenant} AND h.search @@ plainto_tsquery('simple', {p}))"
+            ));
+            sql.push(" AND c.conversation_id IN (SELECT conversation_id FROM hits)");
+        } else {
+            // Many match: walk the conversations newest first; a page is found after a few of them.
+            sql.push(&format!(" AND c.search @@ plainto_tsquery('simple', {p})"));
+        }
     }
     if let Some(cursor) = cursor {
         // Written so that the first condition is an index bound of `conversations_recent`.
@@ -179,13 +187,36 @@ pub async fn list(
     sql.push(&format!(
         " ORDER BY c.last_event_at DESC, c.conversation_id DESC LIMIT {n}"
     ));
-    let client = state.infra.pool.get().await?;
     let rows = sql.query(&client).await?;
     let mut data: Vec<Conversation> = rows.iter().map(conversation).collect();
     let next_cursor = page_end(&mut data, limit, |c| {
         Cursor::new(c.last_event_at, i64::try_from(c.id).unwrap_or(0))
     });
     Ok(Json(ConversationPage { data, next_cursor }))
+}
+
+/// Below this many matching conversations (as PostgreSQL's statistics estimate them) a search starts from the
+/// search index and sorts what it found; above it, it walks the conversations newest first and stops at a page.
+/// Measured on 1M conversations: 15 µs per conversation found against 1.4 µs per conversation walked, even at
+/// about 2,000 matches (BENCHMARKS.md). A word PostgreSQL's statistics do not list (statistics target 1,000 on
+/// the column: the 10,000 most common words are listed) is rarer than all listed ones, and starts from the index.
+const RARE_SEARCH_CONVERSATIONS: f64 = 2_000.0;
+
+/// How many conversations PostgreSQL's statistics say contain every word of `q`: the least frequent word's share
+/// in `most_common_elems` (0 for a word not listed) times the table's rows.
+async fn estimated_matches(client: &deadpool_postgres::Client, q: &str) -> ApiResult<f64> {
+    let statement = client
+        .prepare_cached(
+            "SELECT COALESCE(min(COALESCE(
+                        (SELECT s.most_common_elem_freqs[array_position(s.most_common_elems::text::text[], lex)]
+                         FROM pg_stats s
+                         WHERE s.schemaname = current_schema() AND s.tablename = 'conversations'
+                           AND s.attname = 'search'), 0)), 0)::float8
+                    * (SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = 'conversations'::regclass)::float8
+             FROM unnest(tsvector_to_array(to_tsvector('simple', $1))) AS lex",
+        )
+        .await?;
+    Ok(client.query_one(&statement, &[&q]).await?.get(0))
 }
 
 /// Cuts the extra row a query fetched beyond `limit`; its presence means there is a next page.

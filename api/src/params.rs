@@ -205,6 +205,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::unwrap_used)] // a test: a panic is the failure report
     fn bodies_name_the_member_at_fault() {
         #[derive(Debug, serde::Deserialize)]
         #[serde(deny_unknown_fields)]

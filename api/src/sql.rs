@@ -29,6 +29,11 @@ impl Sql {
         self.text.push_str(text);
     }
 
+    /// Text before what is there (a `WITH` clause).
+    pub fn prepend(&mut self, text: &str) {
+        self.text.insert_str(0, text);
+    }
+
     pub fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
         self.params
             .iter()

@@ -1,5 +1,6 @@
 //! The `api` phase: the API service against a database of `--api-conversations` conversations (1M) with 10
-//! messages each (10M), seeded with `generate_series` in a few minutes; conversation list latency through HTTP
+//! messages each (10M), seeded with `generate_series` in a few minutes (each conversation's search document as
+//! the worker keeps it); conversation list latency through HTTP
 //! without and with filters and full-text search; then `--api-subscribers` (1,000) server-sent-events
 //! subscribers on one API instance, counting every activity record delivered to each, with the API's memory;
 //! then subscribers that drop their connection mid-stream and resume with `Last-Event-ID`, checked to lose and
@@ -86,8 +87,6 @@ impl ApiUnderTest {
                         &format!("127.0.0.1:{port}"),
                         "--api-metrics-addr",
                         "127.0.0.1:0",
-                        "--database-pool-size",
-                        "16",
                     ])
                     .env("RUST_LOG", "warn")
                     .stdout(log.try_clone()?)
@@ -147,34 +146,15 @@ async fn seed(database_url: &str, conversations: u64, per_conversation: u64) -> 
         .batch_execute(
             "SET maintenance_work_mem = '512MB'; SET synchronous_commit = off;
              DROP INDEX messages_search, messages_conversation, conversations_recent, conversations_labels,
-                        conversations_categories;
+                        conversations_categories, conversations_search;
              ALTER TABLE messages DROP CONSTRAINT messages_pkey;",
         )
         .await?;
-    eprintln!("bench: api: seeding {n} conversations");
     client
         .execute(
             "INSERT INTO contacts (tenant, contact_id, name, email)
              SELECT 'acme', i, 'Customer ' || i, 'c' || i || '@example.com'
              FROM generate_series(1, least($1::bigint, 100000)) i",
-            &[&n],
-        )
-        .await?;
-    client
-        .execute(
-            "INSERT INTO conversations (tenant, conversation_id, inbox_id, contact_id, status, priority, labels,
-                                        categories, escalation, language, last_event_at, created_at)
-             SELECT 'acme', i, 1 + i % 3, 1 + i % least($1::bigint, 100000),
-                    (ARRAY['open', 'pending', 'resolved', 'snoozed'])[1 + i % 4],
-                    (ARRAY[NULL, 'low', 'medium', 'high', 'urgent'])[1 + i % 5],
-                    CASE WHEN i % 100 = 0 THEN ARRAY['vip'] WHEN i % 10 = 0 THEN ARRAY['billing']
-                         ELSE '{}'::text[] END,
-                    ARRAY[(ARRAY['orders', 'returns', 'billing', 'account', 'technical', 'general'])[1 + i % 6]],
-                    CASE WHEN i % 200 = 0 THEN 'fraud' WHEN i % 333 = 0 THEN 'legal' END,
-                    'en',
-                    now() - make_interval(secs => ($1 - i) * 3),
-                    now() - make_interval(secs => ($1 - i) * 3 + 3600)
-             FROM generate_series(1, $1::bigint) i",
             &[&n],
         )
         .await?;
@@ -196,6 +176,30 @@ async fn seed(database_url: &str, conversations: u64, per_conversation: u64) -> 
             &[&n, &m],
         )
         .await?;
+    eprintln!("bench: api: seeding {n} conversations");
+    client
+        .execute(
+            "INSERT INTO conversations (tenant, conversation_id, inbox_id, contact_id, assignee_id, team_id,
+                                        status, priority, labels,
+                                        categories, escalation, language, last_event_at, created_at, search)
+             SELECT 'acme', i, 1 + i % 3, 1 + i % least($1::bigint, 100000),
+                    CASE WHEN i % 5 > 0 THEN 1 + i % 50 END, CASE WHEN i % 2 = 0 THEN 1 + i % 5 END,
+                    (ARRAY['open', 'pending', 'resolved', 'snoozed'])[1 + i % 4],
+                    (ARRAY[NULL, 'low', 'medium', 'high', 'urgent'])[1 + i % 5],
+                    CASE WHEN i % 100 = 0 THEN ARRAY['vip'] WHEN i % 10 = 0 THEN ARRAY['billing']
+                         ELSE '{}'::text[] END,
+                    ARRAY[(ARRAY['orders', 'returns', 'billing', 'account', 'technical', 'general'])[1 + i % 6]],
+                    CASE WHEN i % 200 = 0 THEN 'fraud' WHEN i % 333 = 0 THEN 'legal' END,
+                    'en',
+                    now() - make_interval(secs => ($1 - i) * 3),
+                    now() - make_interval(secs => ($1 - i) * 3 + 3600),
+                    w.words
+             FROM generate_series(1, $1::bigint) i
+             JOIN (SELECT conversation_id, strip(to_tsvector('simple', string_agg(content, ' '))) AS words
+                   FROM messages WHERE tenant = 'acme' GROUP BY conversation_id) w ON w.conversation_id = i",
+            &[&n],
+        )
+        .await?;
     eprintln!("bench: api: building indexes");
     client
         .batch_execute(
@@ -205,6 +209,7 @@ async fn seed(database_url: &str, conversations: u64, per_conversation: u64) -> 
              CREATE INDEX conversations_recent ON conversations (tenant, last_event_at DESC, conversation_id DESC);
              CREATE INDEX conversations_labels ON conversations USING GIN (labels);
              CREATE INDEX conversations_categories ON conversations USING GIN (categories);
+             CREATE INDEX conversations_search ON conversations USING GIN (search);
              ANALYZE contacts; ANALYZE conversations; ANALYZE messages;",
         )
         .await?;
@@ -214,16 +219,19 @@ async fn seed(database_url: &str, conversations: u64, per_conversation: u64) -> 
 }
 
 /// The list scenarios: no filter, filters of several selectivities, rare and common search terms.
-const SCENARIOS: [&str; 10] = [
+const SCENARIOS: [&str; 13] = [
     "",
     "status=open",
     "priority=urgent",
     "label=vip",
     "category=billing",
     "escalation=fraud",
-    "assignee_id=1",
+    "assignee_id=7",
+    "assignee_id=7&status=open",
+    "inbox_id=2&team_id=3",
     "q=chargeback",
     "q=w4242",
+    "q=order",
     "q=order&status=pending",
 ];
 

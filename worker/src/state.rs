@@ -160,11 +160,12 @@ async fn record_conversation(
         .prepare_cached(
             "INSERT INTO conversations (tenant, conversation_id, inbox_id, contact_id, status, priority, labels,
                                         assignee_id, team_id, last_event_at, first_contact_at,
-                                        first_human_reply_at, bot_state, categories, escalation, language)
+                                        first_human_reply_at, bot_state, categories, escalation, language, search)
              VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, '{}'::text[]), $8, $9, now(),
                      CASE WHEN $11 THEN now() END, CASE WHEN $12 THEN now() END,
                      COALESCE($13, CASE WHEN $12 THEN 'silenced' ELSE 'active' END),
-                     COALESCE($14::text[], '{}'::text[]), $15, $16)
+                     COALESCE($14::text[], '{}'::text[]), $15, $16,
+                     COALESCE(strip(to_tsvector('simple', $17::text)), ''::tsvector))
              ON CONFLICT (tenant, conversation_id) DO UPDATE SET
                  inbox_id = COALESCE(EXCLUDED.inbox_id, conversations.inbox_id),
                  contact_id = COALESCE(EXCLUDED.contact_id, conversations.contact_id),
@@ -187,6 +188,9 @@ async fn record_conversation(
                                               ORDER BY c) END,
                  escalation = COALESCE($15, conversations.escalation),
                  language = COALESCE($16, conversations.language),
+                 search = CASE WHEN $17::text IS NULL OR length(conversations.search) >= 50000
+                               THEN conversations.search
+                               ELSE strip(conversations.search || to_tsvector('simple', $17::text)) END,
                  last_event_at = now(),
                  updated_at = now()",
         )
@@ -202,6 +206,11 @@ async fn record_conversation(
     });
     let escalation = triage.and_then(|t| t["escalate"].as_str());
     let language = triage.and_then(|t| t["language"].as_str());
+    // The words of a message join the conversation's search document (the API's full-text filter), as the
+    // message is stored (an e-mail without its quoted history).
+    let words = (hook.is_message_event() && hook.id.is_some())
+        .then(|| hook.content.as_ref().map(|_| hook.customer_text()))
+        .flatten();
     client
         .execute(
             &statement,
@@ -222,6 +231,7 @@ async fn record_conversation(
                 &categories,
                 &escalation,
                 &language,
+                &words.as_deref(),
             ],
         )
         .await?;

@@ -125,12 +125,34 @@ async fn conversations_are_listed_filtered_searched_paged_and_confined_to_the_te
     .to_owned();
     let read = p.env.api_key(TENANT, Scope::Read).await;
 
-    // Newest activity first, with contact, last message, triage categories and pending drafts.
+    // Newest activity first (conversations are processed concurrently: the order is the database's), with
+    // contact, last message, triage categories and pending drafts.
+    let newest_first: Vec<u64> = p
+        .env
+        .pool()
+        .await
+        .get()
+        .await
+        .unwrap()
+        .query(
+            "SELECT conversation_id FROM conversations ORDER BY last_event_at DESC, conversation_id DESC",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get::<_, i64>(0) as u64)
+        .collect();
     let (status, page) = api.get(&read, "/api/v1/conversations").await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    assert_eq!(ids(&page), vec![9403, 9402, 9401]);
+    assert_eq!(ids(&page), newest_first);
     assert_eq!(page["next_cursor"], Value::Null);
-    let billing = &page["data"][2];
+    let billing = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == 9401)
+        .unwrap();
     assert_eq!(billing["categories"], json!(["billing"]));
     assert_eq!(billing["pending_drafts"], 1);
     assert!(billing["contact"]["id"].is_u64(), "{billing}");
@@ -158,7 +180,7 @@ async fn conversations_are_listed_filtered_searched_paged_and_confined_to_the_te
 
     // Keyset pagination: every conversation once, in order.
     let (_, first) = api.get(&read, "/api/v1/conversations?limit=2").await;
-    assert_eq!(ids(&first), vec![9403, 9402]);
+    assert_eq!(ids(&first), newest_first[..2]);
     let cursor = first["next_cursor"].as_str().unwrap();
     let (_, second) = api
         .get(
@@ -166,7 +188,7 @@ async fn conversations_are_listed_filtered_searched_paged_and_confined_to_the_te
             &format!("/api/v1/conversations?limit=2&cursor={cursor}"),
         )
         .await;
-    assert_eq!(ids(&second), vec![9401]);
+    assert_eq!(ids(&second), newest_first[2..]);
     assert_eq!(second["next_cursor"], Value::Null);
 
     // One conversation, with its triage; its messages.
@@ -763,4 +785,54 @@ async fn activity_streams_live_and_resumes_exactly_after_the_last_event_seen() {
     assert_eq!(next, page["data"][1]["seq"].as_u64().unwrap().to_string());
     api.service.stop().await.unwrap();
     p.stop().await;
+}
+
+#[tokio::test]
+async fn a_subscriber_too_slow_to_read_is_disconnected_instead_of_buffered_without_bound() {
+    let env = e2e::Env::new().await;
+    let api = env
+        .start_api(&["--sse-buffer", "2", "--sse-slow-timeout", "300ms"])
+        .await;
+    let key = env.api_key(TENANT, Scope::Read).await;
+    // A subscriber that never reads what it asked for.
+    let stalled = reqwest::Client::new()
+        .get(format!("{}/api/v1/activity?after=0", api.url()))
+        .header("accept", "text/event-stream")
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stalled.status(), StatusCode::OK);
+    // 40 MB of records: more than the socket buffers on both sides hold.
+    let js = env.jetstream().await;
+    let padding = "x".repeat(100_000);
+    let records: Vec<_> = (0..400)
+        .map(|i| {
+            infra::activity::Activity::new(
+                format!("slow-{i}"),
+                infra::activity::ActivityKind::Triaged,
+                TENANT,
+                7,
+                json!({ "padding": padding }),
+            )
+        })
+        .collect();
+    for chunk in records.chunks(50) {
+        infra::activity::publish(&js, &env.topology(), chunk)
+            .await
+            .unwrap();
+    }
+    assert!(
+        eventually(Duration::from_secs(20), || async {
+            api.metrics()
+                .await
+                .contains("api_sse_ended_total{reason=\"Slow\"} 1")
+        })
+        .await,
+        "{}",
+        api.metrics().await
+    );
+    drop(stalled);
+    api.stop().await.unwrap();
+    env.cleanup().await;
 }
