@@ -12,6 +12,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
+const NUL_REFUSED: &str = "contains a NUL character (\\u0000), which text cannot hold";
+
 /// The query string, decoded. A parameter given twice keeps its last value.
 #[derive(Debug, Default)]
 pub struct Params(HashMap<String, String>);
@@ -21,11 +23,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
-        Ok(Self(
-            url::form_urlencoded::parse(query.as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        ))
+        let params: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        // PostgreSQL text cannot hold a NUL character: refuse it here rather than fail the query.
+        if let Some((name, _)) = params.iter().find(|(_, v)| v.contains('\0')) {
+            return Err(ApiError::invalid(name, NUL_REFUSED));
+        }
+        Ok(Self(params))
     }
 }
 
@@ -164,6 +169,9 @@ impl Cursor {
 
 /// A JSON body; a member of the wrong type or an unknown member is refused with its path as the field.
 pub fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if let Some(field) = nul_in_strings(body) {
+        return Err(ApiError::invalid(&field, NUL_REFUSED));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -187,6 +195,38 @@ pub fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             field: Some(field),
         }
     })
+}
+
+/// The path of a JSON string holding a NUL character (PostgreSQL text cannot hold one, and the worker would fail
+/// on it long after the API said 202). Only bodies that spell `\u0000` are parsed twice.
+fn nul_in_strings(body: &[u8]) -> Option<String> {
+    fn walk(value: &serde_json::Value, path: &str) -> Option<String> {
+        match value {
+            serde_json::Value::String(s) if s.contains('\0') => Some(path.to_owned()),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| walk(v, &format!("{path}[{i}]"))),
+            serde_json::Value::Object(members) => members.iter().find_map(|(k, v)| {
+                let key = if k.contains('\0') { "body" } else { k };
+                walk(
+                    v,
+                    &if path == "body" {
+                        key.to_owned()
+                    } else {
+                        format!("{path}.{key}")
+                    },
+                )
+            }),
+            _ => None,
+        }
+    }
+    let spelled = body.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"));
+    if !spelled {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    walk(&value, "body")
 }
 
 #[cfg(test)]
@@ -220,5 +260,17 @@ mod tests {
         assert!(matches!(error, ApiError::Invalid { field: Some(f), .. } if f == "content"));
         let error = json_body::<Body>(b"{").unwrap_err();
         assert!(matches!(error, ApiError::Invalid { field: Some(f), .. } if f == "body"));
+    }
+    #[test]
+    fn a_nul_character_is_refused_with_its_field() {
+        let error = json_body::<serde_json::Value>(br#"{"content":"a\u0000b","private":false}"#)
+            .err()
+            .map(|e| e.to_string());
+        assert!(error.is_some_and(|e| e.contains("NUL")));
+        assert_eq!(
+            nul_in_strings(br#"{"grades":{"x":["ok","\u0000"]}}"#).as_deref(),
+            Some("grades.x[1]")
+        );
+        assert_eq!(nul_in_strings(br#"{"content":"fine"}"#), None);
     }
 }
