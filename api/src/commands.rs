@@ -206,6 +206,13 @@ pub async fn status(
     caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Json<CommandStatus>> {
+    // A key no write could have been given (a NUL, which PostgreSQL text cannot hold, among them) is unknown.
+    if !((1..=200).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())) {
+        return Err(ApiError::NotFound(format!(
+            "command `{}`",
+            key.escape_debug()
+        )));
+    }
     let client = state.infra.pool.get().await?;
     let statement = client
         .prepare_cached(
