@@ -1,4 +1,4 @@
-//! What the API answers: the JSON shapes of `/work/api-contract.md`, described for the OpenAPI document.
+//! What the API answers: its JSON shapes, described for the OpenAPI document (`api/openapi.json`, README "The API").
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
