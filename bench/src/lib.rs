@@ -19,6 +19,7 @@ pub mod payload;
 pub mod pipeline;
 pub mod procfs;
 pub mod report;
+pub mod reports;
 mod run;
 pub mod services;
 pub mod slow;

@@ -47,13 +47,17 @@ pub struct Options {
     /// Most requests in flight in open loop (beyond it the schedule slips, and is charged to the latency).
     #[arg(long, default_value_t = 4096)]
     pub max_in_flight: usize,
-    /// Which parts to run: any of `ceilings`, `ingress`, `slow`, `pipeline`, `api` (all by default).
+    /// Which parts to run: any of `ceilings`, `ingress`, `slow`, `pipeline`, `api`, `reports` (all by default).
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "ceilings,ingress,slow,pipeline,api"
+        default_value = "ceilings,ingress,slow,pipeline,api,reports"
     )]
     pub phases: Vec<String>,
+    /// Conversations (10 messages each, over 90 days) the `reports` phase rolls up (default 1000000; quick:
+    /// 20000).
+    #[arg(long)]
+    pub reports_conversations: Option<u64>,
     /// Conversations (with 10 messages each) the `api` phase seeds (default 1000000; quick: 2000).
     #[arg(long)]
     pub api_conversations: Option<u64>,
@@ -137,6 +141,7 @@ pub struct Plan {
     pub api_events: usize,
     pub api_event_rate: f64,
     pub api_resumers: usize,
+    pub reports_conversations: u64,
 }
 
 impl Options {
@@ -210,6 +215,11 @@ impl Options {
             api_events: self.api_events.unwrap_or(if quick { 10 } else { 200 }),
             api_event_rate: 50.0,
             api_resumers: self.api_resumers.unwrap_or(if quick { 3 } else { 50 }),
+            reports_conversations: self.reports_conversations.unwrap_or(if quick {
+                20_000
+            } else {
+                1_000_000
+            }),
         }
     }
 }

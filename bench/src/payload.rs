@@ -320,6 +320,7 @@ impl Payloads {
             signed: true,
             conversation_id: Some(event.conversation_id),
             replay: None,
+            historical: None,
         };
         (
             topology.event_subject(&self.tenant, partition),

@@ -20,6 +20,7 @@ pub struct Report {
     pub slow: Option<crate::slow::SlowReport>,
     pub pipeline: PipelineReport,
     pub api: Option<crate::api::ApiReport>,
+    pub reports: Option<crate::reports::ReportsReport>,
     pub table: Vec<Row>,
 }
 

@@ -158,6 +158,13 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
             eprintln!("bench: api");
             report.api = Some(crate::api::run(&plan, &env, &launch).await?);
         }
+        if wants("reports") {
+            eprintln!("bench: reports");
+            let conversations = plan.reports_conversations;
+            report.reports = Some(
+                tokio::task::spawn_blocking(move || crate::reports::run(conversations)).await??,
+            );
+        }
         anyhow::Ok(())
     }
     .await;
@@ -1139,6 +1146,9 @@ fn table(report: &Report) -> Vec<Row> {
                     .join(", ")
             )),
         );
+    }
+    if let Some(reports) = &report.reports {
+        rows.extend(crate::reports::rows(reports));
     }
     if let Some(api) = &report.api {
         rows.extend(crate::api::rows(api));

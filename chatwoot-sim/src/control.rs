@@ -16,6 +16,7 @@
 //! | `GET /__sim/accounts/{id}/conversations/{conv}` | | 200 `{"labels","status","priority","assignee_id","team_id","messages","conversation"}`; 404 if never used |
 //! | `POST /__sim/accounts/{id}/conversations/{conv}/missing` | | 204; the conversation now answers 404 |
 //! | `POST /__sim/accounts/{id}/conversations/{conv}/incoming` | `{"content":"…"}` | 201, the contact message created |
+//! | `POST /__sim/accounts/{id}/history` | `{"conversations":[{"id":1,"created_at":<unix s>,"status":"resolved","assignee_id":17,"messages":[{"message_type":0,"content":"…","created_at":<unix s>,"sender_type":"contact"}]}]}` (see `SeedConversation`) | 201 `{"conversations":n}`; 400 `{"error"}` naming what is wrong |
 //!
 //! A recorded request:
 //! ```json
@@ -75,6 +76,7 @@ pub(crate) fn router() -> Router<App> {
             "/accounts/{id}/conversations/{conv}/incoming",
             post(add_incoming),
         )
+        .route("/accounts/{id}/history", post(seed_history))
 }
 
 fn bad_request(message: impl std::fmt::Display) -> ApiError {
@@ -256,4 +258,25 @@ async fn add_incoming(
     let incoming = parse::<IncomingBody>(&body)?;
     let message = app.sim.add_incoming_message(id, conv, &incoming.content);
     Ok(json_response(StatusCode::CREATED, &message))
+}
+
+#[derive(Deserialize)]
+struct HistoryBody {
+    conversations: Vec<crate::SeedConversation>,
+}
+
+async fn seed_history(
+    State(app): State<App>,
+    Path(id): Path<u64>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let history = parse::<HistoryBody>(&body)?;
+    let count = app
+        .sim
+        .seed_history(id, history.conversations)
+        .map_err(bad_request)?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({ "conversations": count }),
+    ))
 }

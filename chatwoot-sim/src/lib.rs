@@ -28,12 +28,16 @@
 //! - dashboard apps (`POST`/`GET …/dashboard_apps`) are stored per account;
 //! - `GET …/messages` returns only the latest 20 messages (`before`/`after`
 //!   ids page like Chatwoot's `MessageFinder`);
+//! - `GET /api/v1/accounts/{id}/conversations` lists conversations 25 per page
+//!   (`status`, `sort_by`, `page`), e.g. a history seeded with
+//!   [`SimState::seed_history`] or `POST /__sim/accounts/{id}/history`;
 //! - the HTTP control API is documented in [`control`].
 
 mod config;
 pub mod control;
 mod dashboard_apps;
 mod faults;
+mod history;
 mod model;
 mod recorder;
 mod request;
@@ -52,6 +56,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use config::{SimAccount, SimAgent, SimAgentBot, SimConfig, SimTeam};
 pub use faults::{Fault, FaultBehaviour, FaultCount, Matcher};
+pub use history::{SeedConversation, SeedMessage, CONVERSATIONS_PAGE};
 pub use http::Method;
 pub use state::{RecordedRequest, SimState, Stats};
 

@@ -16,6 +16,8 @@ pub(crate) enum Actor {
     Agent(SimAgent),
     Bot(SimAgentBot),
     Contact,
+    /// Chatwoot itself: activity messages have no sender.
+    System,
 }
 
 /// Who a conversation is assigned to.

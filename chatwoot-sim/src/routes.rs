@@ -31,6 +31,10 @@ const CONV: &str = "/api/v1/accounts/{account_id}/conversations/{id}";
 
 pub(crate) fn router(app: App) -> Router {
     Router::new()
+        .route(
+            "/api/v1/accounts/{account_id}/conversations",
+            get(crate::history::list_conversations),
+        )
         .route(CONV, get(show_conversation))
         .route(
             &format!("{CONV}/messages"),

@@ -349,6 +349,16 @@ impl SimState {
         json
     }
 
+    /// Adds conversations with their messages, times and senders (a history for `cwctl backfill` to read).
+    /// Returns how many were added; an error names what is wrong and changes nothing.
+    pub fn seed_history(
+        &self,
+        account_id: u64,
+        conversations: Vec<crate::SeedConversation>,
+    ) -> Result<usize, String> {
+        self.lock().seed_history(account_id, conversations)
+    }
+
     /// Makes every request on this conversation answer 404, as for a deleted
     /// or never-existing conversation.
     pub fn mark_missing_conversation(&self, account_id: u64, conversation_id: u64) {

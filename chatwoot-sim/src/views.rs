@@ -58,6 +58,7 @@ pub(crate) fn sender(actor: &Actor) -> Value {
             "blocked": false,
             "type": "contact",
         }),
+        Actor::System => Value::Null,
     }
 }
 
@@ -81,7 +82,9 @@ pub(crate) fn message(m: &StoredMessage, conversation_id: u64, with_echo: bool) 
     out.insert("created_at".into(), json!(m.created_at));
     out.insert("private".into(), json!(m.private));
     out.insert("source_id".into(), json!(m.source_id));
-    out.insert("sender".into(), sender(&m.sender));
+    if m.sender != Actor::System {
+        out.insert("sender".into(), sender(&m.sender));
+    }
     Value::Object(out)
 }
 
@@ -91,6 +94,7 @@ fn message_event(m: &StoredMessage, conv: &Conversation) -> Value {
         Actor::Agent(a) => (json!("User"), json!(a.id)),
         Actor::Bot(b) => (json!("AgentBot"), json!(b.id)),
         Actor::Contact => (json!("Contact"), json!(CONTACT_ID)),
+        Actor::System => (Value::Null, Value::Null),
     };
     json!({
         "id": m.id,

@@ -59,11 +59,17 @@ pub enum CliError {
     Nats(String),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
+    /// A tenant's Chatwoot refused or kept failing a call (the message says which and why).
+    #[error("Chatwoot: {0}")]
+    Chatwoot(String),
+    /// Stopped by the operator (Ctrl-C); what was done is kept (e.g. a backfill's checkpoint).
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl CliError {
-    /// 2 invalid input (as clap's usage errors), 3 not found, 69 a dependency (NATS, PostgreSQL) unavailable or
-    /// failing, 74 output not writable, 77 not authorised.
+    /// 2 invalid input (as clap's usage errors), 3 not found, 69 a dependency (NATS, PostgreSQL, Chatwoot)
+    /// unavailable or failing, 74 output not writable, 77 not authorised, 130 interrupted.
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Invalid(_) => 2,
@@ -73,8 +79,10 @@ impl CliError {
             | Self::Topology(_)
             | Self::Db(_)
             | Self::Tenant(_)
-            | Self::Nats(_) => 69,
+            | Self::Nats(_)
+            | Self::Chatwoot(_) => 69,
             Self::Output(_) => 74,
+            Self::Interrupted => 130,
         }
     }
 

@@ -16,6 +16,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 
 pub mod admin;
 pub mod api_keys_cmd;
+pub mod backfill;
 pub mod context;
 pub mod dashboard_app;
 pub mod dlq;
@@ -89,6 +90,11 @@ pub enum Command {
     /// default the worker trusts its ledger (already processed events post nothing new); --reprocess makes it
     /// process them again. Needs SECRETS_KEY unless --dry-run.
     Replay(replay::ReplayArgs),
+    /// Publish a tenant's history from its Chatwoot (conversations, messages, status changes) onto the events
+    /// stream, so reports do not start empty: paged, rate-limited, resumable from a checkpoint, and recorded
+    /// once with the live webhooks of the same messages. The worker records history and acts on none of it.
+    /// Needs SECRETS_KEY.
+    Backfill(backfill::BackfillArgs),
     /// Triage JSON Lines `{"id","text"}` from stdin (or --input) into one JSON line per message; --score
     /// compares with the labels of a labelled file and prints per-label figures.
     Triage(triage_cmd::TriageArgs),
@@ -128,6 +134,7 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> Result<Exit, CliError> {
         Command::ApiKeys(command) => api_keys_cmd::run(command, &mut ctx, out).await?,
         Command::Dlq(command) => dlq::run(command, &mut ctx, out).await?,
         Command::Replay(args) => replay::run(args, &mut ctx, out).await?,
+        Command::Backfill(args) => backfill::run(args, &mut ctx, out).await?,
         Command::Triage(args) => triage_cmd::run(args, out)?,
         Command::Rules(command) => rules_cmd::run(command, out)?,
         Command::Doctor(args) => doctor::run(args, &mut ctx, out).await?,

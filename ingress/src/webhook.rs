@@ -188,6 +188,7 @@ async fn handle(
         conversation_id,
         body: verified.body,
         replay: None,
+        historical: None,
     };
     let subject = state.infra.topology.event_subject(tenant, partition);
     let duplicate = publish(state, subject, &envelope).await?;

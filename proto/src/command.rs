@@ -104,6 +104,7 @@ impl Command {
             signed: true,
             conversation_id: Some(self.conversation_id),
             replay: None,
+            historical: None,
         }
     }
 

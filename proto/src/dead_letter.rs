@@ -112,6 +112,7 @@ mod tests {
             signed: true,
             conversation_id: Some(1042),
             replay: None,
+            historical: None,
         };
         for (item, status) in [
             (DeadItem::Action(action), Some(401)),

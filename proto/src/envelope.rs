@@ -19,6 +19,16 @@ pub struct EventEnvelope {
     /// Conversation display id, if the event belongs to a conversation.
     pub conversation_id: Option<u64>,
     pub replay: Option<Replay>,
+    /// Set only on events `cwctl backfill` rebuilt from Chatwoot's API: record them, act on none.
+    pub historical: Option<Historical>,
+}
+
+/// Marks an event rebuilt from Chatwoot's history rather than received as a webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Historical {
+    /// When it happened in Chatwoot, Unix milliseconds.
+    pub occurred_at_ms: i64,
+    pub run_id: String,
 }
 
 /// Marks an event an operator re-published from history.
@@ -52,6 +62,10 @@ impl EventEnvelope {
                 replay_id: r.replay_id.clone(),
                 reprocess: r.reprocess,
             }),
+            historical: self.historical.as_ref().map(|h| wire::Historical {
+                occurred_at_ms: h.occurred_at_ms,
+                run_id: h.run_id.clone(),
+            }),
         }
     }
 
@@ -75,7 +89,16 @@ impl EventEnvelope {
                 replay_id: r.replay_id,
                 reprocess: r.reprocess,
             }),
+            historical: w.historical.map(|h| Historical {
+                occurred_at_ms: h.occurred_at_ms,
+                run_id: h.run_id,
+            }),
         })
+    }
+
+    /// Whether the event was rebuilt from history (see [`Historical`]).
+    pub fn is_historical(&self) -> bool {
+        self.historical.is_some()
     }
 }
 
@@ -95,6 +118,7 @@ mod tests {
             signed: true,
             conversation_id: Some(1042),
             replay: None,
+            historical: None,
         };
         assert_eq!(
             EventEnvelope::decode(&envelope.encode_to_vec()).expect("decodes"),
@@ -104,6 +128,10 @@ mod tests {
         envelope.replay = Some(Replay {
             replay_id: "r1".into(),
             reprocess: true,
+        });
+        envelope.historical = Some(Historical {
+            occurred_at_ms: 1_778_577_267_512,
+            run_id: "b1".into(),
         });
         assert_eq!(
             EventEnvelope::decode(&envelope.encode_to_vec()).expect("decodes"),

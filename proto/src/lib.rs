@@ -14,7 +14,7 @@ pub use command::{
     Actor, ActorKind, Command, CommandKind, ConversationUpdate, DraftDecision, COMMAND_EVENT,
 };
 pub use dead_letter::{DeadItem, DeadLetter};
-pub use envelope::{EventEnvelope, Replay};
+pub use envelope::{EventEnvelope, Historical, Replay};
 
 mod wire {
     #![allow(clippy::all, missing_docs)]

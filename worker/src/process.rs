@@ -16,7 +16,7 @@ use crate::commands::CommandPlan;
 use crate::decide::{Brain, Decision};
 use crate::incoming::Incoming;
 use crate::ledger::{self, LedgerEntry};
-use crate::plan::Rotation;
+use crate::plan::{Plan, Rotation};
 use crate::responder::{Responder, ResponderError};
 use crate::{activity, commands, state};
 
@@ -228,9 +228,14 @@ impl Processor {
                         .and_then(|id| conversations.get(&(job.envelope.tenant.clone(), id)));
                     let client = &client;
                     async move {
-                        let plan = self
-                            .plan(client, &tenant, key, &incoming, conversation)
-                            .await;
+                        // History is recorded, never acted on: no triage, reply, draft, rule action, approval
+                        // command or activity record (see `cwctl backfill`).
+                        let plan = if job.envelope.is_historical() {
+                            Ok(Plan::default())
+                        } else {
+                            self.plan(client, &tenant, key, &incoming, conversation)
+                                .await
+                        };
                         (index, job, key, incoming, plan)
                     }
                     .instrument(job.span.clone())
@@ -278,7 +283,11 @@ impl Processor {
                     event: p.incoming.event(),
                     conversation_id: p.incoming.conversation_id(),
                     stream_seq: p.job.stream_seq,
-                    outcome: outcome_of(p).as_str(),
+                    outcome: if p.job.envelope.is_historical() {
+                        HISTORICAL_OUTCOME
+                    } else {
+                        outcome_of(p).as_str()
+                    },
                 })
                 .collect();
             let claimed = ledger::claim(&txn, &entries).await?;
@@ -308,7 +317,10 @@ impl Processor {
                             bot_state: decision.bot_state,
                             new_flags: &decision.new_flags,
                         });
-                        state::record(&txn, tenant, hook, decided).await?;
+                        let historical = p.job.envelope.historical.as_ref().and_then(|h| {
+                            chrono::DateTime::from_timestamp_millis(h.occurred_at_ms)
+                        });
+                        state::record(&txn, tenant, hook, decided, historical).await?;
                     }
                     Incoming::Command(command) => {
                         let outcome = p.command.as_ref();
@@ -498,6 +510,10 @@ impl Processor {
         .await
     }
 }
+
+/// The ledger's outcome of an event rebuilt from history: recorded, never acted on. The backfill tells which
+/// conversations were seen live by it.
+pub const HISTORICAL_OUTCOME: &str = "historical";
 
 /// Replays that re-process get their own ledger key, so the original processing stays recorded and a second
 /// run of the same replay is still deduplicated.

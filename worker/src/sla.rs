@@ -6,6 +6,9 @@
 //! event (with a deterministic id) is published on the conversation's partition before that claim commits, so a
 //! crash in between only repeats a publish that JetStream and the worker's ledger drop. The worker then labels the
 //! conversation and notes the breach like any event, in the conversation's order.
+//!
+//! Conversations known only from history (`cwctl backfill`, `live_since IS NULL`) are left alone: history is
+//! recorded, never acted on.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,6 +66,7 @@ async fn check_tenant(
                  SELECT conversation_id FROM conversations
                  WHERE tenant = $1 AND first_contact_at < now() - make_interval(secs => $2)
                    AND first_human_reply_at IS NULL AND sla_breached_at IS NULL
+                   AND live_since IS NOT NULL
                    AND COALESCE(status, '') <> 'resolved'
                  ORDER BY first_contact_at LIMIT 100
                  FOR UPDATE SKIP LOCKED)
@@ -119,6 +123,7 @@ impl SlaBreach {
             signed: true,
             conversation_id: Some(self.conversation_id),
             replay: None,
+            historical: None,
         }
     }
 

@@ -2,6 +2,7 @@
 //! conversation.
 
 use chatwoot::{SenderKind, Webhook};
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 use deadpool_postgres::GenericClient;
@@ -64,11 +65,14 @@ pub struct Decided<'a> {
 }
 
 /// Folds one event, and what was decided about it, into the stored state: one statement per table it touches.
+/// `historical`: when the event happened, for an event rebuilt from Chatwoot's history (`cwctl backfill`);
+/// its times are then the event's own rather than now, and it does not mark the conversation as live.
 pub async fn record(
     client: &impl GenericClient,
     tenant: &str,
     hook: &Webhook,
     decided: Option<Decided<'_>>,
+    historical: Option<DateTime<Utc>>,
 ) -> Result<(), tokio_postgres::Error> {
     if let Some(contact) = contact_of(hook) {
         let statement = client
@@ -102,9 +106,9 @@ pub async fn record(
     let Some(conversation_id) = hook.conversation_id() else {
         return Ok(());
     };
-    record_conversation(client, tenant, conversation_id, hook, decided).await?;
+    record_conversation(client, tenant, conversation_id, hook, decided, historical).await?;
     if hook.is_message_event() {
-        record_message(client, tenant, conversation_id, hook, decided).await?;
+        record_message(client, tenant, conversation_id, hook, decided, historical).await?;
     }
     if let Some(decided) = decided {
         record_flags(client, tenant, conversation_id, decided.new_flags).await?;
@@ -118,6 +122,7 @@ async fn record_conversation(
     conversation_id: u64,
     hook: &Webhook,
     decided: Option<Decided<'_>>,
+    historical: Option<DateTime<Utc>>,
 ) -> Result<(), tokio_postgres::Error> {
     let conversation = if hook.event.starts_with("conversation_")
         && !hook.event.starts_with("conversation_typing")
@@ -160,12 +165,14 @@ async fn record_conversation(
         .prepare_cached(
             "INSERT INTO conversations (tenant, conversation_id, inbox_id, contact_id, status, priority, labels,
                                         assignee_id, team_id, last_event_at, first_contact_at,
-                                        first_human_reply_at, bot_state, categories, escalation, language, search)
-             VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, '{}'::text[]), $8, $9, now(),
-                     CASE WHEN $11 THEN now() END, CASE WHEN $12 THEN now() END,
+                                        first_human_reply_at, bot_state, categories, escalation, language, search,
+                                        live_since)
+             VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, '{}'::text[]), $8, $9, COALESCE($18, now()),
+                     CASE WHEN $11 THEN COALESCE($18, now()) END, CASE WHEN $12 THEN COALESCE($18, now()) END,
                      COALESCE($13, CASE WHEN $12 THEN 'silenced' ELSE 'active' END),
                      COALESCE($14::text[], '{}'::text[]), $15, $16,
-                     COALESCE(strip(to_tsvector('simple', $17::text)), ''::tsvector))
+                     COALESCE(strip(to_tsvector('simple', $17::text)), ''::tsvector),
+                     CASE WHEN $18::timestamptz IS NULL THEN now() END)
              ON CONFLICT (tenant, conversation_id) DO UPDATE SET
                  inbox_id = COALESCE(EXCLUDED.inbox_id, conversations.inbox_id),
                  contact_id = COALESCE(EXCLUDED.contact_id, conversations.contact_id),
@@ -179,9 +186,9 @@ async fn record_conversation(
                      WHEN $10 THEN 'active'
                      WHEN $12 AND conversations.bot_state = 'active' THEN 'silenced'
                      ELSE conversations.bot_state END,
-                 first_contact_at = CASE WHEN $11 THEN COALESCE(conversations.first_contact_at, now())
+                 first_contact_at = CASE WHEN $11 THEN COALESCE(conversations.first_contact_at, $18, now())
                                          ELSE conversations.first_contact_at END,
-                 first_human_reply_at = CASE WHEN $12 THEN COALESCE(conversations.first_human_reply_at, now())
+                 first_human_reply_at = CASE WHEN $12 THEN COALESCE(conversations.first_human_reply_at, $18, now())
                                              ELSE conversations.first_human_reply_at END,
                  categories = CASE WHEN $14::text[] IS NULL THEN conversations.categories
                                    ELSE ARRAY(SELECT DISTINCT c FROM unnest(conversations.categories || $14) c
@@ -191,8 +198,11 @@ async fn record_conversation(
                  search = CASE WHEN $17::text IS NULL OR length(conversations.search) >= 50000
                                THEN conversations.search
                                ELSE strip(conversations.search || to_tsvector('simple', $17::text)) END,
-                 last_event_at = now(),
-                 updated_at = now()",
+                 last_event_at = GREATEST(conversations.last_event_at, COALESCE($18, now())),
+                 live_since = COALESCE(conversations.live_since, CASE WHEN $18::timestamptz IS NULL THEN now() END),
+                 updated_at = now()
+             -- History reaching a conversation already seen live is older than what the live events said.
+             WHERE $18::timestamptz IS NULL OR conversations.live_since IS NULL",
         )
         .await?;
     // What the conversation is about, from the customer message's triage: its categories add to those seen
@@ -232,6 +242,7 @@ async fn record_conversation(
                 &escalation,
                 &language,
                 &words.as_deref(),
+                &historical,
             ],
         )
         .await?;
@@ -277,6 +288,7 @@ async fn record_message(
     conversation_id: u64,
     hook: &Webhook,
     decided: Option<Decided<'_>>,
+    historical: Option<DateTime<Utc>>,
 ) -> Result<(), tokio_postgres::Error> {
     let Some(message_id) = hook.id else {
         return Ok(());
@@ -288,7 +300,7 @@ async fn record_message(
         .prepare_cached(
             "INSERT INTO messages (tenant, message_id, conversation_id, message_type, private, sender_kind, sender_id,
                                    content, created_at, triage, content_type, sender_name, own)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), $9, $10, $11, $12)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($13, now()), $9, $10, $11, $12)
              ON CONFLICT (tenant, message_id) DO UPDATE SET
                  content = EXCLUDED.content,
                  triage = COALESCE(EXCLUDED.triage, messages.triage)",
@@ -310,6 +322,7 @@ async fn record_message(
                 &hook.content_type.as_deref().unwrap_or("text"),
                 &hook.sender.as_ref().and_then(|s| s.name.as_deref()),
                 &hook.is_own_message(),
+                &historical,
             ],
         )
         .await?;

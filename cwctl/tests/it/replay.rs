@@ -17,6 +17,7 @@ fn envelope(tenant: &str, key: &str, conversation: u64) -> EventEnvelope {
         signed: true,
         conversation_id: Some(conversation),
         replay: None,
+        historical: None,
     }
 }
 

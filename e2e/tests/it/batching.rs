@@ -20,6 +20,7 @@ fn job(tenant: &str, message_id: u64, conversation_id: u64, seq: u64) -> Job {
             received_at_ms: 0,
             signed: true,
             replay: None,
+            historical: None,
         },
         stream_seq: seq,
         span: tracing::Span::none(),

@@ -5,6 +5,7 @@ mod ai_llm;
 mod ai_replies;
 mod ai_support;
 mod api;
+mod backfill;
 mod batching;
 mod channels;
 mod commands;
