@@ -160,10 +160,8 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
         }
         if wants("reports") {
             eprintln!("bench: reports");
-            let conversations = plan.reports_conversations;
-            report.reports = Some(
-                tokio::task::spawn_blocking(move || crate::reports::run(conversations)).await??,
-            );
+            report.reports =
+                Some(crate::reports::run(plan.reports_conversations, &env.pool().await).await?);
         }
         anyhow::Ok(())
     }
