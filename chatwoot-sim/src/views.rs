@@ -96,7 +96,7 @@ fn message_event(m: &StoredMessage, conv: &Conversation) -> Value {
         Actor::Contact => (json!("Contact"), json!(CONTACT_ID)),
         Actor::System => (Value::Null, Value::Null),
     };
-    json!({
+    let mut event = json!({
         "id": m.id,
         "content": m.content,
         "account_id": conv.account_id,
@@ -123,7 +123,14 @@ fn message_event(m: &StoredMessage, conv: &Conversation) -> Value {
             "contact_inbox": { "source_id": conv.uuid() },
         },
         "sender": sender(&m.sender),
-    })
+    });
+    // An activity message has no sender, and no `sender` key.
+    if m.sender == Actor::System {
+        if let Some(map) = event.as_object_mut() {
+            map.remove("sender");
+        }
+    }
+    event
 }
 
 /// `api/v1/models/_agent.json.jbuilder` (assignment response, `meta.assignee`).
@@ -255,7 +262,6 @@ pub(crate) fn messages_index(conv: &Conversation, messages: &[&StoredMessage]) -
         meta.insert("assignee".into(), sender(&Actor::Agent(a.clone())));
     }
     meta.insert("agent_last_seen_at".into(), json!(0));
-    meta.insert("assignee_last_seen_at".into(), json!(0));
     let payload: Vec<Value> = messages
         .iter()
         .map(|m| message(m, conv.display_id, false))

@@ -6,6 +6,7 @@ mod auth;
 mod control;
 mod dashboard_apps;
 mod faults;
+mod history;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
