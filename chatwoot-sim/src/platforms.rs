@@ -56,10 +56,11 @@ fn intercom_error(status: StatusCode, code: &str, message: &str) -> Response {
     )
 }
 
-fn intercom_auth(app: &App, headers: &HeaderMap) -> Result<(), Response> {
+/// The refusal, if the request is not authenticated.
+fn intercom_auth(app: &App, headers: &HeaderMap) -> Option<Response> {
     match bearer(headers) {
-        Some(token) if known_token(app, &token) => Ok(()),
-        _ => Err(intercom_error(
+        Some(token) if known_token(app, &token) => None,
+        _ => Some(intercom_error(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "Access Token Invalid",
@@ -73,7 +74,7 @@ async fn intercom_reply(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = intercom_auth(&app, &headers) {
+    if let Some(refused) = intercom_auth(&app, &headers) {
         return refused;
     }
     let Some(body) = json_body(&body) else {
@@ -120,7 +121,7 @@ async fn intercom_part(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = intercom_auth(&app, &headers) {
+    if let Some(refused) = intercom_auth(&app, &headers) {
         return refused;
     }
     let Some(body) = json_body(&body) else {
@@ -144,7 +145,8 @@ async fn intercom_part(
     )
 }
 
-fn zendesk_auth(app: &App, headers: &HeaderMap) -> Result<(), Response> {
+/// The refusal, if the request is not authenticated.
+fn zendesk_auth(app: &App, headers: &HeaderMap) -> Option<Response> {
     // `{email}/token:{api_token}`, base64 in a Basic header.
     let token = headers
         .get("authorization")
@@ -154,8 +156,8 @@ fn zendesk_auth(app: &App, headers: &HeaderMap) -> Result<(), Response> {
         .and_then(|raw| String::from_utf8(raw).ok())
         .and_then(|pair| pair.split_once("/token:").map(|(_, t)| t.to_owned()));
     match token {
-        Some(token) if known_token(app, &token) => Ok(()),
-        _ => Err(json_response(
+        Some(token) if known_token(app, &token) => None,
+        _ => Some(json_response(
             StatusCode::UNAUTHORIZED,
             &json!({ "error": "Couldn't authenticate you" }),
         )),
@@ -185,7 +187,7 @@ async fn zendesk_ticket(
             &json!({ "error": "InvalidEndpoint", "description": "Not found" }),
         );
     };
-    if let Err(refused) = zendesk_auth(&app, &headers) {
+    if let Some(refused) = zendesk_auth(&app, &headers) {
         return refused;
     }
     let Some(ticket) = json_body(&body).and_then(|b| b.get("ticket").cloned()) else {
@@ -213,7 +215,7 @@ async fn zendesk_tags(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = zendesk_auth(&app, &headers) {
+    if let Some(refused) = zendesk_auth(&app, &headers) {
         return refused;
     }
     match json_body(&body).and_then(|b| b.get("tags").cloned()) {
@@ -229,10 +231,11 @@ fn freshchat_error(status: StatusCode, code: &str, message: &str) -> Response {
     )
 }
 
-fn freshchat_auth(app: &App, headers: &HeaderMap) -> Result<(), Response> {
+/// The refusal, if the request is not authenticated.
+fn freshchat_auth(app: &App, headers: &HeaderMap) -> Option<Response> {
     match bearer(headers) {
-        Some(token) if known_token(app, &token) => Ok(()),
-        _ => Err(freshchat_error(
+        Some(token) if known_token(app, &token) => None,
+        _ => Some(freshchat_error(
             StatusCode::UNAUTHORIZED,
             "UNAUTHORIZED",
             "Invalid token",
@@ -246,7 +249,7 @@ async fn freshchat_message(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = freshchat_auth(&app, &headers) {
+    if let Some(refused) = freshchat_auth(&app, &headers) {
         return refused;
     }
     let Some(body) = json_body(&body) else {
@@ -283,7 +286,7 @@ async fn freshchat_conversation(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = freshchat_auth(&app, &headers) {
+    if let Some(refused) = freshchat_auth(&app, &headers) {
         return refused;
     }
     let status = json_body(&body).and_then(|b| b.get("status").cloned());
