@@ -31,7 +31,9 @@
 //! - `GET /api/v1/accounts/{id}/conversations` lists conversations 25 per page
 //!   (`status`, `sort_by`, `page`), e.g. a history seeded with
 //!   [`SimState::seed_history`] or `POST /__sim/accounts/{id}/history`;
-//! - the HTTP control API is documented in [`control`].
+//! - the HTTP control API is documented in [`control`];
+//! - the reply endpoints of Intercom, Zendesk, Freshchat and a generic webhook receiver are served too
+//!   (see `platforms.rs`), recorded and faulted like Chatwoot's.
 
 mod config;
 pub mod control;
@@ -39,6 +41,7 @@ mod dashboard_apps;
 mod faults;
 mod history;
 mod model;
+mod platforms;
 mod recorder;
 mod request;
 mod routes;

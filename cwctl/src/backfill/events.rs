@@ -63,7 +63,8 @@ pub fn rebuild(
         event: event.to_owned(),
         delivery_id: String::new(),
         event_key: key,
-        received_at_ms: Utc::now().timestamp_millis(),
+        // When Chatwoot would have sent it: what the worker falls back to for a time the body lacks.
+        received_at_ms: at.timestamp_millis(),
         body: serde_json::to_vec(&body).unwrap_or_default().into(),
         signed: false,
         conversation_id: Some(id),
@@ -133,6 +134,7 @@ pub fn rebuild(
             out.csat_answers += 1;
             let mut body = message_body(conversation, message, &account, at);
             body["event"] = json!("message_updated");
+            body["updated_at"] = json!(iso(at));
             out.envelopes.push(envelope(
                 "message_updated",
                 format!("{tenant}:history:csat:{message_id}"),
