@@ -274,6 +274,30 @@ async fn history_is_recorded_once_and_acted_on_never_across_faults_resumes_rerun
         0
     );
 
+    // The reports count the history like live traffic, at Chatwoot's times.
+    let client = pool.get().await.unwrap();
+    let (since, until) = (
+        chrono::Utc::now() - chrono::Duration::days(11),
+        chrono::Utc::now() + chrono::Duration::hours(1),
+    );
+    let rollup = analytics::load_rollup(&client, TENANT, since, until, &[])
+        .await
+        .unwrap();
+    let figures = reports::summary(&rollup, &reports::Group::Account, since, until).current;
+    assert_eq!(
+        figures.conversations_count, 30,
+        "the fixture's conversation is from May"
+    );
+    // Every conversation's question, the first's second one.
+    assert_eq!(figures.incoming_messages_count, 31);
+    assert_eq!(figures.outgoing_messages_count, 30);
+    // 29 resolved once, the first twice (reopened in between).
+    assert_eq!(figures.resolutions_count, 30);
+    assert_eq!(figures.first_response.count, 29);
+    // Agent 17 answered 600 s after the conversation was created (first response counts from creation).
+    assert_eq!(figures.first_response.wall.p50, Some(600.0));
+    drop(client);
+
     // The fixture's message arrives live after the backfill recorded it: one event, no reply.
     let (status, json) = env
         .send(
