@@ -9,6 +9,7 @@ pub mod auth;
 pub mod commands;
 mod config;
 pub mod conversations;
+pub mod digests;
 pub mod error;
 pub mod metrics;
 pub mod model;
@@ -77,6 +78,8 @@ pub fn app(state: AppState) -> Router {
         .route("/commands/{key}", get(commands::status))
         .route("/activity", get(activity::activity))
         .route("/webhooks", get(webhooks::list))
+        .route("/reports/digests", get(digests::list))
+        .route("/reports/digests/{id}", get(digests::show))
         .route("/session", post(session::open))
         .route("/me", get(session::me))
         .fallback(|| async { error::ApiError::NotFound("route".into()) });

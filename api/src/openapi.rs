@@ -26,13 +26,15 @@ use utoipa::{Modify, OpenApi};
         crate::commands::status,
         crate::activity::activity,
         crate::webhooks::list,
+        crate::digests::list,
+        crate::digests::show,
         crate::session::open,
         crate::session::me,
     ),
     modifiers(&Bearer),
     tags(
         (name = "conversations"), (name = "approvals"), (name = "commands"), (name = "activity"),
-        (name = "webhooks"), (name = "session"),
+        (name = "webhooks"), (name = "session"), (name = "reports"),
     )
 )]
 pub struct ApiDoc;

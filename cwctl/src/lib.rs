@@ -18,6 +18,7 @@ pub mod admin;
 pub mod api_keys_cmd;
 pub mod context;
 pub mod dashboard_app;
+pub mod digests_cmd;
 pub mod dlq;
 pub mod doctor;
 pub mod error;
@@ -112,6 +113,9 @@ pub enum Command {
     /// conversation). Needs SECRETS_KEY.
     #[command(subcommand)]
     DashboardApp(dashboard_app::DashboardAppCommand),
+    /// A tenant's daily and weekly reports: settings (recipients, chat webhook, send hour), list, show.
+    #[command(subcommand)]
+    Digests(digests_cmd::DigestsCommand),
 }
 
 /// Runs one command, writing its report to `out`.
@@ -135,6 +139,7 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> Result<Exit, CliError> {
         Command::Report(args) => report::run(args, &mut ctx, out).await?,
         Command::Say(args) => say::run(args, &mut ctx, out).await?,
         Command::DashboardApp(command) => dashboard_app::run(command, &mut ctx, out).await?,
+        Command::Digests(command) => digests_cmd::run(command, &mut ctx, out).await?,
     };
     out.flush()?;
     Ok(exit)

@@ -11,6 +11,7 @@ mod commands;
 mod console;
 mod core_pipeline;
 mod dead_events;
+mod digests;
 mod docs;
 mod doctor;
 mod ingress_rejects;
