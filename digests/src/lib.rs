@@ -7,6 +7,7 @@
 //! per period, leases on deliveries), not from electing one replica. [`Digests::tick`] takes the instant, so tests
 //! run a day or a week of schedule without waiting for it.
 
+pub mod analytics_source;
 pub mod config;
 pub mod deliver;
 pub mod figures;
@@ -25,6 +26,7 @@ use infra::SecretBox;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+pub use analytics_source::AnalyticsSource;
 pub use config::DigestArgs;
 pub use deliver::{Delivered, Deliverer, EmailSender, Failure, SmtpConfig};
 pub use figures::{PeriodFigures, Snapshot};

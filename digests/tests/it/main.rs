@@ -1,6 +1,7 @@
 //! The reports against real PostgreSQL (a scratch database per test), a real SMTP server (aiosmtpd) and a local
 //! chat-webhook receiver.
 
+mod analytics;
 mod email;
 mod replicas;
 mod snapshot;
