@@ -126,7 +126,7 @@ async fn the_report_shows_what_the_analytics_store_recorded() {
         "{md}"
     );
     assert_eq!(report.figures["current"]["conversations"], 3);
-    assert_eq!(receiver.bodies(), [md.clone()]);
+    assert_eq!(receiver.bodies(), [md.as_str()]);
     drop(client);
     db.drop_database().await;
 }

@@ -156,3 +156,67 @@ async fn reports_are_listed_paged_shown_as_json_or_markdown_and_confined_to_the_
     api.stop().await.unwrap();
     env.cleanup().await;
 }
+
+/// Two real workers with reports enabled tick every 100 ms: yesterday's report (for the tenant's send hour 0) is
+/// generated once and posted to the chat webhook once.
+#[tokio::test]
+async fn two_workers_post_yesterdays_report_once() {
+    use std::sync::{Arc, Mutex};
+
+    let env = Env::new().await;
+    let posts: Arc<Mutex<Vec<String>>> = Arc::default();
+    let receiver = {
+        let posts = posts.clone();
+        axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+                let posts = posts.clone();
+                async move {
+                    posts
+                        .lock()
+                        .unwrap()
+                        .push(body["text"].as_str().unwrap_or_default().to_owned());
+                    "ok"
+                }
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    let secrets = infra::SecretBox::from_base64(&env.secrets_key).unwrap();
+    digests::SettingsStore::new(env.pool().await, secrets)
+        .put(
+            TENANT,
+            &digests::DigestSettings {
+                daily: true,
+                send_hour: 0,
+                webhook_url: Some(infra::Secret::new(hook)),
+                ..digests::DigestSettings::default()
+            },
+        )
+        .await
+        .unwrap();
+    let args = ["--digests-enabled", "true", "--digests-tick", "100ms"];
+    let (a, b) = (env.start_worker(&args).await, env.start_worker(&args).await);
+    assert!(
+        e2e::eventually(std::time::Duration::from_secs(20), || async {
+            !posts.lock().unwrap().is_empty()
+        })
+        .await,
+        "no report posted"
+    );
+    // Many more ticks of both workers.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let posts = posts.lock().unwrap().clone();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert!(
+        posts[0].starts_with(&format!("# Daily report for {TENANT}:")),
+        "{}",
+        posts[0]
+    );
+    assert_eq!(env.count("SELECT count(*) FROM digests").await, 1);
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+    env.cleanup().await;
+}
