@@ -18,6 +18,8 @@ mod ingress_rejects;
 mod metrics;
 mod ordering;
 mod plans;
+mod platforms;
+mod reports;
 mod resilience;
 mod routing;
 mod say;
