@@ -94,8 +94,15 @@ pub async fn run(
 
 fn failed(e: digests::DigestError) -> CliError {
     match e {
+        // Named by the option that set it.
         digests::DigestError::Invalid(e) => {
-            CliError::Invalid(format!("--{}: {}", e.field.replace('_', "-"), e.message))
+            let option = match e.field {
+                "recipients" => "email",
+                "webhook_url" => "webhook-url",
+                "send_hour" => "send-hour",
+                other => other,
+            };
+            CliError::Invalid(format!("--{option}: {}", e.message))
         }
         digests::DigestError::Db(e) => CliError::Db(e),
         other => CliError::Invalid(other.to_string()),
