@@ -89,7 +89,10 @@ impl Conversation {
             .into_iter()
             .map(|(kind, mut hook)| {
                 retime(&mut hook, delta);
-                (format!("r{id}-{kind}"), serde_json::to_vec(&hook).expect("json"))
+                (
+                    format!("r{id}-{kind}"),
+                    serde_json::to_vec(&hook).expect("json"),
+                )
             })
             .collect()
     }
@@ -125,11 +128,36 @@ impl Reports {
         )
         .await;
         let history = [
-            Conversation { id: 9901, at: local(1, 14, 5), replied: true, resolved: true },
-            Conversation { id: 9902, at: local(1, 14, 20), replied: true, resolved: true },
-            Conversation { id: 9903, at: local(1, 14, 40), replied: true, resolved: false },
-            Conversation { id: 9904, at: local(3, 9, 30), replied: true, resolved: true },
-            Conversation { id: 9905, at: local(2, 20, 15), replied: false, resolved: false },
+            Conversation {
+                id: 9901,
+                at: local(1, 14, 5),
+                replied: true,
+                resolved: true,
+            },
+            Conversation {
+                id: 9902,
+                at: local(1, 14, 20),
+                replied: true,
+                resolved: true,
+            },
+            Conversation {
+                id: 9903,
+                at: local(1, 14, 40),
+                replied: true,
+                resolved: false,
+            },
+            Conversation {
+                id: 9904,
+                at: local(3, 9, 30),
+                replied: true,
+                resolved: true,
+            },
+            Conversation {
+                id: 9905,
+                at: local(2, 20, 15),
+                replied: false,
+                resolved: false,
+            },
         ];
         let mut events = 0;
         for conversation in &history {
@@ -142,11 +170,20 @@ impl Reports {
         let api = p.env.start_api(&[]).await;
         // Reports need no more than reading.
         let key = p.env.api_key(TENANT, Scope::Read).await;
-        Self { p, api, key, busiest: history[0].at }
+        Self {
+            p,
+            api,
+            key,
+            busiest: history[0].at,
+        }
     }
 
     fn url(&self, extra: &str) -> String {
-        format!("{}/console/#token={}&view=reports{extra}", self.api.url(), self.key)
+        format!(
+            "{}/console/#token={}&view=reports{extra}",
+            self.api.url(),
+            self.key
+        )
     }
 
     /// The API's own answer, to check the page against.
@@ -167,7 +204,10 @@ impl Reports {
 
 async fn text(browser: &Browser, css: &str) -> String {
     browser
-        .js(&format!("return document.querySelector('{css}')?.textContent ?? null"), vec![])
+        .js(
+            &format!("return document.querySelector('{css}')?.textContent ?? null"),
+            vec![],
+        )
         .await
         .as_str()
         .unwrap_or_default()
@@ -176,14 +216,18 @@ async fn text(browser: &Browser, css: &str) -> String {
 
 async fn count(browser: &Browser, css: &str) -> u64 {
     browser
-        .js(&format!("return document.querySelectorAll('{css}').length"), vec![])
+        .js(
+            &format!("return document.querySelectorAll('{css}').length"),
+            vec![],
+        )
         .await
         .as_u64()
         .unwrap_or_default()
 }
 
 #[tokio::test]
-async fn the_reports_page_charts_a_recorded_history_downloads_csv_and_says_when_a_period_is_empty() {
+async fn the_reports_page_charts_a_recorded_history_downloads_csv_and_says_when_a_period_is_empty()
+{
     let r = Reports::start().await;
     let browser = Browser::start(1280, 2600).await;
     browser.goto(&r.url("")).await;
@@ -193,7 +237,10 @@ async fn the_reports_page_charts_a_recorded_history_downloads_csv_and_says_when_
     browser
         .wait_text("[data-kpi=\"conversations\"] .kpi-value", "5")
         .await;
-    assert_eq!(text(&browser, "[data-kpi=\"conversations\"] .kpi-value").await, "5");
+    assert_eq!(
+        text(&browser, "[data-kpi=\"conversations\"] .kpi-value").await,
+        "5"
+    );
     assert_eq!(
         text(&browser, "[data-kpi=\"first_response_p50\"] .kpi-value").await,
         format!("{} min", (FIRST_REPLY_SECS as f64 / 60.0).round())
@@ -206,7 +253,10 @@ async fn the_reports_page_charts_a_recorded_history_downloads_csv_and_says_when_
     // Trends: one bar per day of the last 7 days, a first-response point for each of the two days with replies.
     browser.find("#chart-conversations svg").await;
     assert_eq!(count(&browser, "#chart-conversations rect.bar").await, 7);
-    assert_eq!(count(&browser, "#chart-first-response circle.point.s0").await, 2);
+    assert_eq!(
+        count(&browser, "#chart-first-response circle.point.s0").await,
+        2
+    );
     let yesterday = browser
         .js(
             "return [...document.querySelectorAll('#chart-conversations rect.bar')].map(b => b.textContent)",
@@ -214,7 +264,11 @@ async fn the_reports_page_charts_a_recorded_history_downloads_csv_and_says_when_
         )
         .await;
     assert!(
-        yesterday.as_array().unwrap().iter().any(|t| t.as_str().unwrap().ends_with(": 3")),
+        yesterday
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t.as_str().unwrap().ends_with(": 3")),
         "a day with 3 conversations: {yesterday}"
     );
 
@@ -229,17 +283,27 @@ async fn the_reports_page_charts_a_recorded_history_downloads_csv_and_says_when_
             vec![],
         )
         .await;
-    let weekday = r.busiest.with_timezone(&Berlin).weekday().to_string().to_lowercase();
+    let weekday = r
+        .busiest
+        .with_timezone(&Berlin)
+        .weekday()
+        .to_string()
+        .to_lowercase();
     assert_eq!(hottest, json!([weekday, "14", "3"]));
 
     // Keyboard: the heat map takes focus and arrow keys read its cells out.
     browser
-        .js("document.querySelector('#chart-peak-hours svg').focus()", vec![])
+        .js(
+            "document.querySelector('#chart-peak-hours svg').focus()",
+            vec![],
+        )
         .await;
     // The first arrow picks the first cell (Monday 0:00), the next moves one hour on.
     browser.key('\u{E014}').await; // ArrowRight
     browser.key('\u{E014}').await;
-    browser.wait_text("#chart-peak-hours .readout", "Mon 1:00–2:00").await;
+    browser
+        .wait_text("#chart-peak-hours .readout", "Mon 1:00–2:00")
+        .await;
 
     // Distribution: the four first replies are in the 5-15 min bucket.
     browser.find("#chart-dist-first-response svg").await;
@@ -250,27 +314,47 @@ async fn the_reports_page_charts_a_recorded_history_downloads_csv_and_says_when_
         )
         .await;
     assert!(
-        buckets.as_array().unwrap().iter().any(|t| t.as_str().unwrap() == "5 min–15 min: 4"),
+        buckets
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t.as_str().unwrap() == "5 min–15 min: 4"),
         "{buckets}"
     );
 
     // CSV: the link's URL answers CSV, and the page downloads it with the token.
     let href = browser
-        .js("return document.querySelector('a.csv[data-csv=\"summary.csv\"]').getAttribute('href')", vec![])
+        .js(
+            "return document.querySelector('a.csv[data-csv=\"summary.csv\"]').getAttribute('href')",
+            vec![],
+        )
         .await;
     let response = r.api_get(href.as_str().unwrap()).await;
     assert_eq!(response.status(), 200);
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(content_type.starts_with("text/csv"), "{content_type}");
     let csv = response.text().await.unwrap();
     assert!(csv.lines().count() >= 2, "a header and rows: {csv}");
-    browser.find("a.csv[data-csv=\"summary.csv\"]").await.click().await.unwrap();
-    browser.wait_text("#report-kpis .csv-note", "Downloaded summary.csv").await;
+    browser
+        .find("a.csv[data-csv=\"summary.csv\"]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_text("#report-kpis .csv-note", "Downloaded summary.csv")
+        .await;
 
     if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
         let dir = screenshots::target_dir();
         browser
-            .js("document.activeElement?.blur(); window.scrollTo(0, 0)", vec![])
+            .js(
+                "document.activeElement?.blur(); window.scrollTo(0, 0)",
+                vec![],
+            )
             .await;
         screenshots::save(&dir, "reports.png", &browser.screenshot().await);
     }
@@ -282,14 +366,22 @@ async fn the_reports_page_charts_a_recorded_history_downloads_csv_and_says_when_
             r.api.url()
         ))
         .await;
-    browser.wait_text("#report-empty", "No data in this period").await;
-    browser.wait_text("#chart-conversations", "No data in this period").await;
+    browser
+        .wait_text("#report-empty", "No data in this period")
+        .await;
+    browser
+        .wait_text("#chart-conversations", "No data in this period")
+        .await;
     assert_eq!(count(&browser, "#chart-conversations svg").await, 0);
 
     // One endpoint failing shows its error in place; the rest of the page still works.
     browser.block(&["*/api/v1/reports/top-issues*"]).await;
-    browser.goto(&format!("{}/console/#/reports?period=30d", r.api.url())).await;
-    browser.wait_text("#report-top", "Could not load the top issues").await;
+    browser
+        .goto(&format!("{}/console/#/reports?period=30d", r.api.url()))
+        .await;
+    browser
+        .wait_text("#report-top", "Could not load the top issues")
+        .await;
     browser
         .wait_text("[data-kpi=\"conversations\"] .kpi-value", "5")
         .await;
@@ -305,7 +397,12 @@ async fn the_reports_page_works_in_the_dashboard_app_tab() {
     let host = host::serve(&r.url(""), &host::app_context(9901)).await;
     let browser = Browser::start(1280, 1000).await;
     browser.goto(&host).await;
-    browser.find("iframe#app").await.enter_frame().await.unwrap();
+    browser
+        .find("iframe#app")
+        .await
+        .enter_frame()
+        .await
+        .unwrap();
     browser
         .wait_text("[data-kpi=\"conversations\"] .kpi-value", "5")
         .await;
@@ -313,23 +410,35 @@ async fn the_reports_page_works_in_the_dashboard_app_tab() {
     browser.find("#chart-conversations svg").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
-        browser.js("return document.body.dataset.view", vec![]).await,
+        browser
+            .js("return document.body.dataset.view", vec![])
+            .await,
         "reports",
         "the conversation context does not steer a Reports tab away"
     );
     let widths = browser
-        .js("return [innerWidth, document.documentElement.scrollWidth]", vec![])
+        .js(
+            "return [innerWidth, document.documentElement.scrollWidth]",
+            vec![],
+        )
         .await;
     assert!(widths[0].as_u64().unwrap() <= 420, "{widths}");
     assert_eq!(widths[0], widths[1], "no horizontal scroll: {widths}");
     let svg_width = browser
-        .js("return document.querySelector('#chart-peak-hours svg').getBoundingClientRect().width", vec![])
+        .js(
+            "return document.querySelector('#chart-peak-hours svg').getBoundingClientRect().width",
+            vec![],
+        )
         .await;
     assert!(svg_width.as_f64().unwrap() <= 420.0, "{svg_width}");
     browser.client.enter_parent_frame().await.unwrap();
     if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
         let dir = screenshots::target_dir();
-        screenshots::save(&dir, "reports-dashboard-app.png", &browser.screenshot().await);
+        screenshots::save(
+            &dir,
+            "reports-dashboard-app.png",
+            &browser.screenshot().await,
+        );
     }
     browser.close().await;
     r.stop().await;
