@@ -29,6 +29,14 @@ export function niceMax(max) {
   return 10 * power;
 }
 
+// Round axis tops for durations (seconds): a minute, 5, 15, 30 min, an hour, 2, 4, 8, 12 h, a day, 2, 7 days.
+const TIME_STEPS = [60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 172800, 604800];
+
+/** A round upper bound for a duration axis. */
+export function niceSeconds(max) {
+  return TIME_STEPS.find((s) => max <= s) ?? niceMax(max / 86400) * 86400;
+}
+
 /**
  * The frame every chart shares: caption, the drawing (redrawn on resize), a readout and a data table.
  * `draw(width)` returns `{svg, count, select(i) -> text}`; `table` is `{head: [...], rows: [[...]]}`.
@@ -89,7 +97,7 @@ function figure({ id, title, description, draw, table, empty, legend = [] }) {
  * Bars and/or lines over the same labelled x axis: `series` = `[{name, kind: 'bar'|'line', values: [n|null]}]`.
  * Bars are `rect.bar`, line points `circle.point` (one per non-null value), each with its own `<title>`.
  */
-export function seriesChart({ id, title, labels, series, format = String, description = '' }) {
+export function seriesChart({ id, title, labels, series, format = String, description = '', seconds = false }) {
   const values = series.flatMap((x) => x.values).filter((v) => v != null);
   const empty = !values.length || values.every((v) => v === 0);
   const table = { head: ['Period', ...series.map((x) => x.name)],
@@ -99,7 +107,7 @@ export function seriesChart({ id, title, labels, series, format = String, descri
     const pad = { left: 52, right: 10, top: 12, bottom: 34 };
     const plotW = width - pad.left - pad.right;
     const plotH = height - pad.top - pad.bottom;
-    const top = niceMax(Math.max(...values, 0));
+    const top = (seconds ? niceSeconds : niceMax)(Math.max(...values, 0));
     const n = labels.length;
     const slot = plotW / Math.max(n, 1);
     const x = (i) => pad.left + slot * (i + 0.5);

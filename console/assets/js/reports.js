@@ -189,9 +189,9 @@ async function trends(params, granularity) {
       series: [{ name: 'Conversations', kind: 'bar', values: values(conversations) }], format: count }),
     seriesChart({ id: 'chart-messages', title: 'Messages', labels, format: count,
       series: [{ name: 'Incoming', kind: 'bar', values: values(incoming) }, { name: 'Outgoing', kind: 'bar', values: values(outgoing) }] }),
-    seriesChart({ id: 'chart-first-response', title: 'First response time', labels, format: duration,
+    seriesChart({ id: 'chart-first-response', title: 'First response time', labels, format: duration, seconds: true,
       series: [{ name: 'Median', kind: 'line', values: values(fr50) }, { name: 'p90', kind: 'line', values: values(fr90) }] }),
-    seriesChart({ id: 'chart-resolution', title: 'Resolution time (median)', labels, format: duration,
+    seriesChart({ id: 'chart-resolution', title: 'Resolution time (median)', labels, format: duration, seconds: true,
       series: [{ name: 'Median', kind: 'line', values: values(res50) }] }),
     seriesChart({ id: 'chart-csat', title: 'CSAT score', labels, format: pct,
       series: [{ name: 'Score', kind: 'line', values: values(csat) }] }));
