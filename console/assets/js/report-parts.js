@@ -77,8 +77,11 @@ export function botAndCsat(summary) {
         ['Handoffs', count(bot.handoffs)], ['Escalations', count(bot.escalations)],
         ['SLA breaches', count(bot.sla_breaches)], ['Median decision', duration(bot.median_decision_seconds)],
       ]),
-      barList({ id: 'draft-outcomes', rows: ['approved', 'edited', 'rejected', 'stale', 'auto']
-        .map((k) => ({ label: k, value: bot[k] ?? 0 })), empty: 'No drafts in this period.' })),
+      // `approved` includes the drafts approved with an edit.
+      barList({ id: 'draft-outcomes', rows: [
+        ['approved as written', (bot.approved ?? 0) - (bot.edited ?? 0)], ['approved with edits', bot.edited ?? 0],
+        ['rejected', bot.rejected ?? 0], ['stale', bot.stale ?? 0], ['sent without review', bot.auto ?? 0],
+      ].map(([label, value]) => ({ label, value })), empty: 'No drafts in this period.' })),
     h('div.card', { id: 'csat-figures' },
       h('h3', null, 'CSAT'),
       facts([
