@@ -18,6 +18,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::business_hours::BusinessHours;
 use crate::history::{ConversationInfo, Event, History, Sender, Status, Timed};
@@ -59,7 +60,7 @@ pub struct ReportingEvent {
 }
 
 /// The group-by keys a record carries, as they were when it happened.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dims {
     pub conversation: u64,
     pub inbox: u64,
@@ -98,10 +99,12 @@ pub struct Record {
     pub fact: Fact,
 }
 
-/// One conversation's reporting state.
-#[derive(Debug, Clone)]
+/// One conversation's reporting state. It serializes without its business hours, which belong to the tenant:
+/// give them back with [`Tracker::set_business_hours`] after loading one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tracker {
     info: ConversationInfo,
+    #[serde(skip)]
     business_hours: Option<BusinessHours>,
     last_at: DateTime<Utc>,
     status: Status,
@@ -149,6 +152,33 @@ impl Tracker {
             fact: Fact::ConversationCreated,
         };
         (tracker, record)
+    }
+
+    pub fn info(&self) -> &ConversationInfo {
+        &self.info
+    }
+
+    /// The current status, e.g. to tell a bot handoff (pending → open) from a reopen.
+    pub fn current_status(&self) -> Status {
+        self.status
+    }
+
+    pub fn assignee(&self) -> Option<u64> {
+        self.assignee
+    }
+
+    pub fn team(&self) -> Option<u64> {
+        self.team
+    }
+
+    /// The time of the latest event applied: an earlier one is refused by [`Tracker::apply`].
+    pub fn last_at(&self) -> DateTime<Utc> {
+        self.last_at
+    }
+
+    /// The tenant's business hours for the values computed from now on (a deserialized tracker has none).
+    pub fn set_business_hours(&mut self, business_hours: Option<BusinessHours>) {
+        self.business_hours = business_hours;
     }
 
     fn dims(&self, agent: Option<u64>) -> Dims {

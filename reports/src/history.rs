@@ -1,9 +1,10 @@
 //! The input: one conversation's typed, ordered history, as the worker sees it from Chatwoot's webhooks.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 /// Who wrote a message. The direction follows from it: a contact writes incoming messages, everyone else outgoing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Sender {
     Contact,
     /// A human agent (Chatwoot `sender_type: User`), by user id.
@@ -15,7 +16,7 @@ pub enum Sender {
 }
 
 /// Conversation status, as in Chatwoot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Status {
     Open,
     Resolved,
@@ -59,7 +60,7 @@ pub struct Timed {
 }
 
 /// What does not change over a conversation's life (or is taken as it was at creation).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationInfo {
     pub id: u64,
     pub inbox: u64,

@@ -19,4 +19,4 @@ pub use history::{ConversationInfo, Event, History, Sender, Status, Timed};
 pub use query::{
     breakdown, peak_hours, summary, timeseries, Figures, Granularity, Summary, Volume,
 };
-pub use rollup::{Dimension, Group, Rollup};
+pub use rollup::{Bucket, Dimension, Group, GroupError, Rollup, Stats};

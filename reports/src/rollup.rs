@@ -11,12 +11,13 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Timelike, Utc};
 use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
 
 use crate::derive::{EventName, Fact, Record};
 use crate::sketch::Sketch;
 
 /// A breakdown dimension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Dimension {
     Account,
     Agent,
@@ -26,13 +27,76 @@ pub enum Dimension {
 }
 
 /// A group-by key: the whole account, or one agent, team, inbox or channel.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Group {
     Account,
     Agent(u64),
     Team(u64),
     Inbox(u64),
     Channel(String),
+}
+
+/// `account`, `agent:12`, `team:3`, `inbox:5`, `channel:Channel::WebWidget`: the form APIs and storage use.
+impl std::fmt::Display for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Group::Account => f.write_str("account"),
+            Group::Agent(id) => write!(f, "agent:{id}"),
+            Group::Team(id) => write!(f, "team:{id}"),
+            Group::Inbox(id) => write!(f, "inbox:{id}"),
+            Group::Channel(channel) => write!(f, "channel:{channel}"),
+        }
+    }
+}
+
+/// A group that is not `account`, `agent:<id>`, `team:<id>`, `inbox:<id>` or `channel:<type>`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a group (account, agent:ID, team:ID, inbox:ID or channel:TYPE)")]
+pub struct GroupError(pub String);
+
+impl std::str::FromStr for Group {
+    type Err = GroupError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || GroupError(s.to_owned());
+        if s == "account" {
+            return Ok(Group::Account);
+        }
+        let (kind, value) = s.split_once(':').ok_or_else(bad)?;
+        let id = || value.parse::<u64>().map_err(|_| bad());
+        match kind {
+            "agent" => Ok(Group::Agent(id()?)),
+            "team" => Ok(Group::Team(id()?)),
+            "inbox" => Ok(Group::Inbox(id()?)),
+            "channel" if !value.is_empty() => Ok(Group::Channel(value.to_owned())),
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl Dimension {
+    /// The name used in APIs: `account`, `agent`, `team`, `inbox`, `channel`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dimension::Account => "account",
+            Dimension::Agent => "agent",
+            Dimension::Team => "team",
+            Dimension::Inbox => "inbox",
+            Dimension::Channel => "channel",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Dimension::Account,
+            Dimension::Agent,
+            Dimension::Team,
+            Dimension::Inbox,
+            Dimension::Channel,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
+    }
 }
 
 impl Group {
@@ -48,7 +112,7 @@ impl Group {
 }
 
 /// Count, sums and distributions of one duration metric, in seconds.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stats {
     pub count: u64,
     pub sum: i64,
@@ -76,7 +140,7 @@ impl Stats {
 }
 
 /// One group's figures for one local hour.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Bucket {
     pub conversations: u64,
     pub incoming_messages: u64,
@@ -198,6 +262,23 @@ impl Rollup {
                 mine.entry(*key).or_default().merge(bucket);
             }
         }
+    }
+
+    /// Merges a stored bucket into the rollup (how a database-backed rollup is loaded).
+    pub fn add(&mut self, group: Group, key: i64, bucket: &Bucket) {
+        self.groups
+            .entry(group)
+            .or_default()
+            .entry(key)
+            .or_default()
+            .merge(bucket);
+    }
+
+    /// Every bucket, by group then hour (how a rollup is stored).
+    pub fn iter(&self) -> impl Iterator<Item = (&Group, i64, &Bucket)> {
+        self.groups
+            .iter()
+            .flat_map(|(g, buckets)| buckets.iter().map(move |(k, b)| (g, *k, b)))
     }
 
     /// The hourly buckets of `group` starting in `[since, until)`.

@@ -1,0 +1,66 @@
+//! Support analytics kept in PostgreSQL as events flow, for the figures of the [`reports`] crate.
+//!
+//! - **Record** ([`record`]): the worker turns each webhook into [`reports::Event`]s and calls
+//!   [`record::record`] in the transaction that processes the event, so JetStream redelivery and duplicate
+//!   webhooks count once. Each conversation's [`reports::Tracker`] is stored as JSON; the [`reports::Record`]s it
+//!   produces are folded into hourly [`reports::Bucket`]s per group, stored per (tenant, group, local hour, shard).
+//! - **Counters** ([`counters`]): our own additive hourly counts (triage, drafts, deliveries, ...).
+//! - **Load** ([`load`]): [`tenant_calendar`], [`load_rollup`] and [`load_counters`] read O(hours × groups) rows
+//!   whatever the number of conversations.
+//! - **Compact** ([`compact`]): folds the shards of past hours into one row per group and hour.
+//!
+//! The shard is the conversation's event partition: the worker processes one partition's events one at a time,
+//! so no two worker transactions ever wait on the same bucket row.
+
+pub mod calendar;
+pub mod compact;
+pub mod counters;
+pub mod load;
+pub mod record;
+pub mod view;
+
+pub use reports;
+
+pub use calendar::{store_calendar, tenant_calendar, Calendar};
+pub use compact::compact;
+pub use counters::{add_counters, load_counters, CounterInc, Counters};
+pub use load::load_rollup;
+pub use record::{record, Observation, RecordSummary};
+
+/// Why reading or writing analytics failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyticsError {
+    #[error("database: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("stored analytics are unreadable ({what}): {message}")]
+    Corrupt { what: &'static str, message: String },
+    #[error("calendar: {0}")]
+    Calendar(#[from] reports::BusinessHoursError),
+}
+
+impl AnalyticsError {
+    /// Whether trying again may succeed (a lost connection, a serialization failure, a deadlock).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            AnalyticsError::Postgres(e) => {
+                e.is_closed()
+                    || e.as_db_error().is_none_or(|db| {
+                        matches!(db.code().code(), "40001" | "40P01" | "57P01" | "53300")
+                    })
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The shard of a conversation's rows: its event partition.
+pub fn shard_of(tenant: &str, conversation: u64) -> i16 {
+    i16::try_from(infra::topology::conversation_partition(
+        tenant,
+        conversation,
+    ))
+    .unwrap_or(0)
+}
+
+/// The shard that compaction folds past hours into.
+pub const COMPACTED: i16 = -1;

@@ -1,0 +1,355 @@
+//! Recording: per-conversation trackers and hourly buckets, written in the caller's transaction.
+
+use std::collections::{BTreeMap, HashMap};
+
+use deadpool_postgres::GenericClient;
+use reports::{
+    Bucket, BusinessHours, ConversationInfo, Event, Group, Record, Rollup, Status, Timed, Tracker,
+};
+
+use crate::{shard_of, AnalyticsError, Calendar};
+
+/// What one event tells about one conversation.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    pub tenant: String,
+    pub conversation: u64,
+    /// The conversation as the event shows it, used when its tracker does not exist yet (its
+    /// `conversation_created` was missed or is this event); `None` when the event does not show it.
+    pub info: Option<ConversationInfo>,
+    /// What happened, in order. Two adjustments are made against the stored state, which the event alone cannot
+    /// know: `Status(Open)` while the conversation is pending is a bot handoff (Chatwoot's `bot_handoff!`), and an
+    /// `Assigned`/`Team` equal to the current one is dropped. Times earlier than the conversation's latest event
+    /// (clocks of different Chatwoot processes) are moved up to it.
+    pub events: Vec<Timed>,
+}
+
+/// What a call recorded, for metrics and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordSummary {
+    pub records: usize,
+    pub bucket_rows: usize,
+    pub statements: usize,
+}
+
+type BucketKey = (String, &'static str, i64, String, i16);
+
+/// Applies the observations to their conversations' trackers and adds the records to the buckets. Call it in
+/// the transaction that claims the events in the ledger: a duplicate never gets here, and a rolled back batch
+/// leaves no trace. `calendars` holds each tenant's calendar (a missing tenant gets the defaults).
+pub async fn record(
+    client: &impl GenericClient,
+    calendars: &HashMap<String, Calendar>,
+    observations: &[Observation],
+) -> Result<RecordSummary, AnalyticsError> {
+    let mut summary = RecordSummary::default();
+    if observations.is_empty() {
+        return Ok(summary);
+    }
+    let mut trackers = load_trackers(client, observations).await?;
+    summary.statements += 1;
+    let default = Calendar::default();
+    let mut rollups: BTreeMap<(String, i16), Rollup> = BTreeMap::new();
+    let mut changed: BTreeMap<(String, u64), ()> = BTreeMap::new();
+    for o in observations {
+        let calendar = calendars.get(&o.tenant).unwrap_or(&default);
+        let business = calendar.business().ok();
+        let key = (o.tenant.clone(), o.conversation);
+        let mut records = Vec::new();
+        let tracker = match trackers.remove(&key) {
+            Some(mut tracker) => {
+                tracker.set_business_hours(business);
+                Some(tracker)
+            }
+            None => o.info.clone().map(|info| {
+                let (tracker, created) = Tracker::created(info, business);
+                records.push(created);
+                tracker
+            }),
+        };
+        // Without a tracker and without the conversation's facts there is nothing to measure from.
+        let Some(mut tracker) = tracker else {
+            continue;
+        };
+        apply(&mut tracker, &o.events, &mut records);
+        summary.records += records.len();
+        let shard = shard_of(&o.tenant, o.conversation);
+        let rollup = rollups
+            .entry((o.tenant.clone(), shard))
+            .or_insert_with(|| Rollup::new(calendar.timezone));
+        rollup.record_all(&records);
+        trackers.insert(key.clone(), tracker);
+        changed.insert(key, ());
+    }
+    let saved: Vec<(&(String, u64), &Tracker)> = changed
+        .keys()
+        .filter_map(|k| trackers.get(k).map(|t| (k, t)))
+        .collect();
+    save_trackers(client, &saved).await?;
+    summary.statements += 1;
+    let mut rows: BTreeMap<BucketKey, Bucket> = BTreeMap::new();
+    for ((tenant, shard), rollup) in &rollups {
+        for (group, hour, bucket) in rollup.iter() {
+            rows.entry((
+                tenant.clone(),
+                group.dimension().as_str(),
+                hour,
+                group.to_string(),
+                *shard,
+            ))
+            .or_default()
+            .merge(bucket);
+        }
+    }
+    summary.bucket_rows = rows.len();
+    summary.statements += add_buckets(client, rows).await?;
+    Ok(summary)
+}
+
+fn apply(tracker: &mut Tracker, events: &[Timed], records: &mut Vec<Record>) {
+    for timed in events {
+        let event = match &timed.event {
+            Event::Status(Status::Open) if tracker.current_status() == Status::Pending => {
+                Event::BotHandoff
+            }
+            Event::Assigned(agent) if *agent == tracker.assignee() => continue,
+            Event::Team(team) if *team == tracker.team() => continue,
+            other => other.clone(),
+        };
+        let at = timed.at.max(tracker.last_at());
+        match tracker.apply(&Timed { at, event }) {
+            Ok(out) => records.extend(out),
+            // A rating outside 1-5 is the customer's (or a forger's) input, not ours: skip it.
+            Err(error) => tracing::debug!(%error, "event left out of analytics"),
+        }
+    }
+}
+
+/// Locks the trackers too: a replay racing the original delivery waits here rather than reading a stale one.
+async fn load_trackers(
+    client: &impl GenericClient,
+    observations: &[Observation],
+) -> Result<HashMap<(String, u64), Tracker>, AnalyticsError> {
+    let statement = client
+        .prepare_cached(
+            "SELECT t.tenant, t.conversation_id, t.tracker
+             FROM unnest($1::text[], $2::bigint[]) AS k(tenant, conversation_id)
+             CROSS JOIN LATERAL (SELECT * FROM analytics_trackers t
+                                 WHERE t.tenant = k.tenant AND t.conversation_id = k.conversation_id
+                                 FOR UPDATE) t",
+        )
+        .await?;
+    let tenants: Vec<&str> = observations.iter().map(|o| o.tenant.as_str()).collect();
+    let ids: Vec<i64> = observations
+        .iter()
+        .map(|o| to_i64(o.conversation))
+        .collect();
+    let rows = client.query(&statement, &[&tenants, &ids]).await?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let id: i64 = row.get(1);
+        let json: serde_json::Value = row.get(2);
+        let tracker: Tracker =
+            serde_json::from_value(json).map_err(|e| AnalyticsError::Corrupt {
+                what: "tracker",
+                message: e.to_string(),
+            })?;
+        out.insert((row.get(0), u64::try_from(id).unwrap_or(0)), tracker);
+    }
+    Ok(out)
+}
+
+async fn save_trackers(
+    client: &impl GenericClient,
+    trackers: &[(&(String, u64), &Tracker)],
+) -> Result<(), AnalyticsError> {
+    if trackers.is_empty() {
+        return Ok(());
+    }
+    let statement = client
+        .prepare_cached(
+            "INSERT INTO analytics_trackers (tenant, conversation_id, tracker)
+             SELECT * FROM unnest($1::text[], $2::bigint[], $3::jsonb[])
+             ON CONFLICT (tenant, conversation_id) DO UPDATE SET tracker = EXCLUDED.tracker, updated_at = now()",
+        )
+        .await?;
+    let tenants: Vec<&str> = trackers.iter().map(|((t, _), _)| t.as_str()).collect();
+    let ids: Vec<i64> = trackers.iter().map(|((_, c), _)| to_i64(*c)).collect();
+    let json = trackers
+        .iter()
+        .map(|(_, t)| serde_json::to_value(t))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AnalyticsError::Corrupt {
+            what: "tracker",
+            message: e.to_string(),
+        })?;
+    client.execute(&statement, &[&tenants, &ids, &json]).await?;
+    Ok(())
+}
+
+/// Adds buckets to their rows: new rows are inserted as they are; rows that exist are locked, merged in memory
+/// and written back (a sketch cannot be added in SQL). Keys are sorted, so concurrent callers lock in one order.
+/// Returns the number of statements run.
+pub(crate) async fn add_buckets(
+    client: &impl GenericClient,
+    rows: BTreeMap<BucketKey, Bucket>,
+) -> Result<usize, AnalyticsError> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let columns = Columns::of(rows.iter());
+    let insert = client
+        .prepare_cached(
+            "INSERT INTO analytics_buckets (tenant, dimension, hour, grp, shard, bucket)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int2[], $6::jsonb[])
+             ON CONFLICT DO NOTHING
+             RETURNING tenant, dimension, hour, grp, shard",
+        )
+        .await?;
+    let inserted = client
+        .query(
+            &insert,
+            &[
+                &columns.tenants,
+                &columns.dimensions,
+                &columns.hours,
+                &columns.groups,
+                &columns.shards,
+                &columns.buckets,
+            ],
+        )
+        .await?;
+    let mut rest = rows;
+    for row in inserted {
+        let dimension: String = row.get(1);
+        let key = rest
+            .keys()
+            .find(|k| {
+                k.0 == row.get::<_, &str>(0)
+                    && k.1 == dimension
+                    && k.2 == row.get::<_, i64>(2)
+                    && k.3 == row.get::<_, &str>(3)
+                    && k.4 == row.get::<_, i16>(4)
+            })
+            .cloned();
+        if let Some(key) = key {
+            rest.remove(&key);
+        }
+    }
+    if rest.is_empty() {
+        return Ok(1);
+    }
+    let columns = Columns::of(rest.iter());
+    let lock = client
+        .prepare_cached(
+            "SELECT b.tenant, b.dimension, b.hour, b.grp, b.shard, b.bucket
+             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int2[])
+                  WITH ORDINALITY AS k(tenant, dimension, hour, grp, shard, n)
+             CROSS JOIN LATERAL (SELECT * FROM analytics_buckets b
+                                 WHERE b.tenant = k.tenant AND b.dimension = k.dimension AND b.hour = k.hour
+                                   AND b.grp = k.grp AND b.shard = k.shard FOR UPDATE) b
+             ORDER BY k.n",
+        )
+        .await?;
+    let stored = client
+        .query(
+            &lock,
+            &[
+                &columns.tenants,
+                &columns.dimensions,
+                &columns.hours,
+                &columns.groups,
+                &columns.shards,
+            ],
+        )
+        .await?;
+    let mut merged = rest;
+    for row in stored {
+        let bucket: Bucket =
+            serde_json::from_value(row.get(5)).map_err(|e| AnalyticsError::Corrupt {
+                what: "bucket",
+                message: e.to_string(),
+            })?;
+        let dimension: String = row.get(1);
+        for (k, b) in merged.iter_mut() {
+            if k.0 == row.get::<_, &str>(0)
+                && k.1 == dimension
+                && k.2 == row.get::<_, i64>(2)
+                && k.3 == row.get::<_, &str>(3)
+                && k.4 == row.get::<_, i16>(4)
+            {
+                b.merge(&bucket);
+            }
+        }
+    }
+    let columns = Columns::of(merged.iter());
+    let update = client
+        .prepare_cached(
+            "UPDATE analytics_buckets b SET bucket = k.bucket
+             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int2[], $6::jsonb[])
+                  AS k(tenant, dimension, hour, grp, shard, bucket)
+             WHERE b.tenant = k.tenant AND b.dimension = k.dimension AND b.hour = k.hour
+               AND b.grp = k.grp AND b.shard = k.shard",
+        )
+        .await?;
+    client
+        .execute(
+            &update,
+            &[
+                &columns.tenants,
+                &columns.dimensions,
+                &columns.hours,
+                &columns.groups,
+                &columns.shards,
+                &columns.buckets,
+            ],
+        )
+        .await?;
+    Ok(3)
+}
+
+struct Columns<'a> {
+    tenants: Vec<&'a str>,
+    dimensions: Vec<&'a str>,
+    hours: Vec<i64>,
+    groups: Vec<&'a str>,
+    shards: Vec<i16>,
+    buckets: Vec<serde_json::Value>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(rows: impl Iterator<Item = (&'a BucketKey, &'a Bucket)>) -> Self {
+        let mut c = Columns {
+            tenants: Vec::new(),
+            dimensions: Vec::new(),
+            hours: Vec::new(),
+            groups: Vec::new(),
+            shards: Vec::new(),
+            buckets: Vec::new(),
+        };
+        for ((tenant, dimension, hour, group, shard), bucket) in rows {
+            c.tenants.push(tenant);
+            c.dimensions.push(dimension);
+            c.hours.push(*hour);
+            c.groups.push(group);
+            c.shards.push(*shard);
+            c.buckets
+                .push(serde_json::to_value(bucket).unwrap_or(serde_json::Value::Null));
+        }
+        c
+    }
+}
+
+/// A group key as stored, back to a group (rows written by this crate always parse).
+pub(crate) fn parse_group(s: &str) -> Option<Group> {
+    s.parse().ok()
+}
+
+pub(crate) fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// The business hours of a calendar, if they parse (they were validated with the rules).
+pub fn business_hours(calendar: &Calendar) -> Option<BusinessHours> {
+    calendar.business().ok()
+}
