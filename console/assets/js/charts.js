@@ -108,6 +108,8 @@ export function seriesChart({ id, title, labels, series, format = String, descri
     const plotW = width - pad.left - pad.right;
     const plotH = height - pad.top - pad.bottom;
     const top = (seconds ? niceSeconds : niceMax)(Math.max(...values, 0));
+    // Half of a count axis may fall between whole numbers (2.5 of 5): say so rather than round it to 3.
+    const tick = (v) => (seconds || Number.isInteger(v) ? format(v) : v.toFixed(1));
     const n = labels.length;
     const slot = plotW / Math.max(n, 1);
     const x = (i) => pad.left + slot * (i + 0.5);
@@ -115,7 +117,7 @@ export function seriesChart({ id, title, labels, series, format = String, descri
     const svg = s('svg.series', { width, height, viewBox: `0 0 ${width} ${height}` });
     for (const f of [0, 0.5, 1]) {
       svg.append(s('line.grid', { x1: pad.left, x2: width - pad.right, y1: y(top * f), y2: y(top * f) }),
-        s('text.tick', { x: pad.left - 6, y: y(top * f) + 4, 'text-anchor': 'end' }, format(top * f)));
+        s('text.tick', { x: pad.left - 6, y: y(top * f) + 4, 'text-anchor': 'end' }, tick(top * f)));
     }
     // As many x labels as fit without overlapping (about 64 px each).
     const every = Math.max(1, Math.ceil(n / Math.max(1, Math.floor(plotW / 64))));

@@ -81,7 +81,7 @@ export function botAndCsat(summary) {
       barList({ id: 'draft-outcomes', rows: [
         ['approved as written', (bot.approved ?? 0) - (bot.edited ?? 0)], ['approved with edits', bot.edited ?? 0],
         ['rejected', bot.rejected ?? 0], ['stale', bot.stale ?? 0], ['sent without review', bot.auto ?? 0],
-      ].map(([label, value]) => ({ label, value })), empty: 'No drafts in this period.' })),
+      ].map(([label, value]) => ({ label, value })), empty: 'No draft decided in this period.' })),
     h('div.card', { id: 'csat-figures' },
       h('h3', null, 'CSAT'),
       facts([

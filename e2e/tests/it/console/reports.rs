@@ -291,6 +291,11 @@ async fn the_reports_page_charts_a_recorded_history_downloads_csv_and_says_when_
         .to_lowercase();
     assert_eq!(hottest, json!([weekday, "14", "3"]));
 
+    if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
+        let dir = screenshots::target_dir();
+        screenshots::save(&dir, "reports.png", &browser.screenshot().await);
+    }
+
     // Keyboard: the heat map takes focus and arrow keys read its cells out.
     browser
         .js(
@@ -347,17 +352,6 @@ async fn the_reports_page_charts_a_recorded_history_downloads_csv_and_says_when_
     browser
         .wait_text("#report-kpis .csv-note", "Downloaded summary.csv")
         .await;
-
-    if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
-        let dir = screenshots::target_dir();
-        browser
-            .js(
-                "document.activeElement?.blur(); window.scrollTo(0, 0)",
-                vec![],
-            )
-            .await;
-        screenshots::save(&dir, "reports.png", &browser.screenshot().await);
-    }
 
     // A period without data says so instead of drawing empty axes.
     browser
