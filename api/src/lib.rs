@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod model;
 pub mod openapi;
 pub mod params;
+pub mod reports;
 pub mod session;
 mod sql;
 pub mod webhooks;
@@ -77,6 +78,12 @@ pub fn app(state: AppState) -> Router {
         .route("/commands/{key}", get(commands::status))
         .route("/activity", get(activity::activity))
         .route("/webhooks", get(webhooks::list))
+        .route("/reports/summary", get(reports::summary))
+        .route("/reports/timeseries", get(reports::timeseries))
+        .route("/reports/breakdown", get(reports::breakdown))
+        .route("/reports/peak-hours", get(reports::peak_hours))
+        .route("/reports/top-issues", get(reports::top_issues))
+        .route("/reports/distribution", get(reports::distribution))
         .route("/session", post(session::open))
         .route("/me", get(session::me))
         .fallback(|| async { error::ApiError::NotFound("route".into()) });

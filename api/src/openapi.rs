@@ -26,13 +26,19 @@ use utoipa::{Modify, OpenApi};
         crate::commands::status,
         crate::activity::activity,
         crate::webhooks::list,
+        crate::reports::summary,
+        crate::reports::timeseries,
+        crate::reports::breakdown,
+        crate::reports::peak_hours,
+        crate::reports::top_issues,
+        crate::reports::distribution,
         crate::session::open,
         crate::session::me,
     ),
     modifiers(&Bearer),
     tags(
         (name = "conversations"), (name = "approvals"), (name = "commands"), (name = "activity"),
-        (name = "webhooks"), (name = "session"),
+        (name = "webhooks"), (name = "session"), (name = "reports"),
     )
 )]
 pub struct ApiDoc;

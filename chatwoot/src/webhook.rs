@@ -50,6 +50,10 @@ pub struct Webhook {
     pub contact: Option<Sender>,
     /// Typing events: the agent or contact who types.
     pub user: Option<Sender>,
+    /// When it happened, as Chatwoot writes it: an ISO-8601 string for messages, unix seconds for conversations.
+    pub created_at: Option<Value>,
+    /// Unix seconds with a fraction for conversations: the time of a status change.
+    pub updated_at: Option<Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -85,6 +89,9 @@ pub struct Conversation {
     pub meta: Option<ConversationMeta>,
     pub channel: Option<String>,
     pub custom_attributes: Option<Value>,
+    /// Unix seconds.
+    pub created_at: Option<Value>,
+    pub updated_at: Option<Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -330,6 +337,8 @@ pub struct WebhookRoute<'a> {
     custom_attributes: Option<Value>,
     contact: Option<RouteSender>,
     user: Option<RouteSender>,
+    created_at: Option<Value>,
+    updated_at: Option<Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -366,6 +375,8 @@ struct RouteConversation {
     meta: Option<RouteMeta>,
     channel: Option<Text>,
     custom_attributes: Option<Value>,
+    created_at: Option<Value>,
+    updated_at: Option<Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]

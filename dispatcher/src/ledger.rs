@@ -59,8 +59,11 @@ const TAKE_LEASE: &str = "
 pub const SETTLE: &str = "
     UPDATE dispatched_actions d SET state = s.state, lease_until = NULL, last_status = s.status,
         last_error = s.error, updated_at = now()
-    FROM unnest($1::text[], $2::text[], $3::int4[], $4::text[]) AS s(action_id, state, status, error)
-    WHERE d.action_id = ANY($1) AND d.action_id = s.action_id";
+    FROM unnest($1::text[], $2::text[], $3::int4[], $4::text[]) AS s(action_id, state, status, error),
+         dispatched_actions old
+    WHERE d.action_id = ANY($1) AND d.action_id = s.action_id AND old.action_id = ANY($1)
+      AND old.action_id = d.action_id
+    RETURNING d.tenant, d.conversation_id, d.state, old.state";
 /// Whether the conversation's action with this sequence number is delivered or dead-lettered.
 pub const IS_SETTLED: &str = "
     SELECT state IN ('delivered', 'dead') FROM dispatched_actions
@@ -315,11 +318,44 @@ async fn settle_all(pool: &Pool, batch: Vec<Settlement>) -> Vec<Result<(), Ledge
     let statuses: Vec<Option<i32>> = rows.clone().map(|s| s.status).collect();
     let errors: Vec<Option<&str>> = rows.map(|s| s.error.as_deref()).collect();
     let settled = async {
-        let client = pool.get().await?;
+        let mut client = pool.get().await?;
         let settle = client.prepare_cached(SETTLE).await?;
-        client
-            .execute(&settle, &[&ids, &states, &statuses, &errors])
+        let txn = client.transaction().await?;
+        let rows = txn
+            .query(&settle, &[&ids, &states, &statuses, &errors])
             .await?;
+        // Counted with the settle, only for an attempt that ends here (from `sending`): a repeated settle of
+        // the same attempt counts nothing.
+        let now = chrono::Utc::now();
+        let counted: Vec<analytics::CounterInc> = rows
+            .iter()
+            .filter(|row| row.get::<_, &str>(3) == "sending")
+            .filter_map(|row| {
+                let metric = match row.get::<_, &str>(2) {
+                    "delivered" => analytics::counters::DELIVERY_SENT,
+                    "retrying" => analytics::counters::DELIVERY_RETRIED,
+                    "dead" => analytics::counters::DELIVERY_DEAD_LETTERED,
+                    _ => return None,
+                };
+                let conversation = u64::try_from(row.get::<_, i64>(1)).unwrap_or(0);
+                Some(analytics::CounterInc::one(
+                    row.get(0),
+                    conversation,
+                    now,
+                    metric,
+                    "",
+                ))
+            })
+            .collect();
+        // Hours of the counters are UTC hours here (the dispatcher does not read calendars): the same as local
+        // hours except in half-hour time zones.
+        analytics::add_counters(&txn, &Default::default(), &counted)
+            .await
+            .map_err(|e| match e {
+                analytics::AnalyticsError::Postgres(e) => LedgerError::from(e),
+                other => LedgerError::Analytics(Arc::new(other.to_string())),
+            })?;
+        txn.commit().await?;
         Ok::<_, LedgerError>(())
     }
     .await;
@@ -354,6 +390,8 @@ pub enum LedgerError {
     Postgres(Arc<tokio_postgres::Error>),
     #[error("the ledger's group commit task stopped")]
     Stopped,
+    #[error("analytics: {0}")]
+    Analytics(Arc<String>),
 }
 
 impl From<deadpool_postgres::PoolError> for LedgerError {

@@ -51,6 +51,10 @@ pub struct Config {
     /// How often conversations are checked against the first-reply SLA.
     #[arg(long, env = "SLA_CHECK_INTERVAL", default_value = "30s", value_parser = parse_duration)]
     pub sla_check_interval: Duration,
+    /// How often the shards of the analytics rollups' past hours are folded into one row per group and hour
+    /// (what keeps a month's report to ~720 rows per group).
+    #[arg(long, env = "ANALYTICS_COMPACT_INTERVAL", default_value = "5m", value_parser = parse_duration)]
+    pub analytics_compact_interval: Duration,
     /// How long the webhook audit trail (every webhook accepted or refused, for the API) is kept.
     #[arg(long, env = "AUDIT_RETENTION", default_value = "30d", value_parser = parse_duration)]
     pub audit_retention: Duration,

@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod metrics;
 mod plan;
 pub mod process;
+pub mod reporting;
 pub mod responder;
 pub mod sla;
 pub mod state;
@@ -171,6 +172,13 @@ pub async fn run_with_responder(
                 std::time::Duration::from_secs(600),
                 stop.clone(),
             )
+        });
+    }
+    {
+        let (pool, stop) = (infra.pool.clone(), stop.clone());
+        let interval = config.analytics_compact_interval;
+        supervisor.restarting("analytics compaction", move || {
+            reporting::compact_loop(pool.clone(), interval, stop.clone())
         });
     }
     let batcher = consume::Batcher::spawn(

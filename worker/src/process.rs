@@ -83,6 +83,8 @@ pub struct Processor {
     pub triage: crate::triage_llm::TriageWithLlm,
     pub jetstream: async_nats::jetstream::Context,
     pub topology: Topology,
+    /// Each tenant's reporting calendar as last written to PostgreSQL (for the API's reports).
+    pub calendars: crate::reporting::Calendars,
 }
 
 /// One event handed to the processor.
@@ -131,6 +133,7 @@ impl Processor {
             brain,
             jetstream,
             topology,
+            calendars: Default::default(),
         }
     }
 
@@ -269,6 +272,14 @@ impl Processor {
         }
 
         if !planned.is_empty() {
+            let calendars = self
+                .calendars
+                .current(
+                    &client,
+                    self.brain.rules(),
+                    planned.iter().map(|p| p.job.envelope.tenant.as_str()),
+                )
+                .await?;
             let txn = client.transaction().await?;
             let entries: Vec<LedgerEntry<'_>> = planned
                 .iter()
@@ -299,7 +310,7 @@ impl Processor {
             }
             // Pipelined on the one connection: the statements of different events go out without waiting for
             // each other's round trip.
-            try_join_all(planned.iter().map(|p| async {
+            let written = try_join_all(planned.iter().map(|p| async {
                 let tenant = p.job.envelope.tenant.as_str();
                 match &p.incoming {
                     Incoming::Webhook(hook) => {
@@ -337,6 +348,20 @@ impl Processor {
                 p.draft_writes.apply(&txn).await
             }))
             .await?;
+            let (observations, mut increments) =
+                crate::reporting::inputs(planned.iter().map(|p| {
+                    crate::reporting::Processed {
+                        envelope: &p.job.envelope,
+                        incoming: &p.incoming,
+                        decided: p.decided.as_ref().map(|(d, t)| (t, d.bot_state)),
+                        before: p
+                            .incoming
+                            .conversation_id()
+                            .and_then(|id| conversations.get(&(p.job.envelope.tenant.clone(), id))),
+                    }
+                }));
+            increments.extend(written.into_iter().flatten());
+            crate::reporting::write(&txn, &calendars, &observations, &increments).await?;
             let mut actions = Vec::new();
             for p in &planned {
                 for (position, (action, bytes)) in p.actions.iter().enumerate() {

@@ -2,6 +2,7 @@
 //! event's transaction ([`DraftWrites::apply`]), so a draft exists exactly when its note was put in the outbox,
 //! and a decision is recorded exactly when the approved message was.
 
+use analytics::counters::{self, CounterInc};
 use deadpool_postgres::GenericClient;
 use proto::ActionKind;
 
@@ -58,22 +59,54 @@ pub struct DraftWrites {
 }
 
 impl DraftWrites {
-    pub async fn apply(&self, client: &impl GenericClient) -> Result<(), ProcessError> {
+    /// Writes the changes; returns what they count for the reports (drafts created, stale, decided).
+    pub async fn apply(
+        &self,
+        client: &impl GenericClient,
+    ) -> Result<Vec<CounterInc>, ProcessError> {
+        let now = chrono::Utc::now();
+        let mut counted = Vec::new();
         if let Some((tenant, conversation, message)) = &self.stale_before {
-            client
+            let stale = client
                 .execute(
                     "UPDATE drafts SET status = 'stale'
                      WHERE tenant = $1 AND conversation_id = $2 AND status = 'pending' AND source_message_id <> $3",
                     &[tenant, &to_i64(*conversation), &to_i64(*message)],
                 )
                 .await?;
+            if stale > 0 {
+                counted.push(CounterInc {
+                    count: i64::try_from(stale).unwrap_or(i64::MAX),
+                    ..CounterInc::one(tenant, *conversation, now, counters::DRAFT_STALE, "")
+                });
+            }
         }
         if let Some(draft) = &self.insert {
             insert(client, draft).await?;
+            let (tenant, conversation) = (&draft.tenant, draft.conversation_id);
+            counted.push(CounterInc::one(
+                tenant,
+                conversation,
+                now,
+                counters::DRAFT_CREATED,
+                "",
+            ));
+            if draft.answer.public {
+                counted.push(CounterInc::one(
+                    tenant,
+                    conversation,
+                    now,
+                    counters::DRAFT_AUTO,
+                    "",
+                ));
+            }
         }
         if let Some(decision) = &self.decision {
-            let changed = decide(client, decision).await?;
-            if changed == 0 {
+            let decided = decide(client, decision).await?;
+            if let Some(row) = &decided {
+                counted.extend(decision_counters(decision, row, now));
+            }
+            if decided.is_none() {
                 // Another event decided it between our read and this write: plan again from the new state.
                 return Err(ProcessError::Transient(format!(
                     "draft #{} changed while it was being decided",
@@ -81,8 +114,60 @@ impl DraftWrites {
                 )));
             }
         }
-        Ok(())
+        Ok(counted)
     }
+}
+
+/// What the decided draft row says: its tenant, conversation, age in seconds and draft text.
+struct Decided {
+    tenant: String,
+    conversation: u64,
+    seconds: i64,
+    draft_text: String,
+}
+
+/// A decision counts once, with the draft's age and, for an edited approval, how much the agent changed.
+fn decision_counters(
+    decision: &DraftDecision,
+    row: &Decided,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<CounterInc> {
+    let one = |metric, key: &str| CounterInc::one(&row.tenant, row.conversation, now, metric, key);
+    let mut out = vec![
+        one(
+            if !decision.approved {
+                counters::DRAFT_REJECTED
+            } else if decision.edited {
+                counters::DRAFT_EDITED
+            } else {
+                counters::DRAFT_APPROVED
+            },
+            "",
+        ),
+        CounterInc::decision(&row.tenant, row.conversation, now, row.seconds),
+    ];
+    if decision.approved && decision.edited {
+        let edited = decision.final_text.as_deref().unwrap_or_default();
+        let distance = strsim::levenshtein(&row.draft_text, edited);
+        out.push(CounterInc {
+            sum: i64::try_from(distance).unwrap_or(i64::MAX),
+            ..one(counters::EDIT_DISTANCE, "")
+        });
+    }
+    let grades = &decision.grades;
+    for (name, grade) in [
+        ("tone", grades.tone),
+        ("accuracy", grades.accuracy),
+        ("policy", grades.policy),
+    ] {
+        if let Some(grade) = grade {
+            out.push(CounterInc {
+                sum: i64::from(grade),
+                ..one(counters::GRADE, &format!("{name}:{grade}"))
+            });
+        }
+    }
+    out
 }
 
 /// Reserves the draft's id (so the note can name it) and builds the action that shows or sends the answer.
@@ -174,18 +259,19 @@ async fn insert(
 async fn decide(
     client: &impl GenericClient,
     decision: &DraftDecision,
-) -> Result<u64, tokio_postgres::Error> {
+) -> Result<Option<Decided>, tokio_postgres::Error> {
     let status = if decision.approved {
         "approved"
     } else {
         "rejected"
     };
-    client
-        .execute(
+    let row = client
+        .query_opt(
             "UPDATE drafts SET status = $3, final_text = $4, reason = $5, decided_by_id = $6, decided_by_name = $7,
                  decided_at = now(), decision_message_id = $8, grade_tone = $9, grade_accuracy = $10,
                  grade_policy = $11
-             WHERE id = $1 AND status = $2",
+             WHERE id = $1 AND status = $2
+             RETURNING tenant, conversation_id, extract(epoch FROM now() - created_at)::bigint, draft_text",
             &[
                 &decision.id,
                 &decision.expected_status,
@@ -200,7 +286,13 @@ async fn decide(
                 &decision.grades.policy,
             ],
         )
-        .await
+        .await?;
+    Ok(row.map(|row| Decided {
+        tenant: row.get(0),
+        conversation: u64::try_from(row.get::<_, i64>(1)).unwrap_or(0),
+        seconds: row.get(2),
+        draft_text: row.get(3),
+    }))
 }
 
 const COLUMNS: &str = "id, status, draft_text, decided_by_name";
