@@ -100,6 +100,7 @@ export function showReports(root, params) {
   const c = choices(params);
   let disposed = false;
   let refresh = null;
+  const opened = Date.now();
   const head = h('p.hint', { id: 'report-range' });
   const error = h('div', { id: 'report-error' });
   const { form, group } = controls(c, (next) => go(next));
@@ -164,6 +165,8 @@ export function showReports(root, params) {
     onRecord(record) {
       // A fixed past period cannot change; a period ending today follows new conversations, at most every 10 s.
       if (c.period === 'custom' || !['message_recorded', 'conversation_updated', 'draft_decided', 'handoff'].includes(record.kind)) return;
+      // The stream first replays what happened before the page was opened, which the figures already hold.
+      if ((record.at_ms ?? Date.now()) < opened) return;
       if (!refresh) refresh = setTimeout(() => { refresh = null; if (!disposed) load(); }, 10000);
     },
     dispose() {
