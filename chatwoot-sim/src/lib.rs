@@ -28,13 +28,16 @@
 //! - dashboard apps (`POST`/`GET …/dashboard_apps`) are stored per account;
 //! - `GET …/messages` returns only the latest 20 messages (`before`/`after`
 //!   ids page like Chatwoot's `MessageFinder`);
-//! - the HTTP control API is documented in [`control`].
+//! - the HTTP control API is documented in [`control`];
+//! - the reply endpoints of Intercom, Zendesk, Freshchat and a generic webhook receiver are served too
+//!   (see `platforms.rs`), recorded and faulted like Chatwoot's.
 
 mod config;
 pub mod control;
 mod dashboard_apps;
 mod faults;
 mod model;
+mod platforms;
 mod recorder;
 mod request;
 mod routes;

@@ -50,6 +50,7 @@ pub(crate) fn router(app: App) -> Router {
             get(|| async { json_response(StatusCode::OK, &views::api_info()) }),
         )
         .merge(crate::dashboard_apps::router())
+        .merge(crate::platforms::router())
         .nest("/__sim", control::router())
         // Rails has no notion of 405: a known path with another verb is no route.
         .fallback(no_route)

@@ -19,6 +19,20 @@ pub struct ApiRequest {
     pub body: Option<Value>,
 }
 
+/// A call to another platform: an absolute URL and the platform's own headers (its authentication included).
+#[derive(Debug, Clone)]
+pub struct ExternalRequest {
+    pub method: http::Method,
+    pub url: String,
+    /// Low-cardinality route for span names and metrics.
+    pub route: &'static str,
+    pub headers: Vec<(String, String)>,
+    /// A JSON body, sent byte for byte (a signature may cover it).
+    pub body: Option<Vec<u8>>,
+    /// Overrides the client's timeout.
+    pub timeout: Option<Duration>,
+}
+
 #[derive(Debug, Clone)]
 pub struct ApiResponse {
     pub status: u16,
@@ -145,6 +159,56 @@ impl ChatwootClient {
         if let Some(body) = &request.body {
             builder = builder.json(body);
         }
+        self.execute(builder, request.route, span).await
+    }
+
+    /// Sends a request to another platform (Intercom, Zendesk, Freshchat, a generic webhook) through the same
+    /// pool, span conventions, error classification and observer as Chatwoot's calls.
+    pub async fn send_external(
+        &self,
+        tenant: &str,
+        request: &ExternalRequest,
+    ) -> Result<ApiResponse, ApiError> {
+        let span = tracing::info_span!(
+            "platform.request",
+            otel.name = %format!("{} {}", request.method, request.route),
+            otel.kind = "client",
+            otel.status_code = tracing::field::Empty,
+            http.request.method = %request.method,
+            url.template = request.route,
+            server.address = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+            tenant = %tenant,
+        );
+        if let Ok(parsed) = reqwest::Url::parse(&request.url) {
+            span.record("server.address", parsed.host_str().unwrap_or_default());
+        }
+        let mut headers = http::HeaderMap::new();
+        infra::telemetry::inject_http(&span, &mut headers);
+        let mut builder = self
+            .http
+            .request(request.method.clone(), &request.url)
+            .headers(headers);
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        if let Some(body) = &request.body {
+            builder = builder
+                .header("content-type", "application/json")
+                .body(body.clone());
+        }
+        if let Some(timeout) = request.timeout {
+            builder = builder.timeout(timeout);
+        }
+        self.execute(builder, request.route, span).await
+    }
+
+    async fn execute(
+        &self,
+        builder: reqwest::RequestBuilder,
+        route: &'static str,
+        span: tracing::Span,
+    ) -> Result<ApiResponse, ApiError> {
         let started = std::time::Instant::now();
         let result = async {
             let response = builder.send().await.map_err(classify_transport)?;
@@ -177,7 +241,7 @@ impl ChatwootClient {
                 Ok(response) => Some(response.status),
                 Err(error) => error.status(),
             };
-            observer(request.route, status, started.elapsed());
+            observer(route, status, started.elapsed());
         }
         result
     }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use infra::tenants::NewTenant;
-use infra::{TenantId, TenantStore};
+use infra::{Platform, PlatformSettings, TenantId, TenantStore};
 use serde::Serialize;
 
 use crate::output::{table, timestamp};
@@ -36,9 +36,27 @@ pub struct AddArgs {
     /// Chatwoot base URL (its FRONTEND_URL), e.g. `https://app.chatwoot.com`.
     #[arg(long, value_name = "URL")]
     pub chatwoot_url: String,
-    /// Chatwoot account id.
-    #[arg(long, value_name = "N")]
+    /// Chatwoot account id (unused on other platforms).
+    #[arg(long, value_name = "N", default_value_t = 0)]
     pub account_id: u64,
+    /// The tenant's support platform: chatwoot, generic, intercom, zendesk or freshchat. On the others,
+    /// `--chatwoot-url` is the platform's API base (the outgoing webhook URL for generic), `--api-token` its
+    /// access token and `--webhook-secret` what its webhooks are verified with (see README, "Other platforms").
+    #[arg(long, value_name = "NAME", default_value = "chatwoot")]
+    pub platform: String,
+    /// The platform's settings, a JSON object: Intercom `admin_id`, Zendesk `email`, Freshchat `agent_id`, the
+    /// generic webhook's `headers`, `timeout_ms`, `retries`, `active`.
+    #[arg(long, value_name = "JSON")]
+    pub platform_config: Option<String>,
+    /// The generic outgoing webhook's Standard Webhooks signing secret (`whsec_…`); prefer env
+    /// PLATFORM_SIGNING_SECRET.
+    #[arg(
+        long,
+        env = "PLATFORM_SIGNING_SECRET",
+        hide_env_values = true,
+        value_name = "S"
+    )]
+    pub signing_secret: Option<String>,
     /// Chatwoot API access token; prefer env CHATWOOT_API_TOKEN.
     #[arg(
         long,
@@ -73,6 +91,7 @@ impl std::fmt::Debug for AddArgs {
             .field("chatwoot_url", &self.chatwoot_url)
             .field("account_id", &self.account_id)
             .field("allow_unsigned", &self.allow_unsigned)
+            .field("platform", &self.platform)
             .finish_non_exhaustive()
     }
 }
@@ -175,7 +194,39 @@ fn settings(args: &AddArgs) -> Result<serde_json::Value, CliError> {
     Ok(value)
 }
 
+fn platform_settings(args: &AddArgs) -> Result<PlatformSettings, CliError> {
+    let platform = Platform::parse(args.platform.trim())
+        .map_err(|e| CliError::Invalid(format!("--platform: {e}")))?;
+    let config = match &args.platform_config {
+        Some(text) => serde_json::from_str::<serde_json::Value>(text)
+            .map_err(|e| CliError::Invalid(format!("--platform-config: invalid JSON: {e}")))?,
+        None => serde_json::json!({}),
+    };
+    if !config.is_object() {
+        return Err(CliError::Invalid(
+            "--platform-config must be a JSON object".into(),
+        ));
+    }
+    let required = match platform {
+        Platform::Intercom => Some("admin_id"),
+        Platform::Zendesk => Some("email"),
+        Platform::Freshchat => Some("agent_id"),
+        Platform::Chatwoot | Platform::Generic => None,
+    };
+    if let Some(key) = required.filter(|key| config.get(*key).is_none()) {
+        return Err(CliError::Invalid(format!(
+            "--platform-config: {platform} needs `{key}`"
+        )));
+    }
+    Ok(PlatformSettings {
+        platform,
+        config,
+        signing_secret: args.signing_secret.clone().filter(|s| !s.trim().is_empty()),
+    })
+}
+
 async fn add(args: AddArgs, ctx: &mut Context, out: &mut impl Write) -> Result<Exit, CliError> {
+    let platform = platform_settings(&args)?;
     let tenant = NewTenant {
         id: tenant_id(&args.id)?,
         chatwoot_base_url: chatwoot_url(&args.chatwoot_url)?,
@@ -200,9 +251,9 @@ async fn add(args: AddArgs, ctx: &mut Context, out: &mut impl Write) -> Result<E
         )
         .await?
         .is_some();
-    TenantStore::new(pool, admin.secret_box().clone())
-        .upsert(&tenant)
-        .await?;
+    let store = TenantStore::new(pool, admin.secret_box().clone());
+    store.upsert(&tenant).await?;
+    store.set_platform(&tenant.id, &platform).await?;
     writeln!(
         out,
         "tenant {} {}",
@@ -224,6 +275,7 @@ async fn add(args: AddArgs, ctx: &mut Context, out: &mut impl Write) -> Result<E
 #[derive(Debug, Clone, Serialize)]
 pub struct TenantSummary {
     pub id: String,
+    pub platform: String,
     pub chatwoot_base_url: String,
     pub account_id: i64,
     pub api_token: &'static str,
@@ -250,7 +302,7 @@ pub async fn summaries(ctx: &mut Context) -> Result<Vec<TenantSummary>, CliError
         .await?
         .query(
             "SELECT id, chatwoot_base_url, account_id, api_token_enc <> '', webhook_secret_enc IS NOT NULL,
-                    allow_unsigned, settings, created_at, updated_at
+                    allow_unsigned, settings, created_at, updated_at, platform
              FROM tenants ORDER BY id",
             &[],
         )
@@ -259,6 +311,7 @@ pub async fn summaries(ctx: &mut Context) -> Result<Vec<TenantSummary>, CliError
         .iter()
         .map(|row| TenantSummary {
             id: row.get(0),
+            platform: row.get(9),
             chatwoot_base_url: row.get(1),
             account_id: row.get(2),
             api_token: set_or_unset(row.get(3)),
@@ -287,6 +340,7 @@ async fn list(args: ListArgs, ctx: &mut Context, out: &mut impl Write) -> Result
         .map(|t| {
             vec![
                 t.id.clone(),
+                t.platform.clone(),
                 t.chatwoot_base_url.clone(),
                 t.account_id.to_string(),
                 t.api_token.to_owned(),
@@ -300,7 +354,8 @@ async fn list(args: ListArgs, ctx: &mut Context, out: &mut impl Write) -> Result
         out,
         &[
             "ID",
-            "CHATWOOT URL",
+            "PLATFORM",
+            "URL",
             "ACCOUNT",
             "API TOKEN",
             "WEBHOOK SECRET",
@@ -367,5 +422,42 @@ mod tests {
         assert!(chatwoot_url("app.chatwoot.com").is_err());
         assert!(chatwoot_url("ftp://x").is_err());
         assert!(chatwoot_url("https://x/?a=1").is_err());
+    }
+
+    #[test]
+    fn platforms_are_named_and_their_required_settings_checked() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            add: AddArgs,
+        }
+        let parse = |extra: &[&str]| {
+            let mut args = vec![
+                "cwctl",
+                "acme",
+                "--chatwoot-url",
+                "https://api.intercom.io",
+                "--api-token",
+                "t",
+            ];
+            args.extend_from_slice(extra);
+            platform_settings(&Cli::try_parse_from(args).expect("arguments").add)
+        };
+        assert_eq!(parse(&[]).expect("default").platform, Platform::Chatwoot);
+        let intercom = parse(&[
+            "--platform",
+            "intercom",
+            "--platform-config",
+            r#"{"admin_id":"814860"}"#,
+        ])
+        .expect("intercom with its admin");
+        assert_eq!(intercom.platform, Platform::Intercom);
+        assert!(
+            parse(&["--platform", "intercom"]).is_err(),
+            "admin_id is required"
+        );
+        assert!(parse(&["--platform", "slack"]).is_err());
+        assert!(parse(&["--platform", "generic", "--platform-config", "[]"]).is_err());
     }
 }

@@ -38,6 +38,10 @@ pub struct Config {
     /// 3000 per minute per client IP). A tenant's `rate_limit_per_minute` setting overrides it; 0 disables it.
     #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 3000)]
     pub rate_limit_per_minute: u32,
+    /// API calls per minute per tenant on the other platforms (Intercom, Zendesk, Freshchat, generic webhook),
+    /// shared by all replicas; a tenant's `rate_limit_per_minute` setting overrides it; 0 disables it.
+    #[arg(long, env = "PLATFORM_RATE_LIMIT_PER_MINUTE", default_value_t = 100)]
+    pub platform_rate_limit_per_minute: u32,
     /// How long a tenant's rate stays cut after Chatwoot answers 429 (each 429 halves it, down to 1/8).
     #[arg(long, env = "RATE_LIMIT_COOLDOWN", default_value = "60s", value_parser = parse_duration)]
     pub rate_limit_cooldown: Duration,

@@ -9,8 +9,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use chatwoot::client::calls;
 use chatwoot::{ApiError, ApiRequest, ApiResponse, ChatwootClient};
-use infra::{Tenant, TenantCache, Topology};
+use infra::{Platform, Tenant, TenantCache, Topology};
 use proto::{Action, ActionKind, AssignTarget, DeadItem, DeadLetter};
+
+mod platform;
 
 use crate::ledger::{self, Claim, SettledState};
 use crate::ratelimit::{Grant, Permit, RateLimitError, RateLimiter, Throttled};
@@ -44,6 +46,8 @@ pub enum Outcome {
     Throttled,
     /// The conversation's previous action is not settled yet: back to JetStream, no attempt counted.
     Held,
+    /// The tenant's platform has no equivalent of the action: settled without a call.
+    Skipped,
     Failed,
 }
 
@@ -57,6 +61,7 @@ impl Outcome {
             Self::Busy => "busy",
             Self::Throttled => "throttled",
             Self::Held => "held",
+            Self::Skipped => "skipped",
             Self::Failed => "failed",
         }
     }
@@ -75,6 +80,10 @@ pub struct Deliverer {
     /// Calls per minute for tenants without their own `rate_limit_per_minute` (0: unlimited).
     pub(crate) rate_per_minute: u32,
     pub(crate) sequencer: Sequencer,
+    /// Maps the pipeline's conversation ids back to the platforms' own.
+    pub(crate) pool: infra::db::Pool,
+    /// Calls per minute per tenant on platforms other than Chatwoot, unless the tenant sets its own.
+    pub(crate) platform_rate_per_minute: u32,
 }
 
 /// The ledger or the rate limit's table cannot be reached: nothing was called, try again shortly.
@@ -84,6 +93,8 @@ pub enum Unavailable {
     Ledger(#[from] ledger::LedgerError),
     #[error(transparent)]
     RateLimit(#[from] RateLimitError),
+    #[error("conversation mapping: {0}")]
+    Platform(#[from] infra::db::DbError),
 }
 
 /// How an attempt ended, decided by [`Deliverer::attempt`] and carried out by [`Deliverer::settle`].
@@ -111,6 +122,8 @@ enum Verdict {
     },
     /// Failed for good, or out of attempts: dead-letter it.
     GiveUp { status: Option<u16>, reason: String },
+    /// The tenant's platform has nothing this action could be.
+    Unsupported(String),
 }
 
 /// Why a call was not (successfully) made.
@@ -177,7 +190,10 @@ impl Deliverer {
         });
         turn.finish(matches!(
             result.0,
-            Outcome::Delivered | Outcome::AlreadyDelivered | Outcome::DeadLettered
+            Outcome::Delivered
+                | Outcome::AlreadyDelivered
+                | Outcome::DeadLettered
+                | Outcome::Skipped
         ));
         self.metrics.action(action.kind.name(), result.0.as_str());
         result
@@ -228,6 +244,12 @@ impl Deliverer {
         } else {
             SettledState::Retrying
         };
+        if tenant.platform != Platform::Chatwoot {
+            let verdict = self
+                .platform_attempt(&tenant, action, attempt, state_before, &mut permit)
+                .await?;
+            return Ok((verdict, attempt));
+        }
         if uncertain && !action.kind.is_idempotent() {
             match self.already_posted(&tenant, action, &mut permit).await {
                 Ok(true) => {
@@ -321,6 +343,13 @@ impl Deliverer {
             ),
             Verdict::Busy(wait) => (Outcome::Busy, Settle::Nak(wait)),
             Verdict::Known { .. } => (Outcome::AlreadyDelivered, Settle::Ack),
+            Verdict::Unsupported(reason) => {
+                tracing::info!(action_id = id, %reason, "action skipped");
+                self.ledger
+                    .settle(id, SettledState::Delivered, None, Some(&reason))
+                    .await?;
+                (Outcome::Skipped, Settle::Ack)
+            }
             Verdict::Delivered { status } => {
                 self.ledger
                     .settle(id, SettledState::Delivered, status, None)
@@ -423,6 +452,7 @@ impl Deliverer {
                 (kind, format!("{id}#dead"), *status, Some(reason.as_str()))
             }
             Verdict::Known { delivered: false }
+            | Verdict::Unsupported(_)
             | Verdict::TenantUnavailable
             | Verdict::Throttled(_)
             | Verdict::Busy(_)
@@ -492,15 +522,17 @@ impl Deliverer {
         Ok(())
     }
 
-    /// The tenant's calls per minute: its own setting, else the dispatcher's.
+    /// The tenant's calls per minute: its own setting, else the dispatcher's for its platform.
     fn rate_for(&self, tenant: &Tenant) -> u32 {
+        let default = match tenant.platform {
+            Platform::Chatwoot => self.rate_per_minute,
+            _ => self.platform_rate_per_minute,
+        };
         tenant
             .settings
             .get("rate_limit_per_minute")
             .and_then(serde_json::Value::as_u64)
-            .map_or(self.rate_per_minute, |rate| {
-                u32::try_from(rate).unwrap_or(u32::MAX)
-            })
+            .map_or(default, |rate| u32::try_from(rate).unwrap_or(u32::MAX))
     }
 
     /// `n` tokens, waiting in-process when the next one is due within [`INLINE_WAIT`].
@@ -512,7 +544,7 @@ impl Deliverer {
         let rate = self.rate_for(tenant);
         let mut waited = false;
         loop {
-            match self.limiter.acquire(tenant.id.as_str(), rate, n).await? {
+            match self.limiter.acquire(&limit_key(tenant), rate, n).await? {
                 Grant::Granted(permit) => return Ok(Ok(permit)),
                 Grant::Throttled(throttled) if !waited && throttled.wait <= INLINE_WAIT => {
                     waited = true;
@@ -552,7 +584,7 @@ impl Deliverer {
     /// token may have been rotated since it was cached.
     async fn learn_from(&self, tenant: &Tenant, error: &ApiError) {
         if is_rate_limited(error) {
-            match self.limiter.slow_down(tenant.id.as_str()).await {
+            match self.limiter.slow_down(&limit_key(tenant)).await {
                 Ok(factor) => {
                     tracing::warn!(tenant = %tenant.id, factor, "Chatwoot rate limit hit; slowing down")
                 }
@@ -678,6 +710,15 @@ impl Deliverer {
         Err(CallError::Api(ApiError::Transport(format!(
             "more than {MAX_RECONCILE_PAGES} pages of messages since the action was created"
         ))))
+    }
+}
+
+/// The shared rate limit's bucket: the tenant's for Chatwoot (as before platforms existed), and per platform and
+/// tenant for the others, so a tenant moved to another platform starts with that platform's budget.
+fn limit_key(tenant: &Tenant) -> String {
+    match tenant.platform {
+        Platform::Chatwoot => tenant.id.as_str().to_owned(),
+        platform => format!("{platform}:{}", tenant.id),
     }
 }
 

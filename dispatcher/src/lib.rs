@@ -107,6 +107,8 @@ pub async fn run(
         lease: config.ack_wait,
         limiter: ratelimit::RateLimiter::new(infra.pool.clone(), config.rate_limit_cooldown),
         rate_per_minute: config.rate_limit_per_minute,
+        platform_rate_per_minute: config.platform_rate_limit_per_minute,
+        pool: infra.pool.clone(),
         jetstream: infra.jetstream.clone(),
         topology: infra.topology.clone(),
     });

@@ -10,6 +10,7 @@ use tokio::sync::RwLock;
 
 use crate::crypto::{CryptoError, SecretBox};
 use crate::db::DbError;
+pub use crate::platform::{Platform, UnknownPlatform};
 
 /// A tenant id: it appears in URLs and NATS subjects, so it is restricted to `[a-z0-9_-]{1,64}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -77,6 +78,33 @@ pub struct Tenant {
     pub allow_unsigned: bool,
     /// Responder, rules and other per-tenant settings (JSON object).
     pub settings: serde_json::Value,
+    /// Where its conversations live. For platforms other than Chatwoot, `chatwoot_base_url` is the platform's
+    /// API base (or the generic outgoing webhook's URL), `api_token` its access token and `webhook_secret` what
+    /// its webhooks are verified with (see README, "Other platforms").
+    pub platform: Platform,
+    /// The platform's non-secret settings (JSON object): Intercom `admin_id`, Zendesk `email`, Freshchat
+    /// `agent_id`, the generic outgoing webhook's `headers`, `timeout_ms`, `retries` and `active`.
+    pub platform_config: serde_json::Value,
+    /// The generic outgoing webhook's Standard Webhooks signing secret (`whsec_…`).
+    pub signing_secret: Option<Secret>,
+}
+
+/// A tenant's platform and its settings, written apart from [`NewTenant`] so that seeding a tenant from the
+/// environment never resets them.
+#[derive(Clone)]
+pub struct PlatformSettings {
+    pub platform: Platform,
+    pub config: serde_json::Value,
+    pub signing_secret: Option<String>,
+}
+
+impl std::fmt::Debug for PlatformSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlatformSettings")
+            .field("platform", &self.platform)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A tenant to add or update, secrets in clear (as typed by the operator).
@@ -114,6 +142,12 @@ pub enum TenantError {
     },
     #[error("tenant {0}: stored account id is negative")]
     Corrupt(String),
+    #[error("tenant {tenant}: {source}")]
+    Platform {
+        tenant: String,
+        #[source]
+        source: UnknownPlatform,
+    },
 }
 
 impl From<tokio_postgres::Error> for TenantError {
@@ -136,7 +170,8 @@ pub struct TenantStore {
 }
 
 const COLUMNS: &str =
-    "id, chatwoot_base_url, account_id, api_token_enc, webhook_secret_enc, allow_unsigned, settings";
+    "id, chatwoot_base_url, account_id, api_token_enc, webhook_secret_enc, allow_unsigned, \
+                       settings, platform, platform_config, signing_secret_enc";
 
 impl TenantStore {
     pub fn new(pool: Pool, secrets: SecretBox) -> Self {
@@ -189,6 +224,32 @@ impl TenantStore {
         Ok(n == 1)
     }
 
+    /// Sets the tenant's platform and its settings; false when there is no such tenant.
+    pub async fn set_platform(
+        &self,
+        id: &TenantId,
+        settings: &PlatformSettings,
+    ) -> Result<bool, TenantError> {
+        let sealed = settings
+            .signing_secret
+            .as_deref()
+            .map(|s| self.secrets.seal(&format!("{id}/signing_secret"), s));
+        let client = self.pool.get().await?;
+        let n = client
+            .execute(
+                "UPDATE tenants SET platform = $2, platform_config = $3, signing_secret_enc = $4, updated_at = now()
+                 WHERE id = $1",
+                &[
+                    &id.as_str(),
+                    &settings.platform.as_str(),
+                    &settings.config,
+                    &sealed,
+                ],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
     pub async fn get(&self, id: &str) -> Result<Option<Tenant>, TenantError> {
         let client = self.pool.get().await?;
         let row = client
@@ -232,8 +293,16 @@ impl TenantStore {
             .get::<_, Option<&str>>(4)
             .map(|sealed| open("webhook_secret", sealed))
             .transpose()?;
+        let signing_secret = row
+            .get::<_, Option<&str>>(9)
+            .map(|sealed| open("signing_secret", sealed))
+            .transpose()?;
         let account_id =
             u64::try_from(row.get::<_, i64>(2)).map_err(|_| TenantError::Corrupt(id.clone()))?;
+        let platform = Platform::parse(row.get(7)).map_err(|source| TenantError::Platform {
+            tenant: id.clone(),
+            source,
+        })?;
         Ok(Tenant {
             id: TenantId(id.clone()),
             chatwoot_base_url: row.get(1),
@@ -242,6 +311,9 @@ impl TenantStore {
             webhook_secret,
             allow_unsigned: row.get(5),
             settings: row.get(6),
+            platform,
+            platform_config: row.get(8),
+            signing_secret,
         })
     }
 }

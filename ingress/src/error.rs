@@ -10,6 +10,8 @@ use serde_json::json;
 pub enum WebhookError {
     #[error("unknown tenant `{0}`")]
     UnknownTenant(String),
+    #[error("unknown platform `{0}` (expected generic, intercom, zendesk or freshchat; Chatwoot has /webhooks/chatwoot/{{tenant}})")]
+    UnknownPlatform(String),
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -31,7 +33,7 @@ pub enum WebhookError {
 impl WebhookError {
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::UnknownTenant(_) => StatusCode::NOT_FOUND,
+            Self::UnknownTenant(_) | Self::UnknownPlatform(_) => StatusCode::NOT_FOUND,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -46,7 +48,7 @@ impl WebhookError {
     pub fn outcome(&self) -> crate::metrics::WebhookOutcome {
         use crate::metrics::WebhookOutcome as O;
         match self {
-            Self::UnknownTenant(_) => O::unknown_tenant,
+            Self::UnknownTenant(_) | Self::UnknownPlatform(_) => O::unknown_tenant,
             Self::Unauthorized(_) => O::unauthorized,
             Self::BadRequest(_) => O::bad_request,
             Self::TooLarge { .. } => O::too_large,
@@ -62,6 +64,7 @@ impl WebhookError {
     pub fn reason(&self) -> &'static str {
         match self {
             Self::UnknownTenant(_) => "unknown_tenant",
+            Self::UnknownPlatform(_) => "unknown_platform",
             Self::Unauthorized(_) => "unauthorized",
             Self::BadRequest(_) => "bad_request",
             Self::TooLarge { .. } => "too_large",

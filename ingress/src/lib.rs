@@ -1,12 +1,14 @@
 //! The ingress: `POST /webhooks/chatwoot/{tenant}` verifies a Chatwoot webhook on its raw bytes, publishes it
 //! to JetStream with a `Nats-Msg-Id` that makes Chatwoot's re-deliveries and duplicate `message_created`
 //! deliveries collapse, and answers 2xx only after JetStream has acknowledged the publish.
+//! `POST /webhooks/{platform}/{tenant}` does the same for the generic webhook, Intercom, Zendesk and Freshchat.
 
 mod config;
 mod error;
 mod identity;
 mod limits;
 pub mod metrics;
+mod platform_webhook;
 mod webhook;
 
 use std::sync::Arc;
@@ -54,6 +56,11 @@ pub struct AppState {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/webhooks/chatwoot/{tenant}", post(webhook::receive))
+        // Static `chatwoot` wins over the parameter, so Chatwoot keeps its own handler.
+        .route(
+            "/webhooks/{platform}/{tenant}",
+            post(platform_webhook::receive),
+        )
         .route(
             "/healthz",
             get(|| async { Json(json!({ "status": "ok" })) }),

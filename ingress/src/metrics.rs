@@ -10,6 +10,8 @@ use prometheus_client::registry::Registry;
 #[allow(non_camel_case_types)]
 pub enum WebhookOutcome {
     accepted,
+    /// Verified, but nothing the pipeline acts on (another platform's topic, an agent's echo).
+    ignored,
     duplicate,
     unauthorized,
     unknown_tenant,
@@ -28,9 +30,28 @@ pub struct OutcomeLabel {
     pub outcome: WebhookOutcome,
 }
 
+/// The platform of a webhook on `/webhooks/{platform}/{tenant}` (`unknown` for a path naming none).
+#[derive(Debug, Clone, Copy, Hash, PartialEq, Eq, EncodeLabelValue)]
+#[allow(non_camel_case_types)]
+pub enum PlatformLabel {
+    generic,
+    intercom,
+    zendesk,
+    freshchat,
+    unknown,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PlatformOutcome {
+    pub platform: PlatformLabel,
+    pub outcome: WebhookOutcome,
+}
+
 #[derive(Clone)]
 pub struct IngressMetrics {
     pub webhooks: Family<OutcomeLabel, Counter>,
+    /// Webhooks of the platforms other than Chatwoot (also counted in `webhooks`).
+    pub platform_webhooks: Family<PlatformOutcome, Counter>,
     pub duration: Histogram,
 }
 
@@ -38,6 +59,7 @@ impl IngressMetrics {
     pub fn register(registry: &mut Registry) -> Self {
         let metrics = Self {
             webhooks: Family::default(),
+            platform_webhooks: Family::default(),
             duration: infra::metrics::latency_histogram(),
         };
         registry.register(
@@ -46,11 +68,30 @@ impl IngressMetrics {
             metrics.webhooks.clone(),
         );
         registry.register(
+            "platform_webhooks_received",
+            "Webhooks of platforms other than Chatwoot, by platform and outcome",
+            metrics.platform_webhooks.clone(),
+        );
+        registry.register(
             "webhook_request_duration_seconds",
             "Time from request to answer, including the JetStream acknowledgement",
             metrics.duration.clone(),
         );
         metrics
+    }
+
+    pub fn platform(&self, platform: Option<infra::Platform>, outcome: WebhookOutcome) {
+        use infra::Platform as P;
+        let platform = match platform {
+            Some(P::Generic) => PlatformLabel::generic,
+            Some(P::Intercom) => PlatformLabel::intercom,
+            Some(P::Zendesk) => PlatformLabel::zendesk,
+            Some(P::Freshchat) => PlatformLabel::freshchat,
+            Some(P::Chatwoot) | None => PlatformLabel::unknown,
+        };
+        self.platform_webhooks
+            .get_or_create(&PlatformOutcome { platform, outcome })
+            .inc();
     }
 
     pub fn observe(&self, outcome: WebhookOutcome, seconds: f64) {

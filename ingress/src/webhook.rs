@@ -28,14 +28,14 @@ struct Verified {
 /// The 202 answer. The fields are in alphabetical order, as the `json!` map it replaced serialised them.
 #[derive(Debug, Serialize)]
 pub(crate) struct Accepted {
-    duplicate: bool,
-    event_key: String,
-    status: &'static str,
+    pub(crate) duplicate: bool,
+    pub(crate) event_key: String,
+    pub(crate) status: &'static str,
     /// For the audit record, not the answer.
     #[serde(skip)]
-    event: String,
+    pub(crate) event: String,
     #[serde(skip)]
-    conversation_id: Option<u64>,
+    pub(crate) conversation_id: Option<u64>,
 }
 
 // The whole request rather than a `HeaderMap` extractor, which would copy the headers.
@@ -77,7 +77,7 @@ pub(crate) async fn receive(
 
 /// Every webhook, accepted or refused, goes to the activity stream (the API's audit trail and live activity).
 /// Not waited for: the answer to Chatwoot never depends on it, and a record lost to a NATS outage is logged.
-fn audit(
+pub(crate) fn audit(
     state: &AppState,
     tenant: &str,
     headers: &HeaderMap,
@@ -203,7 +203,7 @@ async fn handle(
     ))
 }
 
-fn require_json(headers: &HeaderMap) -> Result<(), WebhookError> {
+pub(crate) fn require_json(headers: &HeaderMap) -> Result<(), WebhookError> {
     let content_type = header_str(headers, header::CONTENT_TYPE.as_str()).unwrap_or_default();
     let essence = content_type.split(';').next().unwrap_or_default().trim();
     if essence.eq_ignore_ascii_case("application/json") {
@@ -213,13 +213,13 @@ fn require_json(headers: &HeaderMap) -> Result<(), WebhookError> {
     }
 }
 
-fn content_length(headers: &HeaderMap) -> Option<usize> {
+pub(crate) fn content_length(headers: &HeaderMap) -> Option<usize> {
     header_str(headers, header::CONTENT_LENGTH.as_str())?
         .parse()
         .ok()
 }
 
-fn is_length_limit(error: &axum::Error) -> bool {
+pub(crate) fn is_length_limit(error: &axum::Error) -> bool {
     let mut source: Option<&dyn std::error::Error> = Some(error);
     while let Some(e) = source {
         if e.is::<http_body_util_limited::LengthLimitError>() {
@@ -235,11 +235,14 @@ mod http_body_util_limited {
     pub use axum::extract::rejection::LengthLimitError;
 }
 
-fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+pub(crate) fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-async fn lookup_tenant(state: &AppState, tenant_id: &str) -> Result<Arc<Tenant>, WebhookError> {
+pub(crate) async fn lookup_tenant(
+    state: &AppState,
+    tenant_id: &str,
+) -> Result<Arc<Tenant>, WebhookError> {
     if infra::TenantId::parse(tenant_id).is_err() {
         return Err(WebhookError::UnknownTenant(tenant_id.to_owned()));
     }
@@ -317,7 +320,7 @@ fn invalid_json(error: serde_json::Error) -> WebhookError {
 }
 
 /// Publishes and waits for JetStream's acknowledgement; returns whether JetStream recognised a duplicate.
-async fn publish(
+pub(crate) async fn publish(
     state: &AppState,
     subject: String,
     envelope: &EventEnvelope,

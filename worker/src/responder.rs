@@ -127,6 +127,9 @@ mod tests {
             webhook_secret: None,
             allow_unsigned: false,
             settings: serde_json::json!({ "reply_template": "Hello {name}!" }),
+            platform: infra::Platform::Chatwoot,
+            platform_config: serde_json::json!({}),
+            signing_secret: None,
         };
         let conversation = ConversationState::default();
         let ctx = ReplyContext {

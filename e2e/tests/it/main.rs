@@ -17,6 +17,7 @@ mod ingress_rejects;
 mod metrics;
 mod ordering;
 mod plans;
+mod platforms;
 mod reports;
 mod resilience;
 mod routing;
