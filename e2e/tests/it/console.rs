@@ -4,6 +4,7 @@
 
 mod browser;
 mod host;
+mod reports;
 mod screenshots;
 
 use std::time::{Duration, Instant};
