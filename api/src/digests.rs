@@ -39,10 +39,10 @@ pub struct DigestSummary {
     pub created_at: DateTime<Utc>,
 }
 
-/// Newest period first; `next_cursor` is null on the last page.
+/// Newest period first; `next_cursor` is null on the last page. The same envelope as every list of the API.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DigestPage {
-    pub items: Vec<DigestSummary>,
+    pub data: Vec<DigestSummary>,
     pub next_cursor: Option<String>,
 }
 
@@ -116,7 +116,7 @@ pub async fn list(
     } else {
         None
     };
-    let items = rows
+    let data = rows
         .into_iter()
         .map(|d| DigestSummary {
             id: d.id.to_string(),
@@ -126,7 +126,7 @@ pub async fn list(
             created_at: d.created_at,
         })
         .collect();
-    Ok(Json(DigestPage { items, next_cursor }))
+    Ok(Json(DigestPage { data, next_cursor }))
 }
 
 /// `GET /api/v1/reports/digests/{id}`: JSON, or the Markdown itself with `Accept: text/markdown`.

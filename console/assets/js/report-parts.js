@@ -140,7 +140,7 @@ export async function digestList() {
   const box = h('div.card', { id: 'digests' }, h('h3', null, 'Daily and weekly digests'));
   try {
     const page = await get('/api/v1/reports/digests', { limit: 20 });
-    const items = page?.items ?? page?.data ?? [];
+    const items = page?.data ?? [];
     if (!items.length) {
       box.append(h('p.empty', null, 'No digests yet: they are written after each day and week.'));
     } else {

@@ -75,7 +75,7 @@ async fn reports_are_listed_paged_shown_as_json_or_markdown_and_confined_to_the_
     };
     let json = |text: &str| serde_json::from_str::<Value>(text).unwrap();
     let ids = |page: &Value| -> Vec<String> {
-        page["items"]
+        page["data"]
             .as_array()
             .unwrap()
             .iter()
@@ -97,8 +97,8 @@ async fn reports_are_listed_paged_shown_as_json_or_markdown_and_confined_to_the_
     .await;
     let first = json(&body);
     assert_eq!(ids(&first), [march4.as_str()]);
-    assert_eq!(first["items"][0]["kind"], "daily");
-    assert_eq!(first["items"][0]["period_start"], "2026-03-03T23:00:00Z");
+    assert_eq!(first["data"][0]["kind"], "daily");
+    assert_eq!(first["data"][0]["period_start"], "2026-03-03T23:00:00Z");
     let cursor = first["next_cursor"].as_str().unwrap().to_owned();
     let (_, _, body) = get(
         format!("/api/v1/reports/digests?kind=daily&limit=1&cursor={cursor}"),
