@@ -134,7 +134,9 @@ fn top_issues(out: &mut String, s: &Snapshot) {
     for c in s.current.categories.iter().take(5) {
         let before = s.previous.category(&c.key);
         let change = percent_change(c.count as f64, before as f64);
-        let _ = writeln!(out, "| {} | {} | {before} | {change} |", c.key, c.count);
+        // A `|` in a name would end its cell.
+        let key = c.key.replace('|', "\\|");
+        let _ = writeln!(out, "| {key} | {} | {before} | {change} |", c.count);
     }
 }
 
@@ -230,9 +232,33 @@ pub fn markdown(tenant: &str, period: Period, snapshot: &Snapshot) -> String {
     out
 }
 
-/// The Markdown as a small HTML page, for mail clients that show HTML.
+/// The Markdown as a small HTML page, for mail clients that show HTML. A report quotes names that customers and
+/// agents chose (triage categories, labels): HTML in the Markdown is written out as text, and a link goes
+/// nowhere unless it is http(s) or mailto, so nothing in a name becomes markup in someone's mailbox.
 pub fn html(markdown: &str) -> String {
-    let parser = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES);
+    use pulldown_cmark::{Event, Tag};
+    let safe = |url: &str| {
+        let url = url.trim_start().to_ascii_lowercase();
+        ["http://", "https://", "mailto:"]
+            .iter()
+            .any(|scheme| url.starts_with(scheme))
+    };
+    let parser = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES)
+        .map(|event| match event {
+            Event::Html(text) | Event::InlineHtml(text) => Event::Text(text),
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if !safe(&dest_url) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: "".into(),
+                title,
+                id,
+            }),
+            other => other,
+        });
     let mut body = String::new();
     pulldown_cmark::html::push_html(&mut body, parser);
     format!(
@@ -263,6 +289,25 @@ mod tests {
         assert_eq!(percent_change(3.0, 0.0), "new");
         assert_eq!(percent_change(0.0, 0.0), "=");
         assert_eq!(percent_change(100.2, 100.0), "=");
+    }
+
+    #[test]
+    fn html_writes_markup_from_names_as_text_and_drops_unsafe_links() {
+        let page = html(
+            "| Category | Count |\n|---|---:|\n| <img src=x onerror=alert(1)> | 1 |\n\n\
+             <script>alert(2)</script>\n\n[a](javascript:alert(3)) [b](https://example.com/kb)\n",
+        );
+        assert!(!page.contains("<img"), "{page}");
+        assert!(!page.contains("<script>"), "{page}");
+        assert!(
+            page.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{page}"
+        );
+        assert!(!page.contains("javascript:"), "{page}");
+        assert!(
+            page.contains("<a href=\"https://example.com/kb\">b</a>"),
+            "{page}"
+        );
     }
 
     #[test]

@@ -25,7 +25,9 @@ export function inline(text) {
   return out;
 }
 
-const cells = (line) => line.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
+// Cells split on `|` but not on `\|`, which a cell uses for a `|` of its own (as in a category's name).
+const cells = (line) => line.trim().replace(/^\|/, '').replace(/(?<!\\)\|$/, '').split(/(?<!\\)\|/)
+  .map((c) => c.trim().replace(/\\\|/g, '|'));
 
 /** The digest's Markdown as a `div.markdown`. */
 export function render(markdown) {
