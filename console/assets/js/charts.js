@@ -44,8 +44,14 @@ export function niceSeconds(max) {
 function figure({ id, title, description, draw, table, empty, legend = [] }) {
   const readout = h('p.readout', { 'aria-live': 'polite' });
   const box = h('div.plot');
+  // A line's key is a short stretch of that line with its marker, so a dashed p90 with diamonds reads apart from
+  // a solid median with circles even where they coincide.
   const key = legend.length > 1
-    ? h('span.legend', { 'aria-hidden': 'true' }, legend.map((name, k) => h('span', null, h(`i.swatch.s${k}`), name)))
+    ? h('span.legend', { 'aria-hidden': 'true' }, legend.map(({ name, kind, k }) => h('span', { dataset: { series: name } },
+      kind === 'bar' ? h(`i.swatch.s${k}`)
+        : s('svg.key', { width: 26, height: 12, viewBox: '0 0 26 12' },
+          s(`path.line.s${k}`, { d: 'M1,6L25,6' }), marker(k, 13, 6, 'legend')),
+      name)))
     : null;
   const fig = h('figure.chart', { id }, h('figcaption', null, title, key), box, readout,
     h('details.data', null, h('summary', null, 'Data table'),
@@ -94,8 +100,38 @@ function figure({ id, title, description, draw, table, empty, legend = [] }) {
 }
 
 /**
+ * A line's point: circles for the first line, hollow diamonds a size larger for the second (the p90 over the
+ * median), so a point of each at the same value shows both.
+ */
+function marker(k, cx, cy, title) {
+  if (k % 2 === 0) return s(`circle.point.s${k}`, { cx, cy, r: 3 }, title === 'legend' ? null : s('title', null, title));
+  const r = 7;
+  return s(`path.point.diamond.s${k}`, { d: `M${cx},${cy - r}L${cx + r},${cy}L${cx},${cy + r}L${cx - r},${cy}Z` },
+    title === 'legend' ? null : s('title', null, title));
+}
+
+/**
+ * The SVG path of a line: consecutive values are joined, a null breaks the line (a period without a value is
+ * not zero, and joining across it would invent the values in between); a value alone between gaps is a point.
+ */
+export function linePath(values, x, y) {
+  let path = '';
+  let pen = false;
+  values.forEach((v, i) => {
+    if (v == null) {
+      pen = false;
+      return;
+    }
+    path += `${pen ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+    pen = true;
+  });
+  return path;
+}
+
+/**
  * Bars and/or lines over the same labelled x axis: `series` = `[{name, kind: 'bar'|'line', values: [n|null]}]`.
- * Bars are `rect.bar`, line points `circle.point` (one per non-null value), each with its own `<title>`.
+ * Bars are `rect.bar`; a line is a `path.line` through its consecutive values and a point per non-null value
+ * (`circle.point` for the first line, `path.point.diamond` for the second), each with its own `<title>`.
  */
 export function seriesChart({ id, title, labels, series, format = String, description = '', seconds = false }) {
   const values = series.flatMap((x) => x.values).filter((v) => v != null);
@@ -133,18 +169,17 @@ export function seriesChart({ id, title, labels, series, format = String, descri
           'data-index': i }, s('title', null, `${labels[i]}: ${format(v)}`)));
       });
     });
-    series.filter((x) => x.kind !== 'bar').forEach((line, k) => {
-      let path = '';
-      let pen = false;
+    const lines = series.filter((x) => x.kind !== 'bar');
+    lines.forEach((line, k) => {
+      svg.append(s(`path.line.s${k + bars.length}`, { d: linePath(line.values, x, y), 'data-series': line.name }));
+    });
+    // Later lines' points first, so the first line's (smaller) points stay on top where values coincide.
+    [...lines.entries()].reverse().forEach(([k, line]) => {
       line.values.forEach((v, i) => {
-        if (v == null) { pen = false; return; }
-        path += `${pen ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
-        pen = true;
-      });
-      svg.append(s(`path.line.s${k + bars.length}`, { d: path }));
-      line.values.forEach((v, i) => {
-        if (v != null) svg.append(s(`circle.point.s${k + bars.length}`, { cx: x(i), cy: y(v), r: 3, 'data-index': i },
-          s('title', null, `${line.name}, ${labels[i]}: ${format(v)}`)));
+        if (v == null) return;
+        const point = marker(k + bars.length, x(i), y(v), `${line.name}, ${labels[i]}: ${format(v)}`);
+        point.setAttribute('data-index', i);
+        svg.append(point);
       });
     });
     const cursor = s('line.cursor', { y1: pad.top, y2: pad.top + plotH, x1: -10, x2: -10 });
@@ -162,7 +197,8 @@ export function seriesChart({ id, title, labels, series, format = String, descri
   };
   const summary = series.map((x) => `${x.name}: ${x.values.filter((v) => v != null).length} values`).join('; ');
   return figure({ id, title, description: description || `${labels.length} periods. ${summary}.`, draw, table, empty,
-    legend: [...series.filter((x) => x.kind === 'bar'), ...series.filter((x) => x.kind !== 'bar')].map((x) => x.name) });
+    legend: [...series.filter((x) => x.kind === 'bar'), ...series.filter((x) => x.kind !== 'bar')]
+      .map((x, k) => ({ name: x.name, kind: x.kind, k })) });
 }
 
 /**

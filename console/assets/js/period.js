@@ -100,3 +100,18 @@ export function bucketLabel(le, previous) {
   if (le == null) return `> ${duration(previous)}`;
   return previous == null ? `≤ ${duration(le)}` : `${duration(previous)}–${duration(le)}`;
 }
+
+/**
+ * A digest's period as its readers name it, in the tenant's zone (the API gives instants; a daily digest of
+ * Berlin's 6 December starts at 23:00 UTC the day before): `Sat 6 Dec 2026`, or `Mon 1 Dec – Sun 7 Dec 2026`.
+ */
+export function periodLabel(kind, start, end, tz) {
+  const format = (ms, year) => new Intl.DateTimeFormat('en-GB', {
+    timeZone: tz || 'UTC', weekday: 'short', day: 'numeric', month: 'short', ...(year ? { year: 'numeric' } : {}),
+  }).format(new Date(ms)).replace(',', '');
+  const from = Date.parse(start);
+  // The end is exclusive: the last day is the one holding the instant just before it.
+  const last = Date.parse(end) - 1;
+  if (Number.isNaN(from) || Number.isNaN(last)) return `${start ?? ''} – ${end ?? ''}`;
+  return kind === 'weekly' ? `${format(from, false)} – ${format(last, true)}` : format(from, true);
+}

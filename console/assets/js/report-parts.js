@@ -5,7 +5,7 @@
 import { describe, get } from './api.js';
 import { getToken } from './auth.js';
 import { barList } from './charts.js';
-import { count, duration, pct } from './period.js';
+import { count, duration, pct, periodLabel } from './period.js';
 import { h, time } from './ui.js';
 
 /** Which way is better: `lower` for durations and handoffs, `higher` for scores, `none` for volumes. */
@@ -136,7 +136,8 @@ export function csvLink(label, path, params, filename) {
   return h('span.csv-wrap', null, link, ' ', note);
 }
 
-export async function digestList() {
+/** The newest digests, each a link to its page; periods are named in the tenant's zone `tz`. */
+export async function digestList(tz) {
   const box = h('div.card', { id: 'digests' }, h('h3', null, 'Daily and weekly digests'));
   try {
     const page = await get('/api/v1/reports/digests', { limit: 20 });
@@ -144,9 +145,11 @@ export async function digestList() {
     if (!items.length) {
       box.append(h('p.empty', null, 'No digests yet: they are written after each day and week.'));
     } else {
-      box.append(h('ul.digest-list', null, items.map((d) => h('li', null,
-        h('a', { href: `#/reports/digests/${encodeURIComponent(d.id)}` }, `${d.kind === 'weekly' ? 'Weekly' : 'Daily'} · `,
-          `${time(d.period_start)} – ${time(d.period_end)}`)))));
+      box.append(h('ul.digest-list', null, items.map((d) => h('li', { dataset: { kind: d.kind } },
+        h('a', { href: `#/reports/digests/${encodeURIComponent(d.id)}` },
+          h('span.digest-kind', null, d.kind === 'weekly' ? 'Weekly' : 'Daily'), ' · ',
+          periodLabel(d.kind, d.period_start, d.period_end, tz)),
+        h('span.hint', { title: time(d.created_at) }, ` written ${time(d.created_at)}`)))));
     }
   } catch (error) {
     box.append(h('p.error', { role: 'alert' }, error.status === 404

@@ -156,7 +156,7 @@ export function showReports(root, params) {
       fill(parts.top, 'the top issues', async () => topIssues(await get(`${BASE}/top-issues`, common))),
       fill(parts.bot, 'the bot and CSAT figures', async () => botAndCsat(await summary)),
       parts.groups && fill(parts.groups, `the breakdown by ${c.dim}`, async () => breakdown(await groupRows, c)),
-      fill(parts.digests, 'the digests', digestList),
+      fill(parts.digests, 'the digests', () => digestList(timezone)),
     ]);
   }
 

@@ -4,6 +4,8 @@
 
 mod browser;
 mod host;
+mod report_controls;
+mod report_digests;
 mod reports;
 mod screenshots;
 

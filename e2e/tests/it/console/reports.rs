@@ -99,7 +99,7 @@ impl Conversation {
 }
 
 /// `days_ago` days before today in Berlin, at `hh:mm` Berlin time.
-fn local(days_ago: u64, hh: u32, mm: u32) -> DateTime<Utc> {
+pub(super) fn local(days_ago: u64, hh: u32, mm: u32) -> DateTime<Utc> {
     let day = Utc::now().with_timezone(&Berlin).date_naive() - Days::new(days_ago);
     let time = NaiveTime::from_hms_opt(hh, mm, 0).expect("time");
     Berlin
@@ -109,18 +109,24 @@ fn local(days_ago: u64, hh: u32, mm: u32) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// The tenant reports in Berlin time; yesterday 14:00-15:00 is its busiest hour.
-const RULES_SETTINGS: &str = "[settings]\ntimezone = \"Europe/Berlin\"\n";
+/// The tenant reports in Berlin time; yesterday 14:00-15:00 is its busiest hour. Its business hours are ten
+/// minutes a day, every day (whatever weekday the suite runs on): of the first replies (398 s after the
+/// customer's message) only the one to 14:05 falls in them, for 300 business seconds; the others count 0.
+const RULES_SETTINGS: &str = "[settings]\ntimezone = \"Europe/Berlin\"\n\
+    business_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]\n\
+    business_hours = \"14:00-14:10\"\n";
 
-struct Reports {
-    p: AiPipeline,
-    api: Service,
-    key: String,
-    busiest: DateTime<Utc>,
+pub(super) struct Reports {
+    pub p: AiPipeline,
+    pub api: Service,
+    pub key: String,
+    pub busiest: DateTime<Utc>,
+    /// The daily report of yesterday and the weekly one of yesterday's week, generated from the history.
+    pub digests: [uuid::Uuid; 2],
 }
 
 impl Reports {
-    async fn start() -> Self {
+    pub async fn start() -> Self {
         let rules = format!("{RULES_SETTINGS}{HANDOFF_RULES}");
         let p = AiPipeline::start_with_rules(
             json!({ "responder": "knowledge_base", "mode": "draft" }),
@@ -167,6 +173,7 @@ impl Reports {
             }
         }
         p.settle(events).await;
+        let digests = super::report_digests::generate(&p.env, local(1, 12, 0)).await;
         let api = p.env.start_api(&[]).await;
         // Reports need no more than reading.
         let key = p.env.api_key(TENANT, Scope::Read).await;
@@ -175,10 +182,11 @@ impl Reports {
             api,
             key,
             busiest: history[0].at,
+            digests,
         }
     }
 
-    fn url(&self, extra: &str) -> String {
+    pub fn url(&self, extra: &str) -> String {
         format!(
             "{}/console/#token={}&view=reports{extra}",
             self.api.url(),
@@ -187,7 +195,7 @@ impl Reports {
     }
 
     /// The API's own answer, to check the page against.
-    async fn api_get(&self, path: &str) -> reqwest::Response {
+    pub async fn api_get(&self, path: &str) -> reqwest::Response {
         reqwest::Client::new()
             .get(format!("{}{path}", self.api.url()))
             .bearer_auth(&self.key)
@@ -196,13 +204,13 @@ impl Reports {
             .expect("API answers")
     }
 
-    async fn stop(self) {
+    pub async fn stop(self) {
         self.api.stop().await.unwrap();
         self.p.stop().await;
     }
 }
 
-async fn text(browser: &Browser, css: &str) -> String {
+pub(super) async fn text(browser: &Browser, css: &str) -> String {
     browser
         .js(
             &format!("return document.querySelector('{css}')?.textContent ?? null"),
@@ -214,7 +222,7 @@ async fn text(browser: &Browser, css: &str) -> String {
         .to_owned()
 }
 
-async fn count(browser: &Browser, css: &str) -> u64 {
+pub(super) async fn count(browser: &Browser, css: &str) -> u64 {
     browser
         .js(
             &format!("return document.querySelectorAll('{css}').length"),
@@ -254,7 +262,7 @@ async fn the_reports_page_charts_a_recorded_history_downloads_csv_and_says_when_
     browser.find("#chart-conversations svg").await;
     assert_eq!(count(&browser, "#chart-conversations rect.bar").await, 7);
     assert_eq!(
-        count(&browser, "#chart-first-response circle.point.s0").await,
+        count(&browser, "#chart-first-response svg.series circle.point.s0").await,
         2
     );
     let yesterday = browser
@@ -291,6 +299,9 @@ async fn the_reports_page_charts_a_recorded_history_downloads_csv_and_says_when_
         .to_lowercase();
     assert_eq!(hottest, json!([weekday, "14", "3"]));
 
+    // The digests generated from the same history are listed (the screenshot shows them).
+    browser.wait_text("#digests", "Weekly").await;
+    assert_eq!(count(&browser, "#digests li").await, 2);
     if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
         let dir = screenshots::target_dir();
         screenshots::save(&dir, "reports.png", &browser.screenshot().await);
@@ -402,6 +413,7 @@ async fn the_reports_page_works_in_the_dashboard_app_tab() {
         .await;
     browser.find("#chart-peak-hours svg").await;
     browser.find("#chart-conversations svg").await;
+    browser.wait_text("#digests", "Daily").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         browser
