@@ -63,7 +63,7 @@ pub const SETTLE: &str = "
          dispatched_actions old
     WHERE d.action_id = ANY($1) AND d.action_id = s.action_id AND old.action_id = ANY($1)
       AND old.action_id = d.action_id
-    RETURNING d.tenant, d.conversation_id, d.state, old.state";
+    RETURNING d.tenant, d.conversation_id, d.state, old.state, s.error IS NOT NULL";
 /// Whether the conversation's action with this sequence number is delivered or dead-lettered.
 pub const IS_SETTLED: &str = "
     SELECT state IN ('delivered', 'dead') FROM dispatched_actions
@@ -325,15 +325,18 @@ async fn settle_all(pool: &Pool, batch: Vec<Settlement>) -> Vec<Result<(), Ledge
             .query(&settle, &[&ids, &states, &statuses, &errors])
             .await?;
         // Counted with the settle, only for an attempt that ends here (from `sending`): a repeated settle of
-        // the same attempt counts nothing.
+        // the same attempt counts nothing. An attempt that may have arrived (`uncertain`) is retried like any
+        // other; an action settled `delivered` with a reason was skipped (its platform has no such call), not
+        // sent.
         let now = chrono::Utc::now();
         let counted: Vec<analytics::CounterInc> = rows
             .iter()
             .filter(|row| row.get::<_, &str>(3) == "sending")
             .filter_map(|row| {
                 let metric = match row.get::<_, &str>(2) {
+                    "delivered" if row.get::<_, bool>(4) => return None,
                     "delivered" => analytics::counters::DELIVERY_SENT,
-                    "retrying" => analytics::counters::DELIVERY_RETRIED,
+                    "retrying" | "uncertain" => analytics::counters::DELIVERY_RETRIED,
                     "dead" => analytics::counters::DELIVERY_DEAD_LETTERED,
                     _ => return None,
                 };
