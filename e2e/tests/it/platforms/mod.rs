@@ -4,6 +4,7 @@
 
 mod freshchat;
 mod generic;
+mod history;
 mod intercom;
 mod zendesk;
 
