@@ -6,6 +6,7 @@ mod freshchat;
 mod generic;
 mod history;
 mod intercom;
+mod rate_limit;
 mod zendesk;
 
 use std::time::Duration;
@@ -34,6 +35,18 @@ impl PlatformPipeline {
         config: Value,
         signing_secret: Option<&str>,
     ) -> Self {
+        Self::start_with(platform, path, secret, config, signing_secret, &[&[]]).await
+    }
+
+    /// As [`Self::start`], with one dispatcher per entry of `dispatchers`, each given those arguments.
+    pub async fn start_with(
+        platform: Platform,
+        path: &str,
+        secret: &str,
+        config: Value,
+        signing_secret: Option<&str>,
+        dispatchers: &[&[&str]],
+    ) -> Self {
         let env = Env::new().await;
         let store = env.tenants().await;
         store
@@ -61,7 +74,10 @@ impl PlatformPipeline {
             .unwrap();
         assert!(moved);
         let ingress = env.start_ingress(&[]).await;
-        let services = vec![env.start_worker(&[]).await, env.start_dispatcher(&[]).await];
+        let mut services = vec![env.start_worker(&[]).await];
+        for args in dispatchers {
+            services.push(env.start_dispatcher(args).await);
+        }
         Self {
             env,
             ingress,
