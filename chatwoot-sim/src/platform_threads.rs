@@ -1,7 +1,8 @@
 //! What the other platforms' write endpoints store, and the listing endpoints that read it back: Intercom's
 //! `GET /conversations/{id}` (its conversation parts), Zendesk's `GET /api/v2/tickets/{id}/comments.json` and
 //! Freshchat's `GET /v2/conversations/{id}/messages`. The dispatcher reads them to tell whether a reply whose
-//! answer it never got did arrive.
+//! answer it never got did arrive. Also the "who am I" reads `cwctl doctor` checks credentials with: Intercom
+//! `GET /me`, Zendesk `GET /api/v2/users/me.json`, Freshchat `GET /v2/agents/{id}`.
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -20,6 +21,43 @@ pub(crate) fn router() -> Router<App> {
     Router::new()
         .route("/conversations/{id}", get(intercom_conversation))
         .route("/api/v2/tickets/{id}/comments.json", get(zendesk_comments))
+        .route("/me", get(intercom_me))
+        .route("/api/v2/users/me.json", get(zendesk_me))
+        .route("/v2/agents/{id}", get(freshchat_agent))
+}
+
+async fn intercom_me(State(app): State<App>, headers: HeaderMap) -> Response {
+    if let Some(refused) = intercom_auth(&app, &headers) {
+        return refused;
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({ "type": "admin", "id": "814860", "name": "Sim Admin", "email": "admin@sim.example" }),
+    )
+}
+
+async fn zendesk_me(State(app): State<App>, headers: HeaderMap) -> Response {
+    if let Some(refused) = zendesk_auth(&app, &headers) {
+        return refused;
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({ "user": { "id": 900, "name": "Sim Agent", "role": "agent" } }),
+    )
+}
+
+async fn freshchat_agent(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(refused) = freshchat_auth(&app, &headers) {
+        return refused;
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({ "id": id, "first_name": "Sim", "availability_status": "AVAILABLE" }),
+    )
 }
 
 /// Appends `item` to the thread, with a fresh id under `id_key`; returns it as stored.

@@ -20,6 +20,7 @@ pub mod context;
 pub mod dashboard_app;
 pub mod dlq;
 pub mod doctor;
+mod doctor_platforms;
 pub mod error;
 pub mod kb;
 pub mod output;
