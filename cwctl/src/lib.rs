@@ -21,6 +21,7 @@ pub mod dashboard_app;
 pub mod digests_cmd;
 pub mod dlq;
 pub mod doctor;
+mod doctor_platforms;
 pub mod error;
 pub mod kb;
 pub mod output;
