@@ -19,8 +19,9 @@ pub struct Observation {
     pub info: Option<ConversationInfo>,
     /// What happened, in order. Two adjustments are made against the stored state, which the event alone cannot
     /// know: `Status(Open)` while the conversation is pending is a bot handoff (Chatwoot's `bot_handoff!`), and an
-    /// `Assigned`/`Team` equal to the current one is dropped. Times earlier than the conversation's latest event
-    /// (clocks of different Chatwoot processes) are moved up to it.
+    /// `Assigned`/`Team` equal to the current one is dropped. A state change (status, assignee, team, CSAT answer)
+    /// older than the conversation's latest event is a late copy and is dropped; a message older than it is
+    /// counted at the latest event's time (messages are deduplicated by the ledger on their id).
     pub events: Vec<Timed>,
 }
 
@@ -108,7 +109,19 @@ pub async fn record(
 
 fn apply(tracker: &mut Tracker, events: &[Timed], records: &mut Vec<Record>) {
     for timed in events {
+        // A state change older than what the tracker has seen is a late copy of a webhook (Chatwoot sending a
+        // status change again under a new delivery id, a replay): applying it would move the state back.
+        let stale = timed.at < tracker.last_at();
         let event = match &timed.event {
+            Event::Status(_)
+            | Event::BotHandoff
+            | Event::Assigned(_)
+            | Event::Team(_)
+            | Event::CsatResponse { .. }
+                if stale =>
+            {
+                continue
+            }
             Event::Status(Status::Open) if tracker.current_status() == Status::Pending => {
                 Event::BotHandoff
             }

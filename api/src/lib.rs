@@ -11,6 +11,7 @@ mod config;
 pub mod conversations;
 pub mod digests;
 pub mod error;
+pub mod history;
 pub mod metrics;
 pub mod model;
 pub mod openapi;
@@ -73,6 +74,7 @@ pub fn app(state: AppState) -> Router {
             "/conversations/{id}/escalate",
             post(conversations::escalate),
         )
+        .route("/messages", get(history::list))
         .route("/approvals", get(approvals::list))
         .route("/approvals/{id}", get(approvals::show))
         .route("/approvals/{id}/decision", post(approvals::decide))

@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         crate::conversations::post_message,
         crate::conversations::update,
         crate::conversations::escalate,
+        crate::history::list,
         crate::approvals::list,
         crate::approvals::show,
         crate::approvals::decide,
@@ -40,7 +41,7 @@ use utoipa::{Modify, OpenApi};
     modifiers(&Bearer),
     tags(
         (name = "conversations"), (name = "approvals"), (name = "commands"), (name = "activity"),
-        (name = "webhooks"), (name = "session"), (name = "reports"),
+        (name = "webhooks"), (name = "session"), (name = "reports"), (name = "messages"),
     )
 )]
 pub struct ApiDoc;

@@ -37,6 +37,7 @@ pub mod control;
 mod dashboard_apps;
 mod faults;
 mod model;
+mod platform_threads;
 mod platforms;
 mod recorder;
 mod request;

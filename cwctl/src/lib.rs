@@ -21,11 +21,13 @@ pub mod dashboard_app;
 pub mod digests_cmd;
 pub mod dlq;
 pub mod doctor;
+mod doctor_platforms;
 pub mod error;
 pub mod kb;
 pub mod output;
 pub mod replay;
 pub mod report;
+pub mod report_analytics;
 pub mod rules_cmd;
 pub mod say;
 pub mod tenants;
@@ -103,7 +105,8 @@ pub enum Command {
     /// A tenant's knowledge base: import (Markdown folder or JSON Lines), list, search.
     #[command(subcommand)]
     Kb(kb::KbCommand),
-    /// AI drafts per tenant: drafted, approved, rejected, stale, approval rate, mean grades, edit distance.
+    /// AI drafts per tenant: drafted, approved, rejected, stale, approval rate, mean grades, edit distance;
+    /// or, with a subcommand, a tenant's support analytics (summary, timeseries, breakdown, peak-hours).
     Report(report::ReportArgs),
     /// Talk to a running pipeline as Chatwoot would: sign and send a customer's message (or, starting with
     /// `/`, an agent's `/approve` or `/reject` note), wait for the pipeline, print the triage and what Chatwoot

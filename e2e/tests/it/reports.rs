@@ -281,7 +281,8 @@ fn assert_figures(s: &Value) {
     );
     assert_eq!(
         (&fr["business"]["avg"], &fr["business"]["p90"]),
-        (&json!(900.0), &json!(1200.0))
+        (&json!(900.0), &json!(1200.0)),
+        "{fr}"
     );
     // Reply time: 09:30 − 09:20 = 600 s, and after the reopen 11:30 − 11:00 = 1800 s (the first reply writes none).
     let rt = &c["reply_time"];
