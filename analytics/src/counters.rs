@@ -204,6 +204,20 @@ impl Counters {
         out
     }
 
+    /// The mean of one grade (`tone`, `accuracy`, `policy`) over its `name:grade` keys; `None` without grades.
+    pub fn mean_grade(&self, name: &str) -> Option<f64> {
+        let total = self
+            .hourly
+            .iter()
+            .filter(|((m, k), _)| m == GRADE && k.split_once(':').is_some_and(|(n, _)| n == name))
+            .flat_map(|(_, hours)| hours.values())
+            .fold(Total::default(), |a, t| Total {
+                count: a.count + t.count,
+                sum: a.sum + t.sum,
+            });
+        (total.count > 0).then(|| total.sum as f64 / total.count as f64)
+    }
+
     /// The median time to decision from the histogram (nearest rank), in seconds.
     pub fn median_decision_seconds(&self) -> Option<f64> {
         let mut bins: Vec<(i64, i64)> = self
