@@ -138,20 +138,51 @@ fn apply(tracker: &mut Tracker, events: &[Timed], records: &mut Vec<Record>) {
     }
 }
 
+/// Reads and locks the trackers of a batch's conversations.
+pub const LOAD_TRACKERS: &str = "
+    SELECT t.tenant, t.conversation_id, t.tracker
+    FROM unnest($1::text[], $2::bigint[]) AS k(tenant, conversation_id)
+    CROSS JOIN LATERAL (SELECT * FROM analytics_trackers t
+                        WHERE t.tenant = k.tenant AND t.conversation_id = k.conversation_id
+                        FOR UPDATE) t";
+
+/// Writes a batch's trackers.
+pub const SAVE_TRACKERS: &str = "
+    INSERT INTO analytics_trackers (tenant, conversation_id, tracker)
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::jsonb[])
+    ON CONFLICT (tenant, conversation_id) DO UPDATE SET tracker = EXCLUDED.tracker, updated_at = now()";
+
+/// Inserts the buckets whose rows do not exist yet; returns the keys inserted.
+pub const INSERT_BUCKETS: &str = "
+    INSERT INTO analytics_buckets (tenant, dimension, hour, grp, shard, bucket)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int2[], $6::jsonb[])
+    ON CONFLICT DO NOTHING
+    RETURNING tenant, dimension, hour, grp, shard";
+
+/// Reads and locks the rows of the buckets that exist, in key order.
+pub const LOCK_BUCKETS: &str = "
+    SELECT b.tenant, b.dimension, b.hour, b.grp, b.shard, b.bucket
+    FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int2[])
+         WITH ORDINALITY AS k(tenant, dimension, hour, grp, shard, n)
+    CROSS JOIN LATERAL (SELECT * FROM analytics_buckets b
+                        WHERE b.tenant = k.tenant AND b.dimension = k.dimension AND b.hour = k.hour
+                          AND b.grp = k.grp AND b.shard = k.shard FOR UPDATE) b
+    ORDER BY k.n";
+
+/// Writes merged buckets back over their locked rows. An upsert rather than `UPDATE ... FROM unnest(...)`: the
+/// generic plan of that join scans the whole primary key and filters (the plans e2e test caught it), while an
+/// upsert always probes the key once per row.
+pub const UPDATE_BUCKETS: &str = "
+    INSERT INTO analytics_buckets (tenant, dimension, hour, grp, shard, bucket)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int2[], $6::jsonb[])
+    ON CONFLICT (tenant, dimension, hour, grp, shard) DO UPDATE SET bucket = EXCLUDED.bucket";
+
 /// Locks the trackers too: a replay racing the original delivery waits here rather than reading a stale one.
 async fn load_trackers(
     client: &impl GenericClient,
     observations: &[Observation],
 ) -> Result<HashMap<(String, u64), Tracker>, AnalyticsError> {
-    let statement = client
-        .prepare_cached(
-            "SELECT t.tenant, t.conversation_id, t.tracker
-             FROM unnest($1::text[], $2::bigint[]) AS k(tenant, conversation_id)
-             CROSS JOIN LATERAL (SELECT * FROM analytics_trackers t
-                                 WHERE t.tenant = k.tenant AND t.conversation_id = k.conversation_id
-                                 FOR UPDATE) t",
-        )
-        .await?;
+    let statement = client.prepare_cached(LOAD_TRACKERS).await?;
     let tenants: Vec<&str> = observations.iter().map(|o| o.tenant.as_str()).collect();
     let ids: Vec<i64> = observations
         .iter()
@@ -179,13 +210,7 @@ async fn save_trackers(
     if trackers.is_empty() {
         return Ok(());
     }
-    let statement = client
-        .prepare_cached(
-            "INSERT INTO analytics_trackers (tenant, conversation_id, tracker)
-             SELECT * FROM unnest($1::text[], $2::bigint[], $3::jsonb[])
-             ON CONFLICT (tenant, conversation_id) DO UPDATE SET tracker = EXCLUDED.tracker, updated_at = now()",
-        )
-        .await?;
+    let statement = client.prepare_cached(SAVE_TRACKERS).await?;
     let tenants: Vec<&str> = trackers.iter().map(|((t, _), _)| t.as_str()).collect();
     let ids: Vec<i64> = trackers.iter().map(|((_, c), _)| to_i64(*c)).collect();
     let json = trackers
@@ -211,14 +236,7 @@ pub(crate) async fn add_buckets(
         return Ok(0);
     }
     let columns = Columns::of(rows.iter());
-    let insert = client
-        .prepare_cached(
-            "INSERT INTO analytics_buckets (tenant, dimension, hour, grp, shard, bucket)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int2[], $6::jsonb[])
-             ON CONFLICT DO NOTHING
-             RETURNING tenant, dimension, hour, grp, shard",
-        )
-        .await?;
+    let insert = client.prepare_cached(INSERT_BUCKETS).await?;
     let inserted = client
         .query(
             &insert,
@@ -253,17 +271,7 @@ pub(crate) async fn add_buckets(
         return Ok(1);
     }
     let columns = Columns::of(rest.iter());
-    let lock = client
-        .prepare_cached(
-            "SELECT b.tenant, b.dimension, b.hour, b.grp, b.shard, b.bucket
-             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int2[])
-                  WITH ORDINALITY AS k(tenant, dimension, hour, grp, shard, n)
-             CROSS JOIN LATERAL (SELECT * FROM analytics_buckets b
-                                 WHERE b.tenant = k.tenant AND b.dimension = k.dimension AND b.hour = k.hour
-                                   AND b.grp = k.grp AND b.shard = k.shard FOR UPDATE) b
-             ORDER BY k.n",
-        )
-        .await?;
+    let lock = client.prepare_cached(LOCK_BUCKETS).await?;
     let stored = client
         .query(
             &lock,
@@ -296,15 +304,7 @@ pub(crate) async fn add_buckets(
         }
     }
     let columns = Columns::of(merged.iter());
-    let update = client
-        .prepare_cached(
-            "UPDATE analytics_buckets b SET bucket = k.bucket
-             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int2[], $6::jsonb[])
-                  AS k(tenant, dimension, hour, grp, shard, bucket)
-             WHERE b.tenant = k.tenant AND b.dimension = k.dimension AND b.hour = k.hour
-               AND b.grp = k.grp AND b.shard = k.shard",
-        )
-        .await?;
+    let update = client.prepare_cached(UPDATE_BUCKETS).await?;
     client
         .execute(
             &update,
