@@ -30,7 +30,7 @@ async fn generic_plan(client: &tokio_postgres::Client, sql: &str, arguments: &st
 const BUCKETS: &str =
     "'{acme,acme}', '{account,agent}', '{490000,490001}', '{account,agent:12}', '{1,2}'";
 const BUCKETS_WITH_VALUES: &str =
-    "'{acme,acme}', '{account,agent}', '{490000,490001}', '{account,agent:12}', '{1,2}', '{\"{}\",\"{}\"}'";
+    "'{acme,acme}', '{account,agent}', '{490000,490001}', '{account,agent:12}', '{1,2}', '{\"\\\\x00\",\"\\\\x00\"}'";
 
 #[tokio::test]
 async fn the_hot_batch_statements_never_scan_a_whole_table() {
