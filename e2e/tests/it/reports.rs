@@ -15,6 +15,8 @@ use e2e::{eventually, Env, Service, ACCOUNT_ID, TENANT};
 use infra::api_keys::Scope;
 use serde_json::{json, Value};
 
+mod counters;
+
 const RULES: &str = "[settings]\ntimezone = \"Europe/Berlin\"\nbusiness_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\nbusiness_hours = \"09:00-17:00\"\n";
 
 fn b(local: &str) -> DateTime<Utc> {
