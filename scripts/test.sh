@@ -13,6 +13,13 @@ if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
+# The reports' e-mail test runs a real SMTP server (aiosmtpd from PyPI) in a venv: Debian ships venv apart.
+if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  echo "[test] installing python3 and python3-venv (apt)" >&2
+  as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3 python3-venv >/dev/null
+fi
 export TEST_NATS_URL="${TEST_NATS_URL:-nats://127.0.0.1:${NATS_PORT:-4222}}"
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:${PGPORT:-5432}/postgres}"
 export RUST_LOG="${RUST_LOG:-warn}"

@@ -696,7 +696,8 @@ KNOWN_METRICS = {
     "webhook_request_duration_seconds": set(),
     "events_processed_total": {"outcome"},
     "event_processing_duration_seconds": set(),
-    "actions_delivered_total": {"kind", "outcome"},
+    "actions_delivered_total": {"platform", "kind", "outcome"},
+    "platform_webhooks_received_total": {"platform", "outcome"},
     "chatwoot_request_duration_seconds": {"endpoint", "status_class"},
     "consumer_pending_messages": {"consumer"},
     "consumer_ack_pending": {"consumer"},
@@ -705,9 +706,12 @@ HISTOGRAMS = {"webhook_request_duration_seconds", "event_processing_duration_sec
               "chatwoot_request_duration_seconds"}
 OUTCOMES = {
     "webhooks_received_total": {"accepted", "duplicate", "unauthorized", "unknown_tenant", "bad_request",
-                                "too_large", "unsupported_media_type", "unavailable"},
+                                "too_large", "unsupported_media_type", "unavailable", "ignored"},
+    "platform_webhooks_received_total": {"accepted", "ignored", "duplicate", "unauthorized", "unknown_tenant",
+                                         "bad_request", "too_large", "unsupported_media_type", "unavailable"},
     "events_processed_total": {"acted", "recorded", "duplicate", "retried", "dead_lettered"},
-    "actions_delivered_total": {"delivered", "already_delivered", "retrying", "dead_lettered", "busy", "failed"},
+    "actions_delivered_total": {"delivered", "already_delivered", "retrying", "dead_lettered", "busy", "throttled",
+                                "held", "skipped", "failed"},
 }
 
 

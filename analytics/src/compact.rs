@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use deadpool_postgres::GenericClient;
 use reports::Bucket;
 
-use crate::record::add_buckets;
+use crate::record::{add_buckets, decode_bucket};
 use crate::{AnalyticsError, COMPACTED};
 
 /// Folds up to `limit` shard rows of hours before `before` (a UTC second) into the compacted shard, buckets and
@@ -22,18 +22,14 @@ pub async fn compact(
             "DELETE FROM analytics_buckets WHERE ctid = ANY(ARRAY(
                  SELECT ctid FROM analytics_buckets WHERE shard >= 0 AND hour < $1
                  ORDER BY tenant, dimension, hour, grp, shard LIMIT $2 FOR UPDATE SKIP LOCKED))
-             RETURNING tenant, dimension, hour, grp, bucket::text",
+             RETURNING tenant, dimension, hour, grp, bin, bucket::text",
         )
         .await?;
     let taken = client.query(&take, &[&before, &limit]).await?;
     let folded = taken.len() as u64;
     let mut rows: BTreeMap<_, Bucket> = BTreeMap::new();
     for row in &taken {
-        let bucket: Bucket =
-            serde_json::from_str(row.get(4)).map_err(|e| AnalyticsError::Corrupt {
-                what: "bucket",
-                message: e.to_string(),
-            })?;
+        let bucket = decode_bucket(row.get(4), row.get(5))?;
         let dimension = dimension_name(row.get(1));
         rows.entry((
             row.get::<_, String>(0),

@@ -13,27 +13,44 @@ use reports::Rollup;
 
 use crate::{shard_of, AnalyticsError, Calendar};
 
-pub const TRIAGE_CATEGORY: &str = "triage_category";
-pub const ESCALATION: &str = "escalation";
-pub const HANDOFF: &str = "handoff";
-pub const SLA_BREACH: &str = "sla_breach";
-pub const LABEL: &str = "label";
-pub const DRAFT_CREATED: &str = "draft_created";
-pub const DRAFT_APPROVED: &str = "draft_approved";
-pub const DRAFT_EDITED: &str = "draft_edited";
-pub const DRAFT_REJECTED: &str = "draft_rejected";
-pub const DRAFT_STALE: &str = "draft_stale";
+pub const TRIAGE_CATEGORY: &str = "
+    triage_category";
+pub const ESCALATION: &str = "
+    escalation";
+pub const HANDOFF: &str = "
+    handoff";
+pub const SLA_BREACH: &str = "
+    sla_breach";
+pub const LABEL: &str = "
+    label";
+pub const DRAFT_CREATED: &str = "
+    draft_created";
+pub const DRAFT_APPROVED: &str = "
+    draft_approved";
+pub const DRAFT_EDITED: &str = "
+    draft_edited";
+pub const DRAFT_REJECTED: &str = "
+    draft_rejected";
+pub const DRAFT_STALE: &str = "
+    draft_stale";
 /// A reply the bot sent on its own, without a draft to approve.
-pub const DRAFT_AUTO: &str = "draft_auto";
+pub const DRAFT_AUTO: &str = "
+    draft_auto";
 /// Seconds from a draft's creation to its approval, edit or rejection (`sum`), binned in `key`.
-pub const DECISION_SECONDS: &str = "decision_seconds";
+pub const DECISION_SECONDS: &str = "
+    decision_seconds";
 /// Characters changed by an edited approval (`sum`).
-pub const EDIT_DISTANCE: &str = "edit_distance";
+pub const EDIT_DISTANCE: &str = "
+    edit_distance";
 /// A draft's grade, by grade in `key`.
-pub const GRADE: &str = "grade";
-pub const DELIVERY_SENT: &str = "delivery_sent";
-pub const DELIVERY_RETRIED: &str = "delivery_retried";
-pub const DELIVERY_DEAD_LETTERED: &str = "delivery_dead_lettered";
+pub const GRADE: &str = "
+    grade";
+pub const DELIVERY_SENT: &str = "
+    delivery_sent";
+pub const DELIVERY_RETRIED: &str = "
+    delivery_retried";
+pub const DELIVERY_DEAD_LETTERED: &str = "
+    delivery_dead_lettered";
 
 /// Log-scale bins of the decision-time histogram: bin `i` holds `(γ^(i-1), γ^i]` seconds, γ = 1.05.
 pub const DECISION_BINS: f64 = 1.05;
@@ -113,15 +130,7 @@ pub async fn add_counters(
         row.0 += inc.count;
         row.1 += inc.sum;
     }
-    let statement = client
-        .prepare_cached(
-            "INSERT INTO analytics_counters AS c (tenant, hour, metric, key, shard, count, sum)
-             SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::int2[], $6::bigint[],
-                                  $7::bigint[])
-             ON CONFLICT (tenant, hour, metric, key, shard)
-             DO UPDATE SET count = c.count + EXCLUDED.count, sum = c.sum + EXCLUDED.sum",
-        )
-        .await?;
+    let statement = client.prepare_cached(ADD_COUNTERS).await?;
     let mut cols = (
         Vec::new(),
         Vec::new(),
@@ -150,6 +159,14 @@ pub async fn add_counters(
         .await?;
     Ok(())
 }
+
+/// Adds a batch's increments to their hourly rows.
+pub const ADD_COUNTERS: &str = "
+    INSERT INTO analytics_counters AS c (tenant, hour, metric, key, shard, count, sum)
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::int2[], $6::bigint[],
+                         $7::bigint[])
+    ON CONFLICT (tenant, hour, metric, key, shard)
+    DO UPDATE SET count = c.count + EXCLUDED.count, sum = c.sum + EXCLUDED.sum";
 
 /// One counter's total over some hours.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -202,6 +219,20 @@ impl Counters {
             }
         }
         out
+    }
+
+    /// The mean of one grade (`tone`, `accuracy`, `policy`) over its `name:grade` keys; `None` without grades.
+    pub fn mean_grade(&self, name: &str) -> Option<f64> {
+        let total = self
+            .hourly
+            .iter()
+            .filter(|((m, k), _)| m == GRADE && k.split_once(':').is_some_and(|(n, _)| n == name))
+            .flat_map(|(_, hours)| hours.values())
+            .fold(Total::default(), |a, t| Total {
+                count: a.count + t.count,
+                sum: a.sum + t.sum,
+            });
+        (total.count > 0).then(|| total.sum as f64 / total.count as f64)
     }
 
     /// The median time to decision from the histogram (nearest rank), in seconds.

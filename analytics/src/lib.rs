@@ -15,6 +15,7 @@
 pub mod calendar;
 pub mod compact;
 pub mod counters;
+pub mod csv;
 pub mod load;
 pub mod record;
 pub mod view;

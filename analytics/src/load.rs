@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
-use reports::{Bucket, Dimension, Rollup};
+use reports::{Dimension, Rollup};
 
-use crate::record::parse_group;
+use crate::record::{decode_bucket, parse_group};
 use crate::{tenant_calendar, AnalyticsError};
 
 /// The tenant's buckets for the local hours starting in `[since, until)`, for the account and the requested
@@ -22,10 +22,9 @@ pub async fn load_rollup(
     names.push(Dimension::Account.as_str());
     names.sort_unstable();
     names.dedup();
-    // The JSON is parsed here, not by PostgreSQL: text out of jsonb is cheaper than building values twice.
     let statement = client
         .prepare_cached(
-            "SELECT grp, hour, bucket::text FROM analytics_buckets
+            "SELECT grp, hour, bin, bucket::text FROM analytics_buckets
              WHERE tenant = $1 AND dimension = ANY($2) AND hour >= $3 AND hour < $4",
         )
         .await?;
@@ -40,11 +39,7 @@ pub async fn load_rollup(
         let Some(group) = parse_group(row.get(0)) else {
             continue;
         };
-        let bucket: Bucket =
-            serde_json::from_str(row.get(2)).map_err(|e| AnalyticsError::Corrupt {
-                what: "bucket",
-                message: e.to_string(),
-            })?;
+        let bucket = decode_bucket(row.get(2), row.get(3))?;
         rollup.add(group, row.get(1), &bucket);
     }
     Ok(rollup)

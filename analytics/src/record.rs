@@ -19,8 +19,9 @@ pub struct Observation {
     pub info: Option<ConversationInfo>,
     /// What happened, in order. Two adjustments are made against the stored state, which the event alone cannot
     /// know: `Status(Open)` while the conversation is pending is a bot handoff (Chatwoot's `bot_handoff!`), and an
-    /// `Assigned`/`Team` equal to the current one is dropped. Times earlier than the conversation's latest event
-    /// (clocks of different Chatwoot processes) are moved up to it.
+    /// `Assigned`/`Team` equal to the current one is dropped. A state change (status, assignee, team, CSAT answer)
+    /// older than the conversation's latest event is a late copy and is dropped; a message older than it is
+    /// counted at the latest event's time (messages are deduplicated by the ledger on their id).
     pub events: Vec<Timed>,
 }
 
@@ -108,7 +109,19 @@ pub async fn record(
 
 fn apply(tracker: &mut Tracker, events: &[Timed], records: &mut Vec<Record>) {
     for timed in events {
+        // A state change older than what the tracker has seen is a late copy of a webhook (Chatwoot sending a
+        // status change again under a new delivery id, a replay): applying it would move the state back.
+        let stale = timed.at < tracker.last_at();
         let event = match &timed.event {
+            Event::Status(_)
+            | Event::BotHandoff
+            | Event::Assigned(_)
+            | Event::Team(_)
+            | Event::CsatResponse { .. }
+                if stale =>
+            {
+                continue
+            }
             Event::Status(Status::Open) if tracker.current_status() == Status::Pending => {
                 Event::BotHandoff
             }
@@ -125,20 +138,51 @@ fn apply(tracker: &mut Tracker, events: &[Timed], records: &mut Vec<Record>) {
     }
 }
 
+/// Reads and locks the trackers of a batch's conversations.
+pub const LOAD_TRACKERS: &str = "
+    SELECT t.tenant, t.conversation_id, t.tracker
+    FROM unnest($1::text[], $2::bigint[]) AS k(tenant, conversation_id)
+    CROSS JOIN LATERAL (SELECT * FROM analytics_trackers t
+                        WHERE t.tenant = k.tenant AND t.conversation_id = k.conversation_id
+                        FOR UPDATE) t";
+
+/// Writes a batch's trackers.
+pub const SAVE_TRACKERS: &str = "
+    INSERT INTO analytics_trackers (tenant, conversation_id, tracker)
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::jsonb[])
+    ON CONFLICT (tenant, conversation_id) DO UPDATE SET tracker = EXCLUDED.tracker, updated_at = now()";
+
+/// Inserts the buckets whose rows do not exist yet; returns the keys inserted.
+pub const INSERT_BUCKETS: &str = "
+    INSERT INTO analytics_buckets (tenant, dimension, hour, grp, shard, bin)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int2[], $6::bytea[])
+    ON CONFLICT DO NOTHING
+    RETURNING tenant, dimension, hour, grp, shard";
+
+/// Reads and locks the rows of the buckets that exist, in key order.
+pub const LOCK_BUCKETS: &str = "
+    SELECT b.tenant, b.dimension, b.hour, b.grp, b.shard, b.bin, b.bucket::text
+    FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int2[])
+         WITH ORDINALITY AS k(tenant, dimension, hour, grp, shard, n)
+    CROSS JOIN LATERAL (SELECT * FROM analytics_buckets b
+                        WHERE b.tenant = k.tenant AND b.dimension = k.dimension AND b.hour = k.hour
+                          AND b.grp = k.grp AND b.shard = k.shard FOR UPDATE) b
+    ORDER BY k.n";
+
+/// Writes merged buckets back over their locked rows. An upsert rather than `UPDATE ... FROM unnest(...)`: the
+/// generic plan of that join scans the whole primary key and filters (the plans e2e test caught it), while an
+/// upsert always probes the key once per row.
+pub const UPDATE_BUCKETS: &str = "
+    INSERT INTO analytics_buckets (tenant, dimension, hour, grp, shard, bin)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int2[], $6::bytea[])
+    ON CONFLICT (tenant, dimension, hour, grp, shard) DO UPDATE SET bin = EXCLUDED.bin, bucket = NULL";
+
 /// Locks the trackers too: a replay racing the original delivery waits here rather than reading a stale one.
 async fn load_trackers(
     client: &impl GenericClient,
     observations: &[Observation],
 ) -> Result<HashMap<(String, u64), Tracker>, AnalyticsError> {
-    let statement = client
-        .prepare_cached(
-            "SELECT t.tenant, t.conversation_id, t.tracker
-             FROM unnest($1::text[], $2::bigint[]) AS k(tenant, conversation_id)
-             CROSS JOIN LATERAL (SELECT * FROM analytics_trackers t
-                                 WHERE t.tenant = k.tenant AND t.conversation_id = k.conversation_id
-                                 FOR UPDATE) t",
-        )
-        .await?;
+    let statement = client.prepare_cached(LOAD_TRACKERS).await?;
     let tenants: Vec<&str> = observations.iter().map(|o| o.tenant.as_str()).collect();
     let ids: Vec<i64> = observations
         .iter()
@@ -166,13 +210,7 @@ async fn save_trackers(
     if trackers.is_empty() {
         return Ok(());
     }
-    let statement = client
-        .prepare_cached(
-            "INSERT INTO analytics_trackers (tenant, conversation_id, tracker)
-             SELECT * FROM unnest($1::text[], $2::bigint[], $3::jsonb[])
-             ON CONFLICT (tenant, conversation_id) DO UPDATE SET tracker = EXCLUDED.tracker, updated_at = now()",
-        )
-        .await?;
+    let statement = client.prepare_cached(SAVE_TRACKERS).await?;
     let tenants: Vec<&str> = trackers.iter().map(|((t, _), _)| t.as_str()).collect();
     let ids: Vec<i64> = trackers.iter().map(|((_, c), _)| to_i64(*c)).collect();
     let json = trackers
@@ -197,15 +235,8 @@ pub(crate) async fn add_buckets(
     if rows.is_empty() {
         return Ok(0);
     }
-    let columns = Columns::of(rows.iter());
-    let insert = client
-        .prepare_cached(
-            "INSERT INTO analytics_buckets (tenant, dimension, hour, grp, shard, bucket)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int2[], $6::jsonb[])
-             ON CONFLICT DO NOTHING
-             RETURNING tenant, dimension, hour, grp, shard",
-        )
-        .await?;
+    let columns = Columns::of(rows.iter())?;
+    let insert = client.prepare_cached(INSERT_BUCKETS).await?;
     let inserted = client
         .query(
             &insert,
@@ -239,18 +270,8 @@ pub(crate) async fn add_buckets(
     if rest.is_empty() {
         return Ok(1);
     }
-    let columns = Columns::of(rest.iter());
-    let lock = client
-        .prepare_cached(
-            "SELECT b.tenant, b.dimension, b.hour, b.grp, b.shard, b.bucket
-             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int2[])
-                  WITH ORDINALITY AS k(tenant, dimension, hour, grp, shard, n)
-             CROSS JOIN LATERAL (SELECT * FROM analytics_buckets b
-                                 WHERE b.tenant = k.tenant AND b.dimension = k.dimension AND b.hour = k.hour
-                                   AND b.grp = k.grp AND b.shard = k.shard FOR UPDATE) b
-             ORDER BY k.n",
-        )
-        .await?;
+    let columns = Columns::of(rest.iter())?;
+    let lock = client.prepare_cached(LOCK_BUCKETS).await?;
     let stored = client
         .query(
             &lock,
@@ -265,11 +286,7 @@ pub(crate) async fn add_buckets(
         .await?;
     let mut merged = rest;
     for row in stored {
-        let bucket: Bucket =
-            serde_json::from_value(row.get(5)).map_err(|e| AnalyticsError::Corrupt {
-                what: "bucket",
-                message: e.to_string(),
-            })?;
+        let bucket = decode_bucket(row.get(5), row.get(6))?;
         let dimension: String = row.get(1);
         for (k, b) in merged.iter_mut() {
             if k.0 == row.get::<_, &str>(0)
@@ -282,16 +299,8 @@ pub(crate) async fn add_buckets(
             }
         }
     }
-    let columns = Columns::of(merged.iter());
-    let update = client
-        .prepare_cached(
-            "UPDATE analytics_buckets b SET bucket = k.bucket
-             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int2[], $6::jsonb[])
-                  AS k(tenant, dimension, hour, grp, shard, bucket)
-             WHERE b.tenant = k.tenant AND b.dimension = k.dimension AND b.hour = k.hour
-               AND b.grp = k.grp AND b.shard = k.shard",
-        )
-        .await?;
+    let columns = Columns::of(merged.iter())?;
+    let update = client.prepare_cached(UPDATE_BUCKETS).await?;
     client
         .execute(
             &update,
@@ -314,11 +323,11 @@ struct Columns<'a> {
     hours: Vec<i64>,
     groups: Vec<&'a str>,
     shards: Vec<i16>,
-    buckets: Vec<serde_json::Value>,
+    buckets: Vec<Vec<u8>>,
 }
 
 impl<'a> Columns<'a> {
-    fn of(rows: impl Iterator<Item = (&'a BucketKey, &'a Bucket)>) -> Self {
+    fn of(rows: impl Iterator<Item = (&'a BucketKey, &'a Bucket)>) -> Result<Self, AnalyticsError> {
         let mut c = Columns {
             tenants: Vec::new(),
             dimensions: Vec::new(),
@@ -333,10 +342,33 @@ impl<'a> Columns<'a> {
             c.hours.push(*hour);
             c.groups.push(group);
             c.shards.push(*shard);
-            c.buckets
-                .push(serde_json::to_value(bucket).unwrap_or(serde_json::Value::Null));
+            c.buckets.push(encode_bucket(bucket)?);
         }
-        c
+        Ok(c)
+    }
+}
+
+fn corrupt_bucket(message: String) -> AnalyticsError {
+    AnalyticsError::Corrupt {
+        what: "bucket",
+        message,
+    }
+}
+
+/// A bucket as stored: postcard, several times cheaper to encode and decode than the JSON it replaced (V14).
+pub(crate) fn encode_bucket(bucket: &Bucket) -> Result<Vec<u8>, AnalyticsError> {
+    postcard::to_stdvec(bucket).map_err(|e| corrupt_bucket(e.to_string()))
+}
+
+/// A stored bucket: postcard in `bin`, or the JSON of a row written before V14 and not rewritten since.
+pub(crate) fn decode_bucket(
+    bin: Option<&[u8]>,
+    json: Option<&str>,
+) -> Result<Bucket, AnalyticsError> {
+    match (bin, json) {
+        (Some(bin), _) => postcard::from_bytes(bin).map_err(|e| corrupt_bucket(e.to_string())),
+        (None, Some(json)) => serde_json::from_str(json).map_err(|e| corrupt_bucket(e.to_string())),
+        (None, None) => Err(corrupt_bucket("neither bin nor JSON".into())),
     }
 }
 
@@ -352,4 +384,37 @@ pub(crate) fn to_i64(value: u64) -> i64 {
 /// The business hours of a calendar, if they parse (they were validated with the rules).
 pub fn business_hours(calendar: &Calendar) -> Option<BusinessHours> {
     calendar.business().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bucket() -> Bucket {
+        let mut b = Bucket {
+            conversations: 3,
+            csat_ratings: [0, -1, 0, 2, 1],
+            ..Bucket::default()
+        };
+        // Exact values in one sketch, binned ones (past the exact cap) in another.
+        for v in [0, 5, 600] {
+            b.first_response.values.add(v);
+        }
+        for v in 0..200 {
+            b.resolution.values.add(v * 37);
+        }
+        b
+    }
+
+    #[test]
+    fn a_bucket_round_trips_through_postcard_and_a_json_row_still_reads() {
+        let b = bucket();
+        let bin = encode_bucket(&b).expect("encode");
+        assert_eq!(decode_bucket(Some(&bin), None).expect("postcard"), b);
+        let json = serde_json::to_string(&b).expect("json");
+        assert!(bin.len() < json.len());
+        assert_eq!(decode_bucket(None, Some(&json)).expect("json row"), b);
+        assert!(decode_bucket(None, None).is_err());
+        assert!(decode_bucket(Some(&[0xff, 0xff]), None).is_err());
+    }
 }

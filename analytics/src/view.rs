@@ -81,6 +81,18 @@ pub struct BotFigures {
     pub escalations: i64,
     pub sla_breaches: i64,
     pub median_decision_seconds: Option<f64>,
+    /// Mean grades agents gave the drafts they decided (1-5); `null` without grades.
+    pub grades: GradeFigures,
+    /// Mean characters an agent changed in an edited approval; `null` without edits.
+    pub mean_edit_distance: Option<f64>,
+}
+
+/// Mean grade per aspect of a draft.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GradeFigures {
+    pub tone: Option<f64>,
+    pub accuracy: Option<f64>,
+    pub policy: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -149,6 +161,15 @@ impl FiguresView {
                 escalations: total(counters::ESCALATION),
                 sla_breaches: total(counters::SLA_BREACH),
                 median_decision_seconds: counters.median_decision_seconds(),
+                grades: GradeFigures {
+                    tone: counters.mean_grade("tone"),
+                    accuracy: counters.mean_grade("accuracy"),
+                    policy: counters.mean_grade("policy"),
+                },
+                mean_edit_distance: {
+                    let edits = counters.total(counters::EDIT_DISTANCE);
+                    (edits.count > 0).then(|| edits.sum as f64 / edits.count as f64)
+                },
             },
             deliveries: DeliveryFigures {
                 sent: total(counters::DELIVERY_SENT),

@@ -70,7 +70,8 @@ const CONVERSATION_COLUMNS: &str = "
            ct.contact_id, ct.name, ct.email,
            lm.message_id, lm.content, lm.message_type, lm.created_at,
            (SELECT count(*) FROM drafts d
-            WHERE d.tenant = c.tenant AND d.conversation_id = c.conversation_id AND d.status = 'pending')
+            WHERE d.tenant = c.tenant AND d.conversation_id = c.conversation_id AND d.status = 'pending'),
+           (SELECT t.platform FROM tenants t WHERE t.id = c.tenant)
     FROM conversations c
     LEFT JOIN contacts ct ON ct.tenant = c.tenant AND ct.contact_id = c.contact_id
     LEFT JOIN LATERAL (SELECT m.message_id, m.content, m.message_type, m.created_at FROM messages m
@@ -106,6 +107,9 @@ fn conversation(row: &tokio_postgres::Row) -> Conversation {
             created_at: row.get(19),
         }),
         pending_drafts: row.get(20),
+        platform: row
+            .get::<_, Option<String>>(21)
+            .unwrap_or_else(|| "chatwoot".to_owned()),
     }
 }
 

@@ -9,7 +9,9 @@ pub mod auth;
 pub mod commands;
 mod config;
 pub mod conversations;
+pub mod digests;
 pub mod error;
+pub mod history;
 pub mod metrics;
 pub mod model;
 pub mod openapi;
@@ -72,12 +74,15 @@ pub fn app(state: AppState) -> Router {
             "/conversations/{id}/escalate",
             post(conversations::escalate),
         )
+        .route("/messages", get(history::list))
         .route("/approvals", get(approvals::list))
         .route("/approvals/{id}", get(approvals::show))
         .route("/approvals/{id}/decision", post(approvals::decide))
         .route("/commands/{key}", get(commands::status))
         .route("/activity", get(activity::activity))
         .route("/webhooks", get(webhooks::list))
+        .route("/reports/digests", get(digests::list))
+        .route("/reports/digests/{id}", get(digests::show))
         .route("/reports/summary", get(reports::summary))
         .route("/reports/timeseries", get(reports::timeseries))
         .route("/reports/breakdown", get(reports::breakdown))

@@ -24,6 +24,9 @@ pub struct LastMessage {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Conversation {
     pub id: u64,
+    /// The support platform it lives on: `chatwoot`, `generic`, `intercom`, `zendesk` or `freshchat` (the
+    /// tenant's).
+    pub platform: String,
     pub inbox_id: Option<u64>,
     pub status: Option<String>,
     pub priority: Option<String>,

@@ -20,12 +20,15 @@ use utoipa::{Modify, OpenApi};
         crate::conversations::post_message,
         crate::conversations::update,
         crate::conversations::escalate,
+        crate::history::list,
         crate::approvals::list,
         crate::approvals::show,
         crate::approvals::decide,
         crate::commands::status,
         crate::activity::activity,
         crate::webhooks::list,
+        crate::digests::list,
+        crate::digests::show,
         crate::reports::summary,
         crate::reports::timeseries,
         crate::reports::breakdown,
@@ -38,7 +41,7 @@ use utoipa::{Modify, OpenApi};
     modifiers(&Bearer),
     tags(
         (name = "conversations"), (name = "approvals"), (name = "commands"), (name = "activity"),
-        (name = "webhooks"), (name = "session"), (name = "reports"),
+        (name = "webhooks"), (name = "session"), (name = "reports"), (name = "messages"),
     )
 )]
 pub struct ApiDoc;

@@ -3,7 +3,9 @@
 //! Faults are evaluated in insertion order before any routing or
 //! authentication; the first active fault that matches (and, for
 //! probabilistic faults, wins its coin flip) answers the request, and the
-//! request then has no effect on the simulated Chatwoot state.
+//! request then has no effect on the simulated Chatwoot state, except
+//! [`FaultBehaviour::TimeoutAfterApplying`], whose request is carried out
+//! before its answer is lost.
 
 use std::time::{Duration, Instant};
 
@@ -66,6 +68,9 @@ pub enum FaultBehaviour {
     /// Hold the request for this long, then answer 504 like a gateway that gave up.
     /// Clients with a shorter timeout see a timeout.
     Timeout(Duration),
+    /// Carry the request out (the write lands), then hold the answer for this long and answer 504: a client
+    /// with a shorter timeout cannot tell whether its write arrived, which is what reconciliation is for.
+    TimeoutAfterApplying(Duration),
     /// Close the TCP connection without sending any response.
     CloseConnection,
 }
@@ -276,6 +281,9 @@ pub(crate) enum BehaviourSpec {
     Timeout {
         ms: u64,
     },
+    TimeoutAfterApplying {
+        ms: u64,
+    },
     CloseConnection,
 }
 
@@ -297,6 +305,9 @@ impl FaultSpec {
                 FaultBehaviour::Status429WithRetryAfter(retry_after_secs)
             }
             BehaviourSpec::Timeout { ms } => FaultBehaviour::Timeout(Duration::from_millis(ms)),
+            BehaviourSpec::TimeoutAfterApplying { ms } => {
+                FaultBehaviour::TimeoutAfterApplying(Duration::from_millis(ms))
+            }
             BehaviourSpec::CloseConnection => FaultBehaviour::CloseConnection,
         };
         let remaining = match (self.times, self.for_ms) {
@@ -342,6 +353,9 @@ impl FaultSpec {
                 }
             }
             FaultBehaviour::Timeout(d) => BehaviourSpec::Timeout {
+                ms: u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
+            },
+            FaultBehaviour::TimeoutAfterApplying(d) => BehaviourSpec::TimeoutAfterApplying {
                 ms: u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
             },
             FaultBehaviour::CloseConnection => BehaviourSpec::CloseConnection,

@@ -41,6 +41,7 @@ mod dashboard_apps;
 mod faults;
 mod history;
 mod model;
+mod platform_threads;
 mod platforms;
 mod recorder;
 mod request;

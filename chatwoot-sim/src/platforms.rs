@@ -16,6 +16,7 @@ use base64::Engine;
 use http::{HeaderMap, StatusCode};
 use serde_json::{json, Value};
 
+use crate::platform_threads::{self, now_iso, store};
 use crate::request::json_response;
 use crate::routes::App;
 
@@ -28,9 +29,13 @@ pub(crate) fn router() -> Router<App> {
             "/api/v2/tickets/{id}/tags.json",
             put(zendesk_tags).post(zendesk_tags),
         )
-        .route("/v2/conversations/{id}/messages", post(freshchat_message))
+        .route(
+            "/v2/conversations/{id}/messages",
+            post(freshchat_message).get(platform_threads::freshchat_messages),
+        )
         .route("/v2/conversations/{id}", put(freshchat_conversation))
         .route("/hooks/{name}", post(generic_hook))
+        .merge(platform_threads::router())
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
@@ -57,7 +62,7 @@ fn intercom_error(status: StatusCode, code: &str, message: &str) -> Response {
 }
 
 /// The refusal, if the request is not authenticated.
-fn intercom_auth(app: &App, headers: &HeaderMap) -> Option<Response> {
+pub(crate) fn intercom_auth(app: &App, headers: &HeaderMap) -> Option<Response> {
     match bearer(headers) {
         Some(token) if known_token(app, &token) => None,
         _ => Some(intercom_error(
@@ -106,12 +111,21 @@ async fn intercom_reply(
             "body not found",
         );
     }
+    // Intercom keeps bodies as HTML.
+    let text = body["body"].as_str().unwrap_or_default();
+    let part = store(
+        &app,
+        "intercom",
+        &id,
+        json!({ "type": "conversation_part", "part_type": message_type,
+                "body": format!("<p>{}</p>", html_escape(text)),
+                "created_at": chrono::Utc::now().timestamp(),
+                "author": { "type": "admin", "id": body["admin_id"] } }),
+    );
     json_response(
         StatusCode::OK,
         &json!({ "type": "conversation", "id": id, "state": "open",
-                 "conversation_parts": { "type": "conversation_part.list",
-                     "conversation_parts": [{ "type": "conversation_part", "part_type": message_type,
-                                              "body": body["body"], "author": { "type": "admin", "id": body["admin_id"] } }] } }),
+                 "conversation_parts": { "type": "conversation_part.list", "conversation_parts": [part] } }),
     )
 }
 
@@ -146,7 +160,7 @@ async fn intercom_part(
 }
 
 /// The refusal, if the request is not authenticated.
-fn zendesk_auth(app: &App, headers: &HeaderMap) -> Option<Response> {
+pub(crate) fn zendesk_auth(app: &App, headers: &HeaderMap) -> Option<Response> {
     // `{email}/token:{api_token}`, base64 in a Basic header.
     let token = headers
         .get("authorization")
@@ -194,13 +208,23 @@ async fn zendesk_ticket(
         return zendesk_invalid("ticket is required");
     };
     if let Some(comment) = ticket.get("comment") {
-        if comment
+        let Some(text) = comment
             .get("body")
             .and_then(Value::as_str)
-            .is_none_or(str::is_empty)
-        {
+            .filter(|b| !b.is_empty())
+        else {
             return zendesk_invalid("Comment: cannot be blank");
-        }
+        };
+        // The API token's user is the author unless the request names another.
+        let author = comment.get("author_id").cloned().unwrap_or(json!(900));
+        store(
+            &app,
+            "zendesk",
+            id,
+            json!({ "type": "Comment", "body": text, "html_body": format!("<div><p>{}</p></div>", html_escape(text)),
+                    "public": comment.get("public").and_then(Value::as_bool).unwrap_or(true),
+                    "author_id": author, "created_at": now_iso() }),
+        );
     }
     json_response(
         StatusCode::OK,
@@ -232,7 +256,7 @@ fn freshchat_error(status: StatusCode, code: &str, message: &str) -> Response {
 }
 
 /// The refusal, if the request is not authenticated.
-fn freshchat_auth(app: &App, headers: &HeaderMap) -> Option<Response> {
+pub(crate) fn freshchat_auth(app: &App, headers: &HeaderMap) -> Option<Response> {
     match bearer(headers) {
         Some(token) if known_token(app, &token) => None,
         _ => Some(freshchat_error(
@@ -276,7 +300,8 @@ async fn freshchat_message(
     }
     let mut message = body;
     message["conversation_id"] = json!(id);
-    message["id"] = json!(format!("sim-{}", app.sim.requests().len()));
+    message["created_time"] = json!(now_iso());
+    let message = store(&app, "freshchat", &id, message);
     json_response(StatusCode::OK, &message)
 }
 
@@ -294,6 +319,13 @@ async fn freshchat_conversation(
         StatusCode::OK,
         &json!({ "conversation_id": id, "status": status }),
     )
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// A generic webhook receiver: takes anything (the tests check the recorded request's signature themselves).

@@ -69,6 +69,12 @@ pub(crate) async fn record(State(app): State<App>, request: Request, next: Next)
             sleep_unless_shutdown(hold, &app.shutdown).await;
             faults::nginx_page(StatusCode::GATEWAY_TIMEOUT)
         }
+        Some(FaultBehaviour::TimeoutAfterApplying(hold)) => {
+            let applied = next.run(Request::from_parts(parts, Body::from(body))).await;
+            tracing::debug!(status = %applied.status(), "applied, answer withheld");
+            sleep_unless_shutdown(hold, &app.shutdown).await;
+            faults::nginx_page(StatusCode::GATEWAY_TIMEOUT)
+        }
         Some(FaultBehaviour::CloseConnection) => match parts.extensions.get::<ConnectionKill>() {
             Some(kill) => {
                 kill.0.cancel();

@@ -110,6 +110,9 @@ pub(crate) struct Inner {
     pub request_delay: Option<Duration>,
     /// Dashboard apps by account, in creation order (see `dashboard_apps.rs`).
     pub dashboard_apps: Vec<(u64, Value)>,
+    /// What the other platforms' write endpoints stored, by `"{platform}:{conversation}"`, oldest first, in each
+    /// platform's own shape (see `platforms.rs`).
+    pub platform_threads: HashMap<String, Vec<Value>>,
 }
 
 /// What a token authenticates as.
@@ -136,6 +139,7 @@ impl Inner {
             rng: XorShift::new(config.seed),
             request_delay: config.request_delay,
             dashboard_apps: Vec::new(),
+            platform_threads: HashMap::new(),
             config,
         }
     }
@@ -251,6 +255,16 @@ impl SimState {
                     .map(|m| views::message(m, conversation_id, true))
                     .collect()
             })
+            .unwrap_or_default()
+    }
+
+    /// What was posted to `conversation` on `platform` (`intercom`, `zendesk`, `freshchat`), oldest first:
+    /// Intercom conversation parts, Zendesk comments, Freshchat messages.
+    pub fn platform_messages(&self, platform: &str, conversation: &str) -> Vec<Value> {
+        self.lock()
+            .platform_threads
+            .get(&format!("{platform}:{conversation}"))
+            .cloned()
             .unwrap_or_default()
     }
 

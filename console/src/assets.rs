@@ -22,17 +22,23 @@ macro_rules! embed {
 }
 
 /// Every file of `assets/` but `index.html`, which [`index_html`] serves with the asset version filled in.
-const FILES: [(&str, &[u8]); 12] = embed![
+const FILES: [(&str, &[u8]); 18] = embed![
     "console.css",
     "js/api.js",
     "js/auth.js",
+    "js/charts.js",
     "js/conversation.js",
+    "js/digests.js",
     "js/draft.js",
     "js/embed.js",
     "js/inbox.js",
     "js/live.js",
     "js/main.js",
+    "js/markdown.js",
+    "js/period.js",
     "js/queue.js",
+    "js/report-parts.js",
+    "js/reports.js",
     "js/thread.js",
     "js/ui.js",
 ];

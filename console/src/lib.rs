@@ -1,7 +1,7 @@
 //! The review console: one page (plain HTML, CSS and JavaScript modules, no build step) that agents use to
-//! review AI drafts, browse conversations and watch the pipeline live. It is a client of the API service's
-//! `/api/v1` endpoints and is served by that service under `/console/`, so it needs no CORS and its CSP can
-//! restrict every connection to its own origin.
+//! review AI drafts, browse conversations, watch the pipeline live and read the reports. It is a client of the
+//! API service's `/api/v1` endpoints and is served by that service under `/console/`, so it needs no CORS and its
+//! CSP can restrict every connection to its own origin.
 //!
 //! The page works full-width on its own and inside Chatwoot as a Dashboard App (a narrow iframe). Chatwoot
 //! frames it from whatever origin the Chatwoot instance has, hence `frame-ancestors` defaults to `*` and can be

@@ -1,8 +1,9 @@
 //! `cwctl doctor`: is this deployment healthy? Checks NATS, the streams and consumers, PostgreSQL and its
-//! migrations, and for each tenant Chatwoot's `/health` and an authenticated API call.
+//! migrations, and for each tenant Chatwoot's `/health` and an authenticated API call (for a tenant on another
+//! platform: its settings, and an authenticated read of that platform's API, see `doctor_platforms`).
 //!
 //! Exit codes, for runbooks and probes: 0 healthy; 1 configuration missing (no SECRETS_KEY, no tenant); 2 a
-//! tenant's Chatwoot unreachable; 3 a tenant's authentication failed; 4 both 2 and 3; 5 NATS (or its streams and
+//! tenant's Chatwoot (or platform) unreachable; 3 a tenant's authentication failed; 4 both 2 and 3; 5 NATS (or its streams and
 //! consumers) failing; 6 PostgreSQL (or its migrations) failing; 7 both NATS and PostgreSQL.
 
 use std::io::Write;
@@ -62,10 +63,10 @@ pub struct Report {
     pub checks: Vec<Check>,
 }
 
-struct Checks(Vec<Check>);
+pub(crate) struct Checks(pub(crate) Vec<Check>);
 
 impl Checks {
-    fn push(
+    pub(crate) fn push(
         &mut self,
         name: impl Into<String>,
         area: Area,
@@ -422,6 +423,10 @@ async fn check_chatwoot(tenants: &[infra::Tenant], args: &DoctorArgs, checks: &m
         }
     };
     for tenant in tenants {
+        if tenant.platform != infra::Platform::Chatwoot {
+            crate::doctor_platforms::check(&client, tenant, checks).await;
+            continue;
+        }
         let started = Instant::now();
         let health = client.health(tenant).await;
         let reachable = match &health {

@@ -19,13 +19,16 @@ pub mod api_keys_cmd;
 pub mod backfill;
 pub mod context;
 pub mod dashboard_app;
+pub mod digests_cmd;
 pub mod dlq;
 pub mod doctor;
+mod doctor_platforms;
 pub mod error;
 pub mod kb;
 pub mod output;
 pub mod replay;
 pub mod report;
+pub mod report_analytics;
 pub mod rules_cmd;
 pub mod say;
 pub mod tenants;
@@ -108,7 +111,8 @@ pub enum Command {
     /// A tenant's knowledge base: import (Markdown folder or JSON Lines), list, search.
     #[command(subcommand)]
     Kb(kb::KbCommand),
-    /// AI drafts per tenant: drafted, approved, rejected, stale, approval rate, mean grades, edit distance.
+    /// AI drafts per tenant: drafted, approved, rejected, stale, approval rate, mean grades, edit distance;
+    /// or, with a subcommand, a tenant's support analytics (summary, timeseries, breakdown, peak-hours).
     Report(report::ReportArgs),
     /// Talk to a running pipeline as Chatwoot would: sign and send a customer's message (or, starting with
     /// `/`, an agent's `/approve` or `/reject` note), wait for the pipeline, print the triage and what Chatwoot
@@ -118,6 +122,9 @@ pub enum Command {
     /// conversation). Needs SECRETS_KEY.
     #[command(subcommand)]
     DashboardApp(dashboard_app::DashboardAppCommand),
+    /// A tenant's daily and weekly reports: settings (recipients, chat webhook, send hour), list, show.
+    #[command(subcommand)]
+    Digests(digests_cmd::DigestsCommand),
 }
 
 /// Runs one command, writing its report to `out`.
@@ -142,6 +149,7 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> Result<Exit, CliError> {
         Command::Report(args) => report::run(args, &mut ctx, out).await?,
         Command::Say(args) => say::run(args, &mut ctx, out).await?,
         Command::DashboardApp(command) => dashboard_app::run(command, &mut ctx, out).await?,
+        Command::Digests(command) => digests_cmd::run(command, &mut ctx, out).await?,
     };
     out.flush()?;
     Ok(exit)

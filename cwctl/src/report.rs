@@ -19,7 +19,11 @@ use crate::output::{parse_instant, table, timestamp};
 use crate::{CliError, Context, Exit};
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ReportArgs {
+    /// Support analytics instead of the drafts report.
+    #[command(subcommand)]
+    pub analytics: Option<crate::report_analytics::AnalyticsCommand>,
     /// Only this tenant.
     #[arg(long, value_name = "T")]
     pub tenant: Option<String>,
@@ -64,6 +68,9 @@ pub async fn run(
     ctx: &mut Context,
     out: &mut impl Write,
 ) -> Result<Exit, CliError> {
+    if let Some(command) = args.analytics {
+        return crate::report_analytics::run(command, ctx, out).await;
+    }
     let until = args.until.unwrap_or_else(Utc::now);
     if args.since.is_some_and(|since| since >= until) {
         return Err(CliError::Invalid("--since must be before --until".into()));

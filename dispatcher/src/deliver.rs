@@ -168,11 +168,17 @@ impl Deliverer {
             Ok(action) => action,
             Err(error) => return self.undecodable(payload, &error.to_string()).await,
         };
+        // The cache answers this without a query almost always; `attempt` looks the tenant up again for its own
+        // decision (a lookup that fails there is handled there).
+        let platform = match self.tenants.get(&action.tenant).await {
+            Ok(Some(tenant)) => tenant.platform.as_str(),
+            _ => "unknown",
+        };
         let turn = match self.sequencer.turn(&action).await {
             Ok(Turn::Go(turn)) => turn,
             Ok(Turn::Hold) => {
                 self.metrics
-                    .action(action.kind.name(), Outcome::Held.as_str());
+                    .action(platform, action.kind.name(), Outcome::Held.as_str());
                 return (Outcome::Held, Settle::Nak(self.policy.held(delivered)));
             }
             Err(error) => {
@@ -195,7 +201,8 @@ impl Deliverer {
                 | Outcome::DeadLettered
                 | Outcome::Skipped
         ));
-        self.metrics.action(action.kind.name(), result.0.as_str());
+        self.metrics
+            .action(platform, action.kind.name(), result.0.as_str());
         result
     }
 
@@ -499,7 +506,7 @@ impl Deliverer {
             return (Outcome::Failed, Settle::Nak(self.policy.min_delay));
         }
         self.metrics
-            .action("undecodable", Outcome::DeadLettered.as_str());
+            .action("unknown", "undecodable", Outcome::DeadLettered.as_str());
         (Outcome::DeadLettered, Settle::Ack)
     }
 

@@ -63,11 +63,17 @@ pub const SETTLE: &str = "
          dispatched_actions old
     WHERE d.action_id = ANY($1) AND d.action_id = s.action_id AND old.action_id = ANY($1)
       AND old.action_id = d.action_id
-    RETURNING d.tenant, d.conversation_id, d.state, old.state";
+    RETURNING d.tenant, d.conversation_id, d.state, old.state, s.error IS NOT NULL";
 /// Whether the conversation's action with this sequence number is delivered or dead-lettered.
 pub const IS_SETTLED: &str = "
     SELECT state IN ('delivered', 'dead') FROM dispatched_actions
     WHERE tenant = $1 AND conversation_id = $2 AND conversation_seq = $3 AND conversation_seq > 0";
+/// Delivered actions of one conversation and kind since a time; settled after their call, so `updated_at` is
+/// never earlier than the reply they posted.
+const DELIVERED_TWINS: &str = "
+    SELECT payload FROM dispatched_actions
+    WHERE tenant = $1 AND conversation_id = $2 AND action_id <> $3 AND kind = $4 AND state = 'delivered'
+      AND updated_at >= to_timestamp($5)";
 const RELEASE: &str = "
     UPDATE dispatched_actions SET state = $2, lease_until = NULL, attempts = GREATEST(attempts - 1, 0),
         updated_at = now()
@@ -192,6 +198,30 @@ impl Ledger {
             )
             .await?;
         Ok(row.is_some_and(|row| row.get(0)))
+    }
+
+    /// How many other actions of `action`'s conversation, with exactly its kind and text, were delivered since
+    /// `since` (unix seconds): replies of ours the platform shows that are not the uncertain attempt's.
+    pub async fn delivered_twins(&self, action: &Action, since: i64) -> Result<usize, LedgerError> {
+        let client = self.pool.get().await?;
+        let statement = client.prepare_cached(DELIVERED_TWINS).await?;
+        let rows = client
+            .query(
+                &statement,
+                &[
+                    &action.tenant,
+                    &i64::try_from(action.conversation_id).unwrap_or(i64::MAX),
+                    &action.action_id,
+                    &action.kind.name(),
+                    &(since as f64),
+                ],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| Action::decode(row.get::<_, &[u8]>(0)).ok())
+            .filter(|twin| twin.kind == action.kind)
+            .count())
     }
 
     /// Undoes a claim whose attempt made no call that counts (it found no rate-limit token): the lease is
@@ -325,15 +355,18 @@ async fn settle_all(pool: &Pool, batch: Vec<Settlement>) -> Vec<Result<(), Ledge
             .query(&settle, &[&ids, &states, &statuses, &errors])
             .await?;
         // Counted with the settle, only for an attempt that ends here (from `sending`): a repeated settle of
-        // the same attempt counts nothing.
+        // the same attempt counts nothing. An attempt that may have arrived (`uncertain`) is retried like any
+        // other; an action settled `delivered` with a reason was skipped (its platform has no such call), not
+        // sent.
         let now = chrono::Utc::now();
         let counted: Vec<analytics::CounterInc> = rows
             .iter()
             .filter(|row| row.get::<_, &str>(3) == "sending")
             .filter_map(|row| {
                 let metric = match row.get::<_, &str>(2) {
+                    "delivered" if row.get::<_, bool>(4) => return None,
                     "delivered" => analytics::counters::DELIVERY_SENT,
-                    "retrying" => analytics::counters::DELIVERY_RETRIED,
+                    "retrying" | "uncertain" => analytics::counters::DELIVERY_RETRIED,
                     "dead" => analytics::counters::DELIVERY_DEAD_LETTERED,
                     _ => return None,
                 };

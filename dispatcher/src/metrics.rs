@@ -1,4 +1,4 @@
-//! The dispatcher's metrics: actions by kind and outcome, and Chatwoot API latency by endpoint and status class.
+//! The dispatcher's metrics: actions by platform, kind and outcome, and Chatwoot API latency by endpoint and status class.
 
 use std::time::Duration;
 
@@ -10,6 +10,9 @@ use prometheus_client::registry::Registry;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ActionLabels {
+    /// `Platform::as_str` of the action's tenant (`chatwoot`, `generic`, `intercom`, `zendesk`, `freshchat`), or
+    /// `unknown` when the tenant cannot be looked up: a closed set.
+    pub platform: &'static str,
     /// `ActionKind::name`, a closed set.
     pub kind: &'static str,
     /// `deliver::Outcome::as_str`, a closed set.
@@ -81,9 +84,13 @@ impl DispatcherMetrics {
         metrics
     }
 
-    pub fn action(&self, kind: &'static str, outcome: &'static str) {
+    pub fn action(&self, platform: &'static str, kind: &'static str, outcome: &'static str) {
         self.actions
-            .get_or_create(&ActionLabels { kind, outcome })
+            .get_or_create(&ActionLabels {
+                platform,
+                kind,
+                outcome,
+            })
             .inc();
     }
 

@@ -11,6 +11,7 @@ mod generic;
 mod inbound;
 mod intercom;
 mod outbound;
+mod reconcile;
 pub mod standard_webhooks;
 mod zendesk;
 
@@ -20,6 +21,7 @@ pub use inbound::{
 };
 pub use infra::Platform;
 pub use outbound::{max_attempts, outbound_call, HttpCall, Outbound, OutboundError};
+pub use reconcile::{lookup, Lookup, Undecidable};
 
 /// Test helpers: sign bodies as each platform does (the simulators and the e2e tests use them).
 pub mod sign {

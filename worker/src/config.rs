@@ -71,4 +71,6 @@ pub struct Config {
     pub tenant: TenantSeedArgs,
     #[command(flatten)]
     pub supervision: SupervisionArgs,
+    #[command(flatten)]
+    pub digests: digests::DigestArgs,
 }

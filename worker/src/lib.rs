@@ -42,6 +42,10 @@ pub enum WorkerError {
     Db(#[from] infra::db::DbError),
     #[error(transparent)]
     Task(#[from] infra::TaskFailed),
+    #[error(transparent)]
+    Smtp(#[from] digests::deliver::SmtpConfigError),
+    #[error(transparent)]
+    SecretsKey(#[from] infra::crypto::KeyError),
 }
 
 /// Runs the worker with the AI responder, configured per tenant (knowledge base, LLM or template; draft, auto
@@ -135,6 +139,20 @@ pub async fn run_with_responder(
         let interval = config.sla_check_interval;
         supervisor.restarting("SLA watch", move || {
             sla::watch(processor.clone(), interval, stop.clone())
+        });
+    }
+    if config.digests.digests_enabled {
+        // Every replica ticks: the unique key per period and the deliveries' leases keep each report once.
+        let reports = digests::Digests::new(
+            infra.pool.clone(),
+            config.secrets.secret_box()?,
+            digests::AnalyticsSource::new(infra.pool.clone()),
+            config.digests.email_sender()?,
+            config.digests.digest_webhook_timeout,
+        );
+        let (tick, stop) = (config.digests.digests_tick, stop.clone());
+        supervisor.restarting("daily and weekly reports", move || {
+            reports.clone().run(tick, stop.clone())
         });
     }
     for kind in [

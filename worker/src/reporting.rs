@@ -196,22 +196,17 @@ pub fn calendar(rules: &RuleSet) -> Calendar {
 }
 
 /// A Chatwoot time: unix seconds (conversations, possibly with a fraction) or an ISO-8601 string (messages).
+/// Truncated to whole seconds, as Chatwoot's values are `to_i − to_i`: business-hours values then agree too.
 pub fn time_of(value: Option<&Value>) -> Option<DateTime<Utc>> {
-    match value? {
-        Value::Number(n) => {
-            let seconds = n.as_f64()?;
-            DateTime::from_timestamp_millis((seconds * 1000.0).round() as i64)
-        }
-        Value::String(s) => DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&Utc))
-            .ok()
-            .or_else(|| {
-                s.parse::<f64>()
-                    .ok()
-                    .and_then(|f| time_of(Some(&Value::from(f))))
-            }),
-        _ => None,
-    }
+    let seconds = match value? {
+        Value::Number(n) => n.as_f64()?.floor() as i64,
+        Value::String(s) => match DateTime::parse_from_rfc3339(s) {
+            Ok(t) => t.timestamp(),
+            Err(_) => s.parse::<f64>().ok()?.floor() as i64,
+        },
+        _ => return None,
+    };
+    DateTime::from_timestamp(seconds, 0)
 }
 
 fn status_of(s: Option<&str>) -> Option<Status> {
@@ -422,8 +417,8 @@ mod tests {
 
     #[test]
     fn times_in_both_of_chatwoots_formats() {
-        let iso = time_of(Some(&Value::from("2026-05-12T09:21:05.349Z"))).unwrap();
-        let unix = time_of(Some(&serde_json::json!(1778577665.349))).unwrap();
+        let iso = time_of(Some(&Value::from("2026-05-12T09:21:05.349Z"))).expect("ISO time");
+        let unix = time_of(Some(&serde_json::json!(1778577665.349))).expect("unix time");
         assert_eq!(iso, unix);
     }
 

@@ -36,7 +36,7 @@ export function clearToken() {
 }
 
 /**
- * Reads `#token=…&theme=…&conversation=…` (the Dashboard App URL) and takes the token out of the address bar, so
+ * Reads `#token=…&theme=…&conversation=…&view=…` (the Dashboard App URL) and takes the token out of the address bar, so
  * it is neither in the history nor in a screenshot. Returns the route the fragment asks for, if any.
  */
 export function takeFragment() {
@@ -48,7 +48,9 @@ export function takeFragment() {
   const theme = params.get('theme');
   if (theme === 'dark' || theme === 'light') document.documentElement.dataset.theme = theme;
   const conversation = Number(params.get('conversation'));
-  const route = conversation > 0 ? `#/c/${conversation}` : '#/queue';
+  // `view=reports` makes a second Dashboard App (or a bookmark) that opens the Reports page.
+  const views = { reports: '#/reports', inbox: '#/inbox', queue: '#/queue' };
+  const route = conversation > 0 ? `#/c/${conversation}` : views[params.get('view')] ?? '#/queue';
   history.replaceState(null, '', `${location.pathname}${location.search}${route}`);
   return route;
 }

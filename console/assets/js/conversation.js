@@ -95,6 +95,7 @@ export function showConversation(root, id, { embedded = false } = {}) {
     title.textContent = `${c.contact?.name || c.contact?.email || 'Contact'} · #${c.id}`;
     badges.replaceChildren(...[
       badge(c.status, `status-${c.status}`),
+      badge(c.platform, 'platform'),
       c.priority ? badge(c.priority, ['urgent', 'high'].includes(c.priority) ? 'warn' : '') : null,
       c.escalation ? badge(`escalation: ${c.escalation}`, 'danger') : null,
       c.bot_silenced ? badge('bot silenced', 'muted') : null,

@@ -89,6 +89,7 @@ function row(c) {
       last ? h('p.snippet', null, last.message_type === 'incoming' ? '' : '↩ ', last.content ?? '') : null,
       h('div.badges', null,
         badge(c.status, `status-${c.status}`),
+        badge(c.platform, 'platform'),
         c.priority ? badge(c.priority, c.priority === 'urgent' || c.priority === 'high' ? 'warn' : '') : null,
         c.escalation ? badge(`escalation: ${c.escalation}`, 'danger') : null,
         c.pending_drafts ? badge(`${c.pending_drafts} draft${c.pending_drafts > 1 ? 's' : ''} to review`, 'accent') : null,

@@ -5,10 +5,12 @@
 import { ApiError, NetworkError, get, on, request, uuid } from './api.js';
 import { clearToken, getToken, setToken, showSignIn, takeFragment } from './auth.js';
 import { showConversation } from './conversation.js';
+import { showDigest } from './digests.js';
 import { embedded, listen } from './embed.js';
 import { showInbox } from './inbox.js';
 import { connect } from './live.js';
 import { showQueue } from './queue.js';
+import { showReports } from './reports.js';
 import { banner, toast, typing } from './ui.js';
 
 const main = document.getElementById('main');
@@ -27,10 +29,17 @@ function route() {
   state.view?.dispose();
   const { path, params } = parseRoute();
   const conversation = /^\/c\/(\d+)$/.exec(path);
+  const digest = /^\/reports\/digests\/([^/]+)$/.exec(path);
   let name = 'queue';
   if (conversation) {
     name = 'conversation';
     state.view = showConversation(main, Number(conversation[1]), { embedded });
+  } else if (path === '/reports') {
+    name = 'reports';
+    state.view = showReports(main, params);
+  } else if (digest) {
+    name = 'reports';
+    state.view = showDigest(main, decodeURIComponent(digest[1]));
   } else if (path === '/inbox') {
     name = 'inbox';
     state.view = showInbox(main, params);
@@ -132,7 +141,7 @@ async function start() {
   const actor = state.me.actor ?? {};
   document.getElementById('who').textContent = `${actor.name ?? actor.id ?? ''}${state.me.scope === 'read' ? ' (read only)' : ''}`;
   document.getElementById('nav').hidden = false;
-  if (state.context?.conversationId) location.hash = `#/c/${state.context.conversationId}`;
+  if (state.context?.conversationId && !pinned) location.hash = `#/c/${state.context.conversationId}`;
   startLive();
   route();
 }
@@ -147,20 +156,22 @@ function shortcuts() {
       event.preventDefault();
       if (help.open) help.close();
       else help.showModal();
-    } else if (pendingG && (event.key === 'i' || event.key === 'q')) {
-      location.hash = event.key === 'i' ? '#/inbox' : '#/queue';
+    } else if (pendingG && ['i', 'q', 'r'].includes(event.key)) {
+      location.hash = { i: '#/inbox', q: '#/queue', r: '#/reports' }[event.key];
     }
     pendingG = event.key === 'g';
   });
 }
 
-takeFragment();
+// A page opened on the Reports (`#…&view=reports`) stays there: Chatwoot's conversation context, which it posts
+// to every Dashboard App, is for the conversation views.
+const pinned = takeFragment() === '#/reports';
 document.documentElement.classList.toggle('embedded', embedded);
 listen((context) => {
   state.context = context;
   document.getElementById('who').title = context.agent?.name ? `Chatwoot says: ${context.agent.name}` : '';
   // Shown only once a credential works: the context is no credential.
-  if (state.me && context.conversationId) location.hash = `#/c/${context.conversationId}`;
+  if (state.me && context.conversationId && !pinned) location.hash = `#/c/${context.conversationId}`;
 });
 on('unauthorized', () => {
   if (!state.me) return;

@@ -2,6 +2,7 @@
 //! prefix and database, removed when it ends (also when it fails).
 
 mod api_keys;
+mod digests;
 mod dlq;
 mod kb;
 mod replay;

@@ -1,7 +1,8 @@
 //! An action for a tenant on another platform than Chatwoot: the platform's call, judged by the same retry
-//! policy and settled in the same place as Chatwoot's. There is no look for an earlier uncertain attempt here
-//! (the platforms offer no `source_id` to find it by): a generic webhook's receiver drops the repeat by its
-//! `webhook-id`, the other platforms may show a reply twice after a timeout that hid its arrival.
+//! policy and settled in the same place as Chatwoot's. A reply whose earlier attempt may have arrived is looked
+//! for first (`platforms::lookup`: same author, visibility and text, recent enough, more of them than our other
+//! delivered replies of that text) and not sent again when found; a generic webhook's receiver drops the repeat
+//! by its `webhook-id`.
 
 use infra::Tenant;
 use platforms::Outbound;
@@ -58,6 +59,25 @@ impl Deliverer {
                 })
             }
         };
+        if state_before == SettledState::Uncertain {
+            let lookup = match platforms::lookup(tenant, &conversation, action) {
+                Ok(lookup) => lookup,
+                Err(error) => {
+                    return Ok(Verdict::GiveUp {
+                        status: None,
+                        reason: error.to_string(),
+                    })
+                }
+            };
+            if let Some(lookup) = lookup {
+                if let Some(verdict) = self
+                    .earlier_attempt(tenant, action, attempt, &lookup, permit)
+                    .await?
+                {
+                    return Ok(verdict);
+                }
+            }
+        }
         if let Err(CallError::Held(why)) = self.token(tenant, permit).await {
             return Ok(Verdict::HandBack {
                 state: state_before,
@@ -89,5 +109,65 @@ impl Deliverer {
                 reason: format!("{platform}: {error}"),
             },
         })
+    }
+
+    /// Looks for the reply an uncertain earlier attempt may have posted: `Some(verdict)` when that settles the
+    /// attempt (found: delivered; the look failed: retried later, still uncertain, or given up with an
+    /// explanation), `None` when it certainly did not arrive and the call is to be made.
+    async fn earlier_attempt(
+        &self,
+        tenant: &Tenant,
+        action: &Action,
+        attempt: u32,
+        lookup: &platforms::Lookup,
+        permit: &mut Permit,
+    ) -> Result<Option<Verdict>, Unavailable> {
+        let platform = tenant.platform;
+        if let Err(CallError::Held(why)) = self.token(tenant, permit).await {
+            return Ok(Some(Verdict::HandBack {
+                state: SettledState::Uncertain,
+                why,
+            }));
+        }
+        let looked = self
+            .client
+            .send_external(tenant.id.as_str(), &lookup.call)
+            .await
+            .and_then(|response| {
+                let listing = response.json().unwrap_or_default();
+                lookup
+                    .matches(&listing)
+                    .map_err(|e| chatwoot::ApiError::Transport(e.to_string()))
+            });
+        let found = match looked {
+            Ok(found) => found,
+            Err(error) => {
+                self.learn_from(tenant, &error).await;
+                return Ok(Some(match self.policy_for(tenant).decide(&error, attempt) {
+                    Decision::Retry(delay) => Verdict::Retry {
+                        state: SettledState::Uncertain,
+                        delay,
+                        status: error.status(),
+                        error: format!("{platform}: looking for the earlier attempt: {error}"),
+                    },
+                    Decision::GiveUp => Verdict::GiveUp {
+                        status: error.status(),
+                        reason: format!(
+                            "delivery uncertain: an earlier attempt may have reached {platform} and it cannot be \
+                             checked ({error}); look at the conversation and redrive if the reply is missing"
+                        ),
+                    },
+                }));
+            }
+        };
+        let twins = self
+            .ledger
+            .delivered_twins(action, lookup.not_before())
+            .await?;
+        if found > twins {
+            tracing::info!(action_id = %action.action_id, %platform, "earlier uncertain attempt had arrived");
+            return Ok(Some(Verdict::Delivered { status: None }));
+        }
+        Ok(None)
     }
 }

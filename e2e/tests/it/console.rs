@@ -4,6 +4,9 @@
 
 mod browser;
 mod host;
+mod report_controls;
+mod report_digests;
+mod reports;
 mod screenshots;
 
 use std::time::{Duration, Instant};
@@ -331,6 +334,10 @@ async fn the_inbox_searches_and_a_conversation_takes_a_private_note_and_a_resolv
         .await
         .unwrap();
     browser.wait_text("#inbox-list", "#9762").await;
+    // Each conversation shows the platform it lives on.
+    browser
+        .wait_text("#inbox-list li.conversation .badge.platform", "chatwoot")
+        .await;
     let rows = browser
         .js("return [...document.querySelectorAll('#inbox-list li.conversation')].map(r => r.dataset.conversationId)", vec![])
         .await;
@@ -347,6 +354,9 @@ async fn the_inbox_searches_and_a_conversation_takes_a_private_note_and_a_resolv
         .await
         .unwrap();
     browser.wait_text("section.conversation h1", "#9762").await;
+    browser
+        .wait_text("section.conversation .badge.platform", "chatwoot")
+        .await;
     browser.find("#reply-private").await.click().await.unwrap();
     let note = "Checked with the carrier: it is in the depot.";
     browser

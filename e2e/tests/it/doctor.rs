@@ -84,3 +84,132 @@ async fn doctor_exit_codes_follow_what_is_broken() {
     dispatcher.stop().await.unwrap();
     env.cleanup().await;
 }
+
+/// Tenants on other platforms: their settings, then an authenticated read of each platform's API; a generic
+/// webhook's receiver only has to answer.
+#[tokio::test]
+async fn doctor_checks_each_platforms_settings_and_credentials() {
+    use infra::{Platform, PlatformSettings, TenantId};
+    use serde_json::json;
+    let env = Env::new().await;
+    // The streams and consumers the doctor checks first.
+    let worker = env.start_worker(&[]).await;
+    let dispatcher = env.start_dispatcher(&[]).await;
+    let tenants = env.tenants().await;
+    let base = env.sim.base_url();
+    for (id, platform, url, config) in [
+        (
+            "ic",
+            Platform::Intercom,
+            base.clone(),
+            json!({ "admin_id": "814860" }),
+        ),
+        (
+            "zd",
+            Platform::Zendesk,
+            base.clone(),
+            json!({ "email": "bot@acme.example" }),
+        ),
+        (
+            "fc",
+            Platform::Freshchat,
+            base.clone(),
+            json!({ "agent_id": "a-1" }),
+        ),
+        (
+            "gw",
+            Platform::Generic,
+            format!("{base}/hooks/replies"),
+            json!({}),
+        ),
+    ] {
+        tenants
+            .upsert(&infra::tenants::NewTenant {
+                id: TenantId::parse(id).unwrap(),
+                chatwoot_base_url: url,
+                account_id: 0,
+                api_token: API_TOKEN.into(),
+                webhook_secret: Some(WEBHOOK_SECRET.into()),
+                allow_unsigned: false,
+                settings: None,
+            })
+            .await
+            .unwrap();
+        tenants
+            .set_platform(
+                &TenantId::parse(id).unwrap(),
+                &PlatformSettings {
+                    platform,
+                    config,
+                    signing_secret: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let (code, report) = doctor(&env, &env.nats_url, true).await;
+    assert_eq!(code, 0, "healthy: {report:#}");
+    let names: Vec<String> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect();
+    for wanted in [
+        "tenant ic: intercom API at",
+        "tenant zd: zendesk API at",
+        "tenant fc: freshchat API at",
+        "tenant gw: generic API at",
+        "tenant fc: freshchat settings",
+    ] {
+        assert!(
+            names.iter().any(|n| n.starts_with(wanted)),
+            "{wanted}: {names:?}"
+        );
+    }
+    assert!(
+        !env.sim
+            .requests()
+            .iter()
+            .any(|r| r.method == http::Method::POST),
+        "the doctor posted something"
+    );
+
+    // A rotated token fails the platforms' authentication (3).
+    env.sim.set_tokens(ACCOUNT_ID, vec!["rotated-token".into()]);
+    let (code, report) = doctor(&env, &env.nats_url, true).await;
+    assert_eq!(code, 3, "bad token: {report:#}");
+    env.sim.set_tokens(ACCOUNT_ID, vec![API_TOKEN.into()]);
+
+    // Settings that cannot make a reply (1), and a receiver that is not there (2).
+    tenants
+        .set_platform(
+            &TenantId::parse("fc").unwrap(),
+            &PlatformSettings {
+                platform: Platform::Freshchat,
+                config: json!({}),
+                signing_secret: None,
+            },
+        )
+        .await
+        .unwrap();
+    let (code, report) = doctor(&env, &env.nats_url, true).await;
+    assert_eq!(code, 1, "no agent_id: {report:#}");
+    tenants.delete("fc").await.unwrap();
+    env.pool()
+        .await
+        .get()
+        .await
+        .unwrap()
+        .execute(
+            "UPDATE tenants SET chatwoot_base_url = 'http://127.0.0.1:9/hooks' WHERE id = 'gw'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (code, report) = doctor(&env, &env.nats_url, true).await;
+    assert_eq!(code, 2, "receiver down: {report:#}");
+    worker.stop().await.unwrap();
+    dispatcher.stop().await.unwrap();
+    env.cleanup().await;
+}

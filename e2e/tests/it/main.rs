@@ -12,6 +12,7 @@ mod commands;
 mod console;
 mod core_pipeline;
 mod dead_events;
+mod digests;
 mod docs;
 mod doctor;
 mod ingress_rejects;

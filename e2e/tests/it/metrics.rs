@@ -51,7 +51,7 @@ async fn metrics_count_what_happened() {
         let m = dispatcher.metrics().await;
         value(
             &m,
-            r#"actions_delivered_total{kind="send_message",outcome="delivered"}"#,
+            r#"actions_delivered_total{platform="chatwoot",kind="send_message",outcome="delivered"}"#,
         ) == 1.0
     })
     .await;

@@ -15,6 +15,8 @@ use e2e::{eventually, Env, Service, ACCOUNT_ID, TENANT};
 use infra::api_keys::Scope;
 use serde_json::{json, Value};
 
+mod counters;
+
 const RULES: &str = "[settings]\ntimezone = \"Europe/Berlin\"\nbusiness_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\nbusiness_hours = \"09:00-17:00\"\n";
 
 fn b(local: &str) -> DateTime<Utc> {
@@ -281,7 +283,8 @@ fn assert_figures(s: &Value) {
     );
     assert_eq!(
         (&fr["business"]["avg"], &fr["business"]["p90"]),
-        (&json!(900.0), &json!(1200.0))
+        (&json!(900.0), &json!(1200.0)),
+        "{fr}"
     );
     // Reply time: 09:30 − 09:20 = 600 s, and after the reopen 11:30 − 11:00 = 1800 s (the first reply writes none).
     let rt = &c["reply_time"];

@@ -6,7 +6,7 @@ use e2e::{customer_message, eventually, Env, Service, ACCOUNT_ID, TENANT};
 
 /// The default rules with settings fit for the simulator (team 2 exists there) and business hours chosen by
 /// the test, so nothing depends on when the test runs.
-fn default_rules(always_open: bool) -> String {
+pub(crate) fn default_rules(always_open: bool) -> String {
     let hours = if always_open {
         "business_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]\nbusiness_hours = \"00:00-23:59\""
     } else {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::{browser::Browser, host, Console, BILLING, PARCEL};
 
-fn target_dir() -> PathBuf {
+pub(super) fn target_dir() -> PathBuf {
     if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
         PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/screenshots"))
     } else {
@@ -14,7 +14,7 @@ fn target_dir() -> PathBuf {
     }
 }
 
-fn save(dir: &std::path::Path, name: &str, png: &[u8]) {
+pub(super) fn save(dir: &std::path::Path, name: &str, png: &[u8]) {
     assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join(name), png).unwrap();

@@ -67,3 +67,27 @@ async fn a_freshchat_message_is_answered_once_as_the_agent() {
     assert_unauthorized(p.post(&body, &[]).await);
     p.stop().await;
 }
+
+#[tokio::test]
+async fn a_freshchat_reply_whose_answer_was_lost_is_found_not_sent_twice() {
+    let p = PlatformPipeline::start(
+        Platform::Freshchat,
+        "",
+        PUBLIC,
+        json!({ "agent_id": "a-1" }),
+        None,
+    )
+    .await;
+    let path = format!("/v2/conversations/{CONVERSATION}/messages");
+    let first = message("m-11", "user", "Where is my parcel?");
+    let second = message("m-12", "user", "Where is my parcel now?");
+    super::exactly_once_when_answers_are_lost(
+        &p,
+        (chatwoot_sim::Method::POST, &path),
+        ("freshchat", CONVERSATION),
+        (first.clone(), signed(&first)),
+        (second.clone(), signed(&second)),
+    )
+    .await;
+    p.stop().await;
+}

@@ -156,3 +156,19 @@ async fn an_intercom_draft_is_a_note_and_its_approval_in_the_api_replies_in_inte
     api.stop().await.unwrap();
     p.stop().await;
 }
+
+#[tokio::test]
+async fn an_intercom_reply_whose_answer_was_lost_is_found_not_sent_twice() {
+    let p = intercom(json!({ "responder": "template", "mode": "auto" })).await;
+    let first = replied("501", "Where is my parcel?");
+    let second = replied("502", "Where is my parcel now?");
+    super::exactly_once_when_answers_are_lost(
+        &p,
+        (Method::POST, REPLY),
+        ("intercom", "41"),
+        (first.clone(), signed(&first)),
+        (second.clone(), signed(&second)),
+    )
+    .await;
+    p.stop().await;
+}

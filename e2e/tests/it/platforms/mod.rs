@@ -4,7 +4,9 @@
 
 mod freshchat;
 mod generic;
+mod history;
 mod intercom;
+mod rate_limit;
 mod zendesk;
 
 use std::time::Duration;
@@ -33,6 +35,18 @@ impl PlatformPipeline {
         config: Value,
         signing_secret: Option<&str>,
     ) -> Self {
+        Self::start_with(platform, path, secret, config, signing_secret, &[&[]]).await
+    }
+
+    /// As [`Self::start`], with one dispatcher per entry of `dispatchers`, each given those arguments.
+    pub async fn start_with(
+        platform: Platform,
+        path: &str,
+        secret: &str,
+        config: Value,
+        signing_secret: Option<&str>,
+        dispatchers: &[&[&str]],
+    ) -> Self {
         let env = Env::new().await;
         let store = env.tenants().await;
         store
@@ -60,7 +74,10 @@ impl PlatformPipeline {
             .unwrap();
         assert!(moved);
         let ingress = env.start_ingress(&[]).await;
-        let services = vec![env.start_worker(&[]).await, env.start_dispatcher(&[]).await];
+        let mut services = vec![env.start_worker(&[]).await];
+        for args in dispatchers {
+            services.push(env.start_dispatcher(args).await);
+        }
         Self {
             env,
             ingress,
@@ -138,4 +155,94 @@ pub fn assert_unauthorized((status, body): (u16, Value)) {
         body["message"].as_str().is_some_and(|m| !m.is_empty()),
         "{body}"
     );
+}
+
+/// A customer message, as `(body, signed headers)`.
+pub type Signed = (Vec<u8>, Vec<(&'static str, String)>);
+
+/// Never a reply twice: the platform stores the first reply but its answer is lost (the dispatcher times out),
+/// so the next attempt looks the conversation up, finds the reply and sends nothing. Then the second message's
+/// reply times out without arriving: the look finds only the first reply (which the ledger knows as another
+/// action's, however alike their texts) and sends again. `method path` is the reply call; `thread` the
+/// simulator's name of the conversation (`intercom`, `zendesk`, `freshchat`) and `conversation` its id.
+pub async fn exactly_once_when_answers_are_lost(
+    p: &PlatformPipeline,
+    (method, path): (chatwoot_sim::Method, &str),
+    (thread, conversation): (&str, &str),
+    first: Signed,
+    second: Signed,
+) {
+    use chatwoot_sim::{Fault, FaultBehaviour, Matcher};
+    let delivered = || {
+        p.env.count(
+            "SELECT count(*) FROM dispatched_actions WHERE kind = 'send_message' AND state = 'delivered'",
+        )
+    };
+    let replies = || {
+        p.env
+            .sim
+            .platform_messages(thread, conversation)
+            .into_iter()
+            .filter(|m| {
+                m["part_type"] == "comment" || m["public"] == true || m["message_type"] == "normal"
+            })
+            .count()
+    };
+    let posts = || p.env.sim.requests_matching(method.as_str(), path).len();
+    // Longer than the dispatcher's 2 s HTTP timeout.
+    let hold = Duration::from_secs(3);
+    p.env.sim.inject(
+        Fault::new(
+            Matcher::new(method.clone(), path),
+            FaultBehaviour::TimeoutAfterApplying(hold),
+        )
+        .times(1),
+    );
+    let (status, answer) = p.post(&first.0, &first.1).await;
+    assert_eq!(status, 202, "{answer}");
+    assert!(
+        eventually(Duration::from_secs(30), || async { delivered().await == 1 }).await,
+        "the first reply was not settled: {:?}",
+        p.action_states().await
+    );
+    assert_eq!(
+        replies(),
+        1,
+        "{:?}",
+        p.env.sim.platform_messages(thread, conversation)
+    );
+    assert_eq!(posts(), 1, "the reply that arrived was sent again");
+    assert!(
+        p.env
+            .sim
+            .requests()
+            .iter()
+            .any(|r| r.method == chatwoot_sim::Method::GET
+                && r.fault.eq(&false)
+                && r.path.contains(conversation)),
+        "the conversation was not looked up"
+    );
+
+    p.env.sim.inject(
+        Fault::new(
+            Matcher::new(method.clone(), path),
+            FaultBehaviour::Timeout(hold),
+        )
+        .times(1),
+    );
+    let (status, answer) = p.post(&second.0, &second.1).await;
+    assert_eq!(status, 202, "{answer}");
+    assert!(
+        eventually(Duration::from_secs(30), || async { delivered().await == 2 }).await,
+        "the second reply was not settled: {:?}",
+        p.action_states().await
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        replies(),
+        2,
+        "{:?}",
+        p.env.sim.platform_messages(thread, conversation)
+    );
+    assert_eq!(posts(), 3, "the lost reply was not sent again exactly once");
 }

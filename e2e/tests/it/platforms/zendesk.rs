@@ -117,3 +117,26 @@ async fn a_zendesk_422_is_permanent_and_dead_lettered_after_one_attempt() {
     assert_eq!(p.env.sim.requests_matching("PUT", TICKET).len(), 1);
     p.stop().await;
 }
+
+#[tokio::test]
+async fn a_zendesk_comment_whose_answer_was_lost_is_found_not_sent_twice() {
+    let p = PlatformPipeline::start(
+        Platform::Zendesk,
+        "",
+        SIGNING_SECRET,
+        json!({ "email": "bot@acme.example" }),
+        None,
+    )
+    .await;
+    let first = comment("9101", "Where is my parcel?");
+    let second = comment("9102", "Where is my parcel now?");
+    super::exactly_once_when_answers_are_lost(
+        &p,
+        (Method::PUT, TICKET),
+        ("zendesk", "141"),
+        (first.clone(), signed(&first)),
+        (second.clone(), signed(&second)),
+    )
+    .await;
+    p.stop().await;
+}

@@ -1,7 +1,7 @@
 //! CSV renderings: a header row, then one row per period, point, group or weekday. Values are numbers or
 //! empty (no value); group keys are quoted when they need it.
 
-use analytics::view::{
+use crate::view::{
     BreakdownView, DurationFigures, FiguresView, PeakHoursView, SummaryView, TimeseriesView,
 };
 

@@ -18,7 +18,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::params::Params;
 use crate::AppState;
 
-mod csv;
+use analytics::csv;
 
 /// The longest period one request may cover (with the previous period, two of them are read).
 const MAX_DAYS: i64 = 400;
