@@ -562,7 +562,7 @@ def check_rendered(path, profile):
             err(f"{where}: {ident(pdb)}: minAvailable {pdb['spec']['minAvailable']} >= minimum replicas "
                 f"{min_replicas[sel[0]]} of {sel[0]}: node drains would block")
 
-    # NetworkPolicies: select pods; every Deployment can reach DNS, NATS and PostgreSQL; dispatcher HTTPS.
+    # NetworkPolicies: select pods; every Deployment can reach DNS, NATS and PostgreSQL; dispatcher HTTPS; worker HTTPS and SMTP.
     policies = by_kind.get("NetworkPolicy", [])
     for np_ in policies:
         if not deps_selected(np_["spec"]["podSelector"]):
@@ -578,6 +578,9 @@ def check_rendered(path, profile):
             need = {("UDP", 53), ("TCP", 4222), ("TCP", 5432)}
             if name == "chatwoot-dispatcher":
                 need.add(("TCP", 443))
+            if name == "chatwoot-worker":
+                # The LLM endpoint and the reports' chat webhooks (443), the reports' SMTP relay (587).
+                need |= {("TCP", 443), ("TCP", 587)}
             for miss in sorted(need - allowed):
                 err(f"{where}: Deployment/{name}: egress to {miss[0]}/{miss[1]} not allowed by NetworkPolicies")
             ingress_ports = {port["port"] for p in mine for rule in p["spec"].get("ingress", [])
