@@ -356,7 +356,7 @@ fn corrupt_bucket(message: String) -> AnalyticsError {
 }
 
 /// A bucket as stored: postcard, several times cheaper to encode and decode than the JSON it replaced (V14).
-pub(crate) fn encode_bucket(bucket: &Bucket) -> Result<Vec<u8>, AnalyticsError> {
+pub fn encode_bucket(bucket: &Bucket) -> Result<Vec<u8>, AnalyticsError> {
     postcard::to_stdvec(bucket).map_err(|e| corrupt_bucket(e.to_string()))
 }
 

@@ -169,12 +169,12 @@ async fn store(client: &deadpool_postgres::Client, rollup: &Rollup) -> anyhow::R
         let hours: Vec<i64> = chunk.iter().map(|(_, h, _)| *h).collect();
         let buckets = chunk
             .iter()
-            .map(|(_, _, b)| serde_json::to_value(b))
+            .map(|(_, _, b)| analytics::record::encode_bucket(b))
             .collect::<Result<Vec<_>, _>>()?;
         client
             .execute(
-                "INSERT INTO analytics_buckets (tenant, dimension, hour, grp, shard, bucket)
-                 SELECT $1, d, h, g, $5, b FROM unnest($2::text[], $3::bigint[], $4::text[], $6::jsonb[])
+                "INSERT INTO analytics_buckets (tenant, dimension, hour, grp, shard, bin)
+                 SELECT $1, d, h, g, $5, b FROM unnest($2::text[], $3::bigint[], $4::text[], $6::bytea[])
                       AS k(d, h, g, b)",
                 &[&TENANT, &dimensions, &hours, &groups, &analytics::COMPACTED, &buckets],
             )
