@@ -252,20 +252,7 @@ pub(crate) async fn add_buckets(
         .await?;
     let mut rest = rows;
     for row in inserted {
-        let dimension: String = row.get(1);
-        let key = rest
-            .keys()
-            .find(|k| {
-                k.0 == row.get::<_, &str>(0)
-                    && k.1 == dimension
-                    && k.2 == row.get::<_, i64>(2)
-                    && k.3 == row.get::<_, &str>(3)
-                    && k.4 == row.get::<_, i16>(4)
-            })
-            .cloned();
-        if let Some(key) = key {
-            rest.remove(&key);
-        }
+        rest.retain(|k, _| !is_row_of(k, &row));
     }
     if rest.is_empty() {
         return Ok(1);
@@ -287,14 +274,8 @@ pub(crate) async fn add_buckets(
     let mut merged = rest;
     for row in stored {
         let bucket = decode_bucket(row.get(5), row.get(6))?;
-        let dimension: String = row.get(1);
         for (k, b) in merged.iter_mut() {
-            if k.0 == row.get::<_, &str>(0)
-                && k.1 == dimension
-                && k.2 == row.get::<_, i64>(2)
-                && k.3 == row.get::<_, &str>(3)
-                && k.4 == row.get::<_, i16>(4)
-            {
+            if is_row_of(k, &row) {
                 b.merge(&bucket);
             }
         }
@@ -315,6 +296,15 @@ pub(crate) async fn add_buckets(
         )
         .await?;
     Ok(3)
+}
+
+/// Whether a returned row (its first five columns: tenant, dimension, hour, group, shard) is the bucket of `key`.
+fn is_row_of(key: &BucketKey, row: &tokio_postgres::Row) -> bool {
+    key.0 == row.get::<_, &str>(0)
+        && key.1 == row.get::<_, &str>(1)
+        && key.2 == row.get::<_, i64>(2)
+        && key.3 == row.get::<_, &str>(3)
+        && key.4 == row.get::<_, i16>(4)
 }
 
 struct Columns<'a> {
