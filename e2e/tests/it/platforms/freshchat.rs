@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use chatwoot_sim::{Fault, FaultBehaviour, Matcher, Method};
 use infra::Platform;
 use serde_json::json;
 
@@ -30,7 +31,7 @@ fn signed(body: &[u8]) -> Vec<(&'static str, String)> {
 }
 
 #[tokio::test]
-async fn a_freshchat_message_is_answered_once_as_the_agent() {
+async fn a_freshchat_message_is_answered_once_as_the_agent_after_a_429_and_a_503() {
     let p = PlatformPipeline::start(
         Platform::Freshchat,
         "",
@@ -40,6 +41,15 @@ async fn a_freshchat_message_is_answered_once_as_the_agent() {
     )
     .await;
     let path = format!("/v2/conversations/{CONVERSATION}/messages");
+    for status in [429, 503] {
+        p.env.sim.inject(
+            Fault::new(
+                Matcher::new(Method::POST, &path),
+                FaultBehaviour::Status(status),
+            )
+            .times(1),
+        );
+    }
     let body = message("m-1", "user", "Where is my parcel?");
     let (status, answer) = p.post(&body, &signed(&body)).await;
     assert_eq!(status, 202, "{answer}");
@@ -53,6 +63,11 @@ async fn a_freshchat_message_is_answered_once_as_the_agent() {
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let posts = p.delivered("POST", &path);
     assert_eq!(posts.len(), 1);
+    assert_eq!(
+        p.env.sim.requests_matching("POST", &path).len(),
+        3,
+        "429, 503, then 200"
+    );
     let sent = posts[0].body_json().unwrap();
     assert_eq!(
         (sent["actor_type"].as_str(), sent["actor_id"].as_str()),

@@ -55,15 +55,17 @@ async fn intercom(settings: Value) -> PlatformPipeline {
 }
 
 #[tokio::test]
-async fn an_intercom_reply_is_answered_once_as_the_admin_despite_duplicates_and_5xx() {
+async fn an_intercom_reply_is_answered_once_as_the_admin_despite_duplicates_a_500_and_a_429() {
     let p = intercom(json!({ "responder": "template", "mode": "auto" })).await;
-    p.env.sim.inject(
-        Fault::new(
-            Matcher::new(Method::POST, REPLY),
-            FaultBehaviour::Status(500),
-        )
-        .times(1),
-    );
+    for status in [500, 429] {
+        p.env.sim.inject(
+            Fault::new(
+                Matcher::new(Method::POST, REPLY),
+                FaultBehaviour::Status(status),
+            )
+            .times(1),
+        );
+    }
     let body = replied("201", "Where is my parcel?");
     let (status, answer) = p.post(&body, &signed(&body)).await;
     assert_eq!(status, 202, "{answer}");
@@ -74,6 +76,11 @@ async fn an_intercom_reply_is_answered_once_as_the_admin_despite_duplicates_and_
     assert!(p.wait_delivered("POST", REPLY, 1).await);
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(p.delivered("POST", REPLY).len(), 1);
+    assert_eq!(
+        p.env.sim.requests_matching("POST", REPLY).len(),
+        3,
+        "500, 429, then 200"
+    );
     let reply = &p.delivered("POST", REPLY)[0];
     let sent = reply.body_json().unwrap();
     assert_eq!(sent["message_type"], "comment");

@@ -34,7 +34,7 @@ fn signed(body: &[u8]) -> Vec<(&'static str, String)> {
 }
 
 #[tokio::test]
-async fn a_zendesk_comment_is_answered_once_with_a_public_comment_and_429_is_retried() {
+async fn a_zendesk_comment_is_answered_once_with_a_public_comment_after_a_429_and_a_503() {
     let p = PlatformPipeline::start(
         Platform::Zendesk,
         "",
@@ -47,6 +47,13 @@ async fn a_zendesk_comment_is_answered_once_with_a_public_comment_and_429_is_ret
         Fault::new(
             Matcher::new(Method::PUT, TICKET),
             FaultBehaviour::Status(429),
+        )
+        .times(1),
+    );
+    p.env.sim.inject(
+        Fault::new(
+            Matcher::new(Method::PUT, TICKET),
+            FaultBehaviour::Status(503),
         )
         .times(1),
     );
@@ -71,8 +78,8 @@ async fn a_zendesk_comment_is_answered_once_with_a_public_comment_and_429_is_ret
         .starts_with("Basic "));
     assert_eq!(
         p.env.sim.requests_matching("PUT", TICKET).len(),
-        2,
-        "429 then 200"
+        3,
+        "429, 503, then 200"
     );
 
     let forged = [
