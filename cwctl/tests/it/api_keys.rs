@@ -7,18 +7,7 @@ use crate::support::TestEnv;
 #[tokio::test]
 async fn api_keys_are_shown_once_stored_hashed_listed_and_revoked() {
     let env = TestEnv::new().await;
-    env.ok(&[
-        "tenants",
-        "add",
-        "acme",
-        "--chatwoot-url",
-        "https://chat.acme.test",
-        "--account-id",
-        "7",
-        "--api-token",
-        "tok",
-    ])
-    .await;
+    env.add_acme().await;
 
     // Creating needs the deployment's key, and a tenant that exists.
     let (result, _) = env

@@ -7,18 +7,7 @@ use crate::support::TestEnv;
 #[tokio::test]
 async fn digest_settings_are_validated_stored_sealed_and_shown_without_the_whole_url() {
     let env = TestEnv::new().await;
-    env.ok(&[
-        "tenants",
-        "add",
-        "acme",
-        "--chatwoot-url",
-        "https://chat.acme.test",
-        "--account-id",
-        "7",
-        "--api-token",
-        "tok",
-    ])
-    .await;
+    env.add_acme().await;
     let (result, _) = env
         .run_with_key(
             None,

@@ -115,6 +115,22 @@ impl TestEnv {
         }
     }
 
+    /// Registers tenant `acme` on a Chatwoot that no test calls.
+    pub async fn add_acme(&self) {
+        self.ok(&[
+            "tenants",
+            "add",
+            "acme",
+            "--chatwoot-url",
+            "https://chat.acme.test",
+            "--account-id",
+            "7",
+            "--api-token",
+            "tok",
+        ])
+        .await;
+    }
+
     pub async fn query_one_string(&self, sql: &str, id: &str) -> Option<String> {
         self.pool
             .get()
