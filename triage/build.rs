@@ -26,6 +26,24 @@ const LANGUAGES: [&str; 7] = ["en", "es", "de", "fr", "pt", "it", "nl"];
 /// out keeps the model small.
 const MIN_COUNT: usize = 2;
 
+/// A language's corpus files: `train/<lang>.txt`, then each author's `train/authors/<author>/<lang>.txt` in name
+/// order. Authors write in files of their own so that their units can be told apart and added without conflicts.
+fn sources(root: &std::path::Path, lang: &str) -> Vec<PathBuf> {
+    let authors = root.join("train").join("authors");
+    println!("cargo:rerun-if-changed={}", authors.display());
+    let mut extra: Vec<PathBuf> = std::fs::read_dir(&authors)
+        .map(|dir| {
+            dir.filter_map(|entry| entry.ok().map(|e| e.path().join(format!("{lang}.txt"))))
+                .filter(|path| path.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    extra.sort();
+    std::iter::once(root.join("train").join(format!("{lang}.txt")))
+        .chain(extra)
+        .collect()
+}
+
 fn main() {
     let root =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
@@ -36,12 +54,15 @@ fn main() {
     let mut units = 0;
     let mut words: Vec<HashMap<String, usize>> = vec![HashMap::new(); LANGUAGES.len()];
     for (i, lang) in LANGUAGES.iter().enumerate() {
-        let path = root.join("train").join(format!("{lang}.txt"));
-        println!("cargo:rerun-if-changed={}", path.display());
-        let src =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let parsed =
-            corpus::Language::parse(&src).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut parsed = corpus::Language::default();
+        for path in sources(&root, lang) {
+            println!("cargo:rerun-if-changed={}", path.display());
+            let src = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let part = corpus::Language::parse(&src)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            parsed.extend(part);
+        }
         units += parsed.units();
         for t in parsed.texts() {
             for w in text::fold(t).split(|c: char| !c.is_alphabetic()) {

@@ -121,6 +121,13 @@ impl Language {
         Ok(lang)
     }
 
+    /// Appends another file's units, openers and closers (a language's corpus may span several files).
+    pub(crate) fn extend(&mut self, other: Language) {
+        self.units.extend(other.units);
+        self.openers.extend(other.openers);
+        self.closers.extend(other.closers);
+    }
+
     /// Every text of the file: units, openers and closers.
     pub(crate) fn texts(&self) -> impl Iterator<Item = &str> {
         self.units
