@@ -321,7 +321,11 @@ impl Processor {
             // each other's round trip.
             let written = try_join_all(planned.iter().map(|p| async {
                 let tenant = p.job.envelope.tenant.as_str();
-                match &p.incoming {
+                let conversation = p.incoming.conversation_id();
+                let last_seq = p.actions.last().map(|(last, _)| last.conversation_seq);
+                // The conversation's row is written once per event: its last action's number goes into the
+                // statement that records the event, and gets an update of its own only where none does.
+                let seq_recorded = match &p.incoming {
                     Incoming::Webhook(hook) => {
                         let decided = p.decided.as_ref().map(|(decision, triage)| state::Decided {
                             triage,
@@ -331,31 +335,35 @@ impl Processor {
                         let historical = p.job.envelope.historical.as_ref().and_then(|h| {
                             chrono::DateTime::from_timestamp_millis(h.occurred_at_ms)
                         });
-                        state::record(&txn, tenant, hook, decided, historical).await?;
+                        state::record(&txn, tenant, hook, decided, historical, last_seq).await?
                     }
                     Incoming::Command(command) => {
                         let outcome = p.command.as_ref();
                         let refused = outcome.and_then(|o| o.refused.as_deref());
                         commands::record(&txn, command, p.ledger_key, refused).await?;
-                        if let Some(outcome) = outcome.filter(|o| o.refused.is_none()) {
-                            state::after_command(
-                                &txn,
-                                tenant,
-                                command.conversation_id,
-                                outcome.bot_state,
-                                outcome.human_reply,
-                            )
-                            .await?;
+                        match outcome.filter(|o| o.refused.is_none()) {
+                            Some(outcome) => {
+                                state::after_command(
+                                    &txn,
+                                    tenant,
+                                    command.conversation_id,
+                                    outcome.bot_state,
+                                    outcome.human_reply,
+                                    last_seq,
+                                )
+                                .await?;
+                                true
+                            }
+                            None => false,
                         }
                     }
                     // The watch already marked the conversation as breached when it claimed the breach.
-                    Incoming::SlaBreach(_) => {}
-                }
-                if let (Some(conversation), Some((last, _))) =
-                    (p.incoming.conversation_id(), p.actions.last())
+                    Incoming::SlaBreach(_) => false,
+                };
+                if let (false, Some(conversation), Some(last)) =
+                    (seq_recorded, conversation, last_seq)
                 {
-                    state::record_action_seq(&txn, tenant, conversation, last.conversation_seq)
-                        .await?;
+                    state::record_action_seq(&txn, tenant, conversation, last).await?;
                 }
                 p.draft_writes.apply(&txn).await
             }))

@@ -73,7 +73,8 @@ pub async fn record(
     hook: &Webhook,
     decided: Option<Decided<'_>>,
     historical: Option<DateTime<Utc>>,
-) -> Result<(), tokio_postgres::Error> {
+    last_action_seq: Option<u64>,
+) -> Result<bool, tokio_postgres::Error> {
     if let Some(contact) = contact_of(hook) {
         let statement = client
             .prepare_cached(
@@ -104,16 +105,25 @@ pub async fn record(
             .await?;
     }
     let Some(conversation_id) = hook.conversation_id() else {
-        return Ok(());
+        return Ok(false);
     };
-    record_conversation(client, tenant, conversation_id, hook, decided, historical).await?;
+    record_conversation(
+        client,
+        tenant,
+        conversation_id,
+        hook,
+        decided,
+        historical,
+        last_action_seq,
+    )
+    .await?;
     if hook.is_message_event() {
         record_message(client, tenant, conversation_id, hook, decided, historical).await?;
     }
     if let Some(decided) = decided {
         record_flags(client, tenant, conversation_id, decided.new_flags).await?;
     }
-    Ok(())
+    Ok(true)
 }
 
 async fn record_conversation(
@@ -123,6 +133,7 @@ async fn record_conversation(
     hook: &Webhook,
     decided: Option<Decided<'_>>,
     historical: Option<DateTime<Utc>>,
+    last_action_seq: Option<u64>,
 ) -> Result<(), tokio_postgres::Error> {
     let conversation = if hook.event.starts_with("conversation_")
         && !hook.event.starts_with("conversation_typing")
@@ -166,13 +177,13 @@ async fn record_conversation(
             "INSERT INTO conversations (tenant, conversation_id, inbox_id, contact_id, status, priority, labels,
                                         assignee_id, team_id, last_event_at, first_contact_at,
                                         first_human_reply_at, bot_state, categories, escalation, language, search,
-                                        live_since)
+                                        live_since, action_seq)
              VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, '{}'::text[]), $8, $9, COALESCE($18, now()),
                      CASE WHEN $11 THEN COALESCE($18, now()) END, CASE WHEN $12 THEN COALESCE($18, now()) END,
                      COALESCE($13, CASE WHEN $12 THEN 'silenced' ELSE 'active' END),
                      COALESCE($14::text[], '{}'::text[]), $15, $16,
                      COALESCE(strip(to_tsvector('simple', $17::text)), ''::tsvector),
-                     CASE WHEN $18::timestamptz IS NULL THEN now() END)
+                     CASE WHEN $18::timestamptz IS NULL THEN now() END, COALESCE($19::bigint, 0))
              ON CONFLICT (tenant, conversation_id) DO UPDATE SET
                  inbox_id = COALESCE(EXCLUDED.inbox_id, conversations.inbox_id),
                  contact_id = COALESCE(EXCLUDED.contact_id, conversations.contact_id),
@@ -200,6 +211,10 @@ async fn record_conversation(
                                ELSE strip(conversations.search || to_tsvector('simple', $17::text)) END,
                  last_event_at = GREATEST(conversations.last_event_at, COALESCE($18, now())),
                  live_since = COALESCE(conversations.live_since, CASE WHEN $18::timestamptz IS NULL THEN now() END),
+                 -- In this statement rather than an update of its own: a second version of the row in the same
+                 -- transaction rewrote every index of the table (the GIN ones too) and was the costliest
+                 -- statement of the whole pipeline.
+                 action_seq = GREATEST(conversations.action_seq, COALESCE($19::bigint, 0)),
                  updated_at = now()
              -- History reaching a conversation already seen live is older than what the live events said.
              WHERE $18::timestamptz IS NULL OR conversations.live_since IS NULL",
@@ -243,6 +258,7 @@ async fn record_conversation(
                 &language,
                 &words.as_deref(),
                 &historical,
+                &last_action_seq.map(to_i64),
             ],
         )
         .await?;
@@ -402,8 +418,9 @@ pub async fn after_command(
     conversation_id: u64,
     bot_state: Option<BotState>,
     human_reply: bool,
+    last_action_seq: Option<u64>,
 ) -> Result<(), tokio_postgres::Error> {
-    if bot_state.is_none() && !human_reply {
+    if bot_state.is_none() && !human_reply && last_action_seq.is_none() {
         return Ok(());
     }
     let statement = client
@@ -412,6 +429,7 @@ pub async fn after_command(
                  bot_state = COALESCE($3, bot_state),
                  first_human_reply_at = CASE WHEN $4 THEN COALESCE(first_human_reply_at, now())
                                              ELSE first_human_reply_at END,
+                 action_seq = GREATEST(action_seq, COALESCE($5::bigint, 0)),
                  updated_at = now()
              WHERE tenant = $1 AND conversation_id = $2",
         )
@@ -424,6 +442,7 @@ pub async fn after_command(
                 &to_i64(conversation_id),
                 &bot_state.map(BotState::as_str),
                 &human_reply,
+                &last_action_seq.map(to_i64),
             ],
         )
         .await?;
