@@ -44,6 +44,10 @@ const WORD_VETO: f32 = 0.1;
 /// Fraud: the two halves of a report ("a charge on my card" + "I never ordered") stand unless the model
 /// scores below this: only a model that is sure it reads something else vetoes them.
 const JOINED_VETO: f32 = 0.03;
+/// Legal: a bare word stands next to a masked or negated legal cue ("I'm a lawyer and in court all week",
+/// "not suing, my lawyer friend says...") only when the model is this sure: the rules already read the
+/// customer's own life there, and the other words of the message mostly tell the same story.
+const WORD_BESIDE_MENTION: f32 = 0.9;
 /// Legal, fraud: what the model alone needs when the rules found the cue only negated or masked ("I don't want
 /// to involve lawyers", "I'm a lawyer myself"): the rules' scopes and trap masks are finer than the model.
 const ESCALATION_DEFUSED: f32 = 0.97;
@@ -192,13 +196,13 @@ fn graded(evidence: Evidence, defused_cue: bool, score: f32, t: Thresholds) -> (
         Evidence::Clear if score >= t.alone => (true, Basis::RuleAndModel, t.alone),
         Evidence::Clear => (true, Basis::ClearRule, t.alone),
         Evidence::Joined | Evidence::Word => {
-            let veto = if evidence == Evidence::Joined {
-                t.joined_veto
-            } else {
-                t.word_veto
+            let (alone, veto) = match evidence {
+                Evidence::Joined => (t.alone, t.joined_veto),
+                _ if defused_cue => (t.alone.max(t.word_defused), t.word_defused),
+                _ => (t.alone, t.word_veto),
             };
-            let (on, basis) = vetoable(true, score, t.alone, veto);
-            (on, basis, t.alone)
+            let (on, basis) = vetoable(true, score, alone, veto);
+            (on, basis, alone)
         }
         Evidence::None | Evidence::Hint => {
             let alone = match (defused_cue, evidence) {
@@ -224,6 +228,8 @@ struct Thresholds {
     alone: f32,
     /// Below this, the model vetoes a bare word.
     word_veto: f32,
+    /// Below this, the model vetoes a bare word next to a negated or masked cue.
+    word_defused: f32,
     /// Below this, the model vetoes two joined halves.
     joined_veto: f32,
     /// The model alone when the rules found the cue only negated or masked.
@@ -235,6 +241,7 @@ struct Thresholds {
 const LEGAL_THRESHOLDS: Thresholds = Thresholds {
     alone: LEGAL_ALONE,
     word_veto: WORD_VETO,
+    word_defused: WORD_BESIDE_MENTION,
     joined_veto: JOINED_VETO,
     defused: ESCALATION_DEFUSED,
     hinted: LEGAL_ALONE,
@@ -242,11 +249,14 @@ const LEGAL_THRESHOLDS: Thresholds = Thresholds {
 const FRAUD_THRESHOLDS: Thresholds = Thresholds {
     alone: FRAUD_ALONE,
     hinted: FRAUD_HINTED,
+    // Fraud words are graded without their look-alikes (`fraud_defused` is only set below a word).
+    word_defused: WORD_VETO,
     ..LEGAL_THRESHOLDS
 };
 const HANDOFF_THRESHOLDS: Thresholds = Thresholds {
     alone: HANDOFF,
     word_veto: HANDOFF_VETO,
+    word_defused: HANDOFF_VETO,
     joined_veto: HANDOFF_VETO,
     defused: HANDOFF_DEFUSED,
     hinted: HANDOFF,

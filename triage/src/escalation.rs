@@ -115,7 +115,9 @@ impl EscalationRules {
             defused: negated.iter().any(|c| !c.is_part() && !live.contains(c)),
             legal,
             fraud,
-            legal_defused: legal == Evidence::None && negated.iter().any(is_legal),
+            // Also next to a bare word: a message that tells the customer's own legal life ("I'm a lawyer") uses
+            // the other legal words of that story too ("...and in court all week").
+            legal_defused: legal != Evidence::Clear && negated.iter().any(is_legal),
             fraud_defused: fraud <= Evidence::Hint && negated.iter().any(is_fraud),
         }
     }

@@ -179,7 +179,8 @@ pub(crate) const LEGAL_MASKS: &Table<Option<Cue>> = &[
     (
         ES,
         None,
-        "alta|mucha|gran demanda; demanda ~2 alta; soy|es|eres|era abogado|abogada|juez|jueza|fiscal|procurador|procuradora
+        "amigo|amiga|cunado|cunada|primo|prima|hermano|hermana|vecino|vecina|companero|companera ~1 abogado|abogada|juez|jueza
+         soy ~2 abogado|abogada|juez|jueza|fiscal|procurador|procuradora|notario|notaria; alta|mucha|gran demanda; demanda ~2 alta; soy|es|eres|era abogado|abogada|juez|jueza|fiscal|procurador|procuradora
          como abogado|abogada|juez|jueza|procurador|procuradora; despacho de abogados
          trabajo|trabaja|estoy|paso|tengo ~3 juzgado|juzgados|tribunal|tribunales|juicio
          testigo|declarar|testificar ~4 juzgado|juzgados|tribunal|tribunales|juicio",
@@ -187,7 +188,8 @@ pub(crate) const LEGAL_MASKS: &Table<Option<Cue>> = &[
     (
         PT,
         None,
-        "processo de|do|da; sem queixa|queixas; justica seja feita
+        "amigo|amiga|cunhado|cunhada|primo|prima|irmao|irma|vizinho|vizinha|colega ~1 advogado|advogada|juiz|juiza
+         sou ~2 advogado|advogada|juiz|juiza|procurador|procuradora|solicitador|solicitadora|notario|notaria; processo de|do|da; sem queixa|queixas; justica seja feita
          sou|e|era advogado|advogada|juiz|juiza|procurador|procuradora; como advogado|advogada|juiz|juiza
          escritorio de advogados; trabalho|trabalha|estou|esta|passo|passa ~3 no|nos tribunal|tribunais
          testemunha|testemunhar|audiencia ~4 tribunal|tribunais",
@@ -195,28 +197,32 @@ pub(crate) const LEGAL_MASKS: &Table<Option<Cue>> = &[
     (
         IT,
         None,
-        "a causa|per causa; denuncia di smarrimento; sono|e|ero un|una? avvocato|avvocata|giudice|magistrato
+        "amico|amica|cognato|cognata|cugino|cugina|fratello|sorella|vicino|vicina|collega ~1 avvocato|avvocata|giudice
+         sono ~2 avvocato|avvocata|giudice|magistrato|notaio|notaia; a causa|per causa; denuncia di smarrimento; sono|e|ero un|una? avvocato|avvocata|giudice|magistrato
          come avvocato|avvocata|giudice; studio legale; lavoro|lavora|sto|sta|sono ~3 in tribunale
          testimone|testimoniare|udienza ~4 tribunale; sede legale; legale rappresentante",
     ),
     (
         FR,
         None,
-        "toast|salade|tartine ~2 avocat|avocats; a l avocat; suis|est|etait avocat|avocate|juge|magistrat|magistrate
+        "ami|amie|cousin|cousine|frere|soeur|voisin|voisine|collegue ~1 avocat|avocate|juge|huissier
+         suis ~2 avocat|avocate|juge|magistrat|magistrate|huissier|notaire|juriste; toast|salade|tartine ~2 avocat|avocats; a l avocat; suis|est|etait avocat|avocate|juge|magistrat|magistrate
          comme avocat|avocate|juge; cabinet d avocats; suis|est|travaille|serai ~2 au tribunal
          temoigner|temoin|audience|jure|convoque|convoquee ~4 tribunal; plaide|plaider; proces verbal",
     ),
     (
         DE,
         None,
-        "gerichtet; gerichte; bin|ist|war ~1 anwalt|anwaltin|rechtsanwalt|rechtsanwaltin|staatsanwalt|staatsanwaltin
+        "freund|freundin|schwager|schwagerin|cousin|cousine|bruder|schwester|nachbar|nachbarin|kollege|kollegin ~1 anwalt|anwaltin|rechtsanwalt|rechtsanwaltin|richter|richterin
+         befreundete|befreundeter|befreundeten ~1 anwalt|anwaltin|rechtsanwalt|rechtsanwaltin; gerichtet; gerichte; bin|ist|war ~1 anwalt|anwaltin|rechtsanwalt|rechtsanwaltin|staatsanwalt|staatsanwaltin
          bin|ist|war ~1 richter|richterin; als anwalt|anwaltin|rechtsanwalt|rechtsanwaltin|staatsanwalt|richter|richterin
          anwaltskanzlei; beim|im|am amtsgericht|landgericht|gericht; gerichtstermin; zeuge|zeugin|aussage ~4 gericht",
     ),
     (
         NL,
         None,
-        "ben|is|was advocaat|rechter|griffier; als advocaat|rechter; advocatenkantoor
+        "vriend|vriendin|zwager|schoonzus|neef|nicht|broer|zus|buurman|buurvrouw|collega ~1 advocaat|rechter|deurwaarder
+         bevriende advocaat; ben ~2 advocaat|rechter|griffier|deurwaarder|notaris|jurist; ben|is|was advocaat|rechter|griffier; als advocaat|rechter; advocatenkantoor
          zit|werk|werkt|werkzaam ~3 in|bij de rechtbank; getuig* ~4 rechtbank|rechter",
     ),
 ];

@@ -52,7 +52,7 @@ impl Config {
         Config {
             epochs: 12,
             eta0: 0.5,
-            lambda: 2e-5,
+            lambda: 5e-6,
             seed: 0x5eed,
             positive_weight,
         }
