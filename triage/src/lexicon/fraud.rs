@@ -199,7 +199,8 @@ pub(crate) const HALVES: &Table<Cue> = &[
     (
         EN,
         Cue::AccountEvent,
-        "password|email|mail|address|phone|number|details|pin|username ~4 changed|updated|reset|altered|modified
+        "change|changes|update ~3 of|to ~2 password|email|address|details|phone|pin|username
+         password|email|mail|address|phone|number|details|pin|username ~4 changed|updated|reset|altered|modified
          changed|updated|altered|modified ~4 my|the ~1 password|email|address|details|phone|pin|username
          login|logins|log|logged|sign|signed|signin|access|accessed ~5 from|overnight|yesterday|night|abroad
          login|signin|sign|log|security ~2 alert|alerts|notification|email|attempt|attempts; new device|devices|location
@@ -230,7 +231,8 @@ pub(crate) const HALVES: &Table<Cue> = &[
     (
         ES,
         Cue::AccountEvent,
-        "contrasena|correo|email|direccion|telefono|clave|datos ~4 cambiad*|modificad*|cambiaron
+        "cambio|cambios|modificacion ~3 contrasena|correo|email|direccion|telefono|clave
+         contrasena|correo|email|direccion|telefono|clave|datos ~4 cambiad*|modificad*|cambiaron
          cambiado|cambiaron|cambiado|modificado|modificaron ~4 contrasena|correo|email|direccion|telefono|clave
          inicio|iniciado|iniciar ~2 sesion; acceso ~3 desde; accedido|entrado|entrado ~3 cuenta; entrar ~3 cuenta; dispositivo ~2 nuevo|desconocido",
     ),
@@ -256,7 +258,8 @@ pub(crate) const HALVES: &Table<Cue> = &[
     (
         DE,
         Cue::AccountEvent,
-        "passwort|kennwort|e|email|adresse|lieferadresse|telefonnummer|handynummer|zugangsdaten ~4 geandert|geaendert|zuruckgesetzt
+        "anderung|anderungen ~4 passwort|kennwort|e|email|adresse|lieferadresse|telefonnummer|zugangsdaten
+         passwort|kennwort|e|email|adresse|lieferadresse|telefonnummer|handynummer|zugangsdaten ~4 geandert|geaendert|zuruckgesetzt
          anmeldung|login|einloggen|eingeloggt|angemeldet|zugriff ~4 aus|von|vom|uber; fremde ~1 lieferadresse|adresse|e|email|bestellung|gerat
          neues|unbekanntes gerat; komme nicht mehr ~3 konto|kundenkonto",
     ),
@@ -281,7 +284,8 @@ pub(crate) const HALVES: &Table<Cue> = &[
     (
         FR,
         Cue::AccountEvent,
-        "passe|adresse|mail|email|telephone ~4 modifie*|change*
+        "changement|modification ~4 passe|adresse|mail|email|telephone
+         passe|adresse|mail|email|telephone ~4 modifie*|change*
          modifie|change|modifiee|changee ~6 passe|adresse|mail|email|telephone; connexion ~4 depuis|inconnu*|appareil|suspect*
          alerte ~2 connexion|securite; appareil inconnu; nouvel appareil; plus acces; plus me connecter",
     ),
@@ -306,7 +310,8 @@ pub(crate) const HALVES: &Table<Cue> = &[
     (
         PT,
         Cue::AccountEvent,
-        "passe|senha|email|mail|morada|endereco|telefone|telemovel ~4 alterad*|trocad*|mudad*
+        "alteracao|mudanca|troca ~4 passe|senha|email|mail|morada|endereco|telefone|telemovel
+         passe|senha|email|mail|morada|endereco|telefone|telemovel ~4 alterad*|trocad*|mudad*
          alterou|trocou|mudou|alteraram|trocaram|mudaram ~4 palavra|senha|email|mail|morada|endereco|telefone|telemovel
          inicio de sessao; iniciei|iniciou|iniciaram sessao; acesso ~3 de|desde; login ~3 de|desde; entrou|entraram|entrar ~3 conta; codigo ~3 nao pedi",
     ),
@@ -330,13 +335,15 @@ pub(crate) const HALVES: &Table<Cue> = &[
     (
         IT,
         Cue::AccountEvent,
-        "password|email|mail|indirizzo|telefono ~4 cambiat*|modificat*; cambiato|modificato|cambiata|modificata ~4 password|email|indirizzo
+        "cambio|modifica ~4 password|email|mail|indirizzo|telefono
+         password|email|mail|indirizzo|telefono ~4 cambiat*|modificat*; cambiato|modificato|cambiata|modificata ~4 password|email|indirizzo
          accesso ~3 da|dalla|dal|dallo; dispositivo ~4 sconosciuto|conosco|nuovo; mail di accesso",
     ),
     (
         IT,
         Cue::NotMe,
-        "non sono stato|stata io; non sono stato|stata; senza ~2 permesso|consenso|autorizzazione; qualcuno ~2 ha|e|aveva|abbia; non conosco
+        "non l ho ~1 fatto|fatta|chiesto|chiesta|richiesto|richiesta|autorizzato|autorizzata; non sono io
+         non sono stato|stata io; non sono stato|stata; senza ~2 permesso|consenso|autorizzazione; qualcuno ~2 ha|e|aveva|abbia; non conosco
          sconosciut*; mai stato|stata",
     ),
     (
@@ -354,7 +361,8 @@ pub(crate) const HALVES: &Table<Cue> = &[
     (
         NL,
         Cue::AccountEvent,
-        "wachtwoord|mailadres|emailadres|adres|telefoonnummer|e ~4 veranderd|gewijzigd|aangepast
+        "wijziging|wijzigingen ~4 wachtwoord|mailadres|emailadres|adres|telefoonnummer
+         wachtwoord|mailadres|emailadres|adres|telefoonnummer|e ~4 veranderd|gewijzigd|aangepast
          ingelogd ~4 vanuit|vanaf|uit; inlog|inlogpoging|login ~3 vanuit|vanaf|melding; nieuw apparaat",
     ),
     (
