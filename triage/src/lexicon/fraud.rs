@@ -38,7 +38,7 @@ pub(crate) const FRAUD: &Table<Cue> = &[
          fake ~2 message|messages; says it s from you; claims|claiming to be from you; is this ~2 legit
          suspicious ~2 email|sms|text|link|message|website; legit or not; is it|this|that legit
          weird|dodgy|strange ~2 site|link|email|text|sms|website|message; is this|it|that ~2 really|actually from
-         really from you; did you ~2 send ~3 email|sms|text|message|link; verify|confirm ~4 password|card|details ~3 link",
+         really from you; is this|it|that ~1 really|actually|even you $; did you ~2 send ~3 email|sms|text|message|link; verify|confirm ~4 password|card|details ~3 link",
     ),
     (
         EN,

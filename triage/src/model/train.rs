@@ -52,7 +52,7 @@ impl Config {
         Config {
             epochs: 12,
             eta0: 0.5,
-            lambda: 5e-6,
+            lambda: 1e-5,
             seed: 0x5eed,
             positive_weight,
         }
