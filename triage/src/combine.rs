@@ -26,6 +26,9 @@ use crate::{Escalation, Sentiment, Triage};
 const CATEGORY: f32 = 0.5;
 /// A category head's score at which a rule's cue for it is trusted.
 const CATEGORY_WITH_CUE: f32 = 0.2;
+/// When no category passed its threshold, the model's best one is given instead of `general` from this score
+/// (and when it ranks above `general`).
+const CATEGORY_BEST: f32 = 0.25;
 /// In a thank-you note, a category head's score needed to keep the category next to `general`.
 const THANKS_ONLY: f32 = 0.9;
 /// Legal: score at which the model alone escalates (no rule cue at all). Higher than fraud's: the clear legal
@@ -332,8 +335,20 @@ pub(crate) fn combine(language: &str, rules: &RuleFindings, scores: &Scores) -> 
         if top { CATEGORY } else { 1.1 },
         CATEGORY_WITH_CUE,
     );
+    // Nothing passed its threshold: the model's best category, when it ranks one above `general` and is not
+    // merely guessing, is a better default than `general` (a long message spreads its scores thin).
+    let best = (0..CATEGORIES - 1)
+        .filter(|&h| decisions[h].basis != Basis::Overridden)
+        .max_by(|&a, &b| scores.p(a).total_cmp(&scores.p(b)))
+        .filter(|&h| scores.p(h) >= CATEGORY_BEST && scores.p(h) > p);
     let general = if on {
         decision("general", true, p, CATEGORY, cues.general, basis)
+    } else if let (true, Some(h)) = (categories.is_empty(), best) {
+        decisions[h].on = true;
+        decisions[h].basis = Basis::Model;
+        decisions[h].threshold = Some(CATEGORY_BEST);
+        categories.push(heads::NAMES[h].to_string());
+        decision("general", false, p, CATEGORY, cues.general, basis)
     } else if categories.is_empty() {
         decision("general", true, p, CATEGORY, cues.general, Basis::Default)
     } else {

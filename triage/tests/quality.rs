@@ -93,7 +93,7 @@ fn shared_sample() {
         false_alarms: 0,
         handoff_recall: 1.0,
         category_macro_f1: 0.95,
-        sentiment: 0.87,
+        sentiment: 0.92,
         language: 1.0,
     };
     check("sample", &evaluate("shared sample", &gold, false), &floor);
@@ -108,14 +108,15 @@ fn own_set() {
         fraud_recall: 1.0,
         false_alarms: 0,
         handoff_recall: 1.0,
-        category_macro_f1: 0.88,
-        sentiment: 0.85,
+        category_macro_f1: 0.90,
+        sentiment: 0.90,
         language: 1.0,
     };
     check("extra", &evaluate("extra.jsonl", &gold, false), &floor);
 }
 
-/// The development set: thresholds and corpus were tuned on it, so its figures are optimistic.
+/// The development set: thresholds and corpus were tuned on it, so its figures are optimistic. Round 3 (the
+/// authors' corpus, tuned on all three development sets) kept its figures.
 #[test]
 fn development_set() {
     let gold = load(&data("dev.jsonl"));
@@ -123,9 +124,9 @@ fn development_set() {
         legal_recall: 1.0,
         fraud_recall: 1.0,
         false_alarms: 0,
-        handoff_recall: 0.95,
+        handoff_recall: 1.0,
         category_macro_f1: 0.90,
-        sentiment: 0.93,
+        sentiment: 0.94,
         language: 1.0,
     };
     check("dev", &evaluate("dev.jsonl", &gold, false), &floor);
@@ -133,7 +134,8 @@ fn development_set() {
 
 /// The second development set (issue 17, round 2): written before round 2 changed anything and scored once
 /// then (first sight: legal 30/31 with 7 false alarms, fraud 49/51, handoff 0.77, category macro-F1 0.832);
-/// round 2 was tuned on it since, so these floors are optimistic.
+/// rounds 2 and 3 were tuned on it since, so these floors are optimistic (round 3 lost one handoff request of
+/// 31: 0.968).
 #[test]
 fn second_development_set() {
     let gold = load(&data("dev2.jsonl"));
@@ -144,10 +146,30 @@ fn second_development_set() {
         false_alarms: 0,
         handoff_recall: 0.96,
         category_macro_f1: 0.87,
-        sentiment: 0.91,
+        sentiment: 0.95,
         language: 1.0,
     };
     check("dev2", &evaluate("dev2.jsonl", &gold, false), &floor);
+}
+
+/// The third development set (issue 17, round 3): written blind from the label README by an author who saw no
+/// classifier, scored once before round 3 changed anything but the corpus (first sight, round 2 as shipped:
+/// legal 15/15 with 8 false alarms, fraud 20/22 with 2, handoff 0.962, category macro-F1 0.802, sentiment
+/// 0.748; with the authors' corpus: 7 and 1 false alarms, handoff 1.0, 0.830, 0.810), tuned on since.
+#[test]
+fn third_development_set() {
+    let gold = load(&data("dev3.jsonl"));
+    assert_eq!(gold.len(), 210);
+    let floor = Floor {
+        legal_recall: 1.0,
+        fraud_recall: 1.0,
+        false_alarms: 1,
+        handoff_recall: 1.0,
+        category_macro_f1: 0.85,
+        sentiment: 0.83,
+        language: 1.0,
+    };
+    check("dev3", &evaluate("dev3.jsonl", &gold, false), &floor);
 }
 
 /// Written before scoring and never tuned on. The floors are its figures when last scored: after round 2 of
