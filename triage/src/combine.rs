@@ -58,7 +58,7 @@ const ESCALATION_DEFUSED: f32 = 0.97;
 /// for a manager or a human, is never vetoed) / the model alone when the rules found the request form only
 /// negated or masked ("I don't need to talk to a person").
 const HANDOFF: f32 = 0.6;
-const HANDOFF_VETO: f32 = 0.05;
+const HANDOFF_VETO: f32 = 0.03;
 const HANDOFF_DEFUSED: f32 = 0.97;
 /// Weight of the sentiment lexicons' tone added to the model's probability of that tone. Round 3 raised it
 /// from 0.2: on the longer, mixed messages of the new writers the model's tone is often a near tie, and the
