@@ -59,8 +59,8 @@ fn main() {
             println!("cargo:rerun-if-changed={}", path.display());
             let src = std::fs::read_to_string(&path)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            let part = corpus::Language::parse(&src)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let part =
+                corpus::Language::parse(&src).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             parsed.extend(part);
         }
         units += parsed.units();

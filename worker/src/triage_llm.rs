@@ -121,8 +121,9 @@ mod tests {
             conversation: &conversation,
             now: chrono::Utc::now(),
         };
-        // The model reads a request for a person here at about half its threshold: unsure at a 0.5 margin.
-        let text = "Do you have anyone who knows about vintage Volvos?";
+        // The model reads a request for a person here below its threshold (0.44 of 0.6 after triage round 3):
+        // unsure at a 0.5 margin.
+        let text = "Does anyone on your team know vintage Volvos?";
         let plain = brain.brain.decide(&ctx(text));
         assert!(!plain.triage.handoff);
         let asked = brain.decide(&ctx(text), &settings(&url, 0.5)).await;

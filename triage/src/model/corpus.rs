@@ -325,6 +325,17 @@ mod tests {
     }
 
     #[test]
+    fn an_authors_file_adds_to_its_language() {
+        let mut lang = Language::parse(SRC).expect("valid");
+        let author =
+            Language::parse("> Hello there,\nG|0|-|0|pos|Lovely stay, thanks!\n").expect("valid");
+        lang.extend(author);
+        assert_eq!(lang.units(), 6);
+        assert_eq!(lang.openers.len(), 2);
+        assert_eq!(lang.texts().count(), 9);
+    }
+
+    #[test]
     fn praise_alone_is_general_and_disappears_next_to_a_request() {
         let lang = Language::parse(SRC).expect("valid");
         let praise = &lang.units[2];
