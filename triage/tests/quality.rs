@@ -171,19 +171,19 @@ fn third_development_set() {
     check("dev3", &evaluate("dev3.jsonl", &gold, false), &floor);
 }
 
-/// Written before scoring and never tuned on. The floors are its figures when last scored: after round 2 of
+/// Written before scoring and never tuned on. The floors are its figures when last scored: after round 3 of
 /// issue 17 (first sight, round 1: legal 0.81, fraud 0.89, 4 false alarms, macro-F1 0.915, sentiment 0.907).
 #[test]
 fn frozen_set() {
     let gold = load(&data("frozen/test.jsonl"));
     assert_eq!(gold.len(), 225);
     let floor = Floor {
-        legal_recall: 0.93,
+        legal_recall: 1.0,
         fraud_recall: 0.88,
         false_alarms: 2,
         handoff_recall: 0.96,
         category_macro_f1: 0.92,
-        sentiment: 0.91,
+        sentiment: 0.93,
         language: 1.0,
     };
     check(
@@ -193,20 +193,20 @@ fn frozen_set() {
     );
 }
 
-/// Written after round 1, before scoring. The floors are its figures when last scored, after round 2 of issue
-/// 17: one legal false alarm (none at first sight), category macro-F1 0.875 (0.881) and sentiment 0.882
-/// (0.892) went down; the floors record the drop rather than hide it (see `frozen/README.md`).
+/// Written after round 1, before scoring. The floors are its figures when last scored, after round 3 of issue
+/// 17: fraud recall 0.90 (0.95 at first sight and after round 2) and handoff recall 0.90 (1.0 after round 2)
+/// went down; the floors record the drop rather than hide it (see `frozen/README.md`).
 #[test]
 fn after_batch() {
     let gold = load(&data("frozen/after.jsonl"));
     assert_eq!(gold.len(), 102);
     let floor = Floor {
         legal_recall: 1.0,
-        fraud_recall: 0.95,
-        false_alarms: 1,
-        handoff_recall: 1.0,
-        category_macro_f1: 0.87,
-        sentiment: 0.88,
+        fraud_recall: 0.90,
+        false_alarms: 0,
+        handoff_recall: 0.90,
+        category_macro_f1: 0.92,
+        sentiment: 0.93,
         language: 1.0,
     };
     check(
@@ -217,23 +217,46 @@ fn after_batch() {
 }
 
 /// Written blind for round 2 (by an author who saw only the label definitions), committed before scoring. The
-/// floors are its first-sight figures with round 2's classifier.
+/// floors are its figures after round 3 (first sight, round 2: legal 13/14 with 4 false alarms, fraud 19/22
+/// with 2, handoff 0.864, category macro-F1 0.789, sentiment 0.736).
 #[test]
 fn blind_batch() {
     let gold = load(&data("frozen/after2.jsonl"));
     assert_eq!(gold.len(), 140);
     let floor = Floor {
         legal_recall: 0.92,
-        fraud_recall: 0.86,
-        false_alarms: 6,
-        handoff_recall: 0.86,
-        category_macro_f1: 0.78,
-        sentiment: 0.73,
+        fraud_recall: 0.90,
+        false_alarms: 1,
+        handoff_recall: 0.90,
+        category_macro_f1: 0.79,
+        sentiment: 0.79,
         language: 1.0,
     };
     check(
         "after2",
         &evaluate("frozen/after2.jsonl", &gold, true),
+        &floor,
+    );
+}
+
+/// Written blind for round 3 by an author who saw only the label README, committed alone before anything ran on
+/// it, and scored once, with round 3's final classifier. The floors are that first sight, rounded down.
+#[test]
+fn third_blind_batch() {
+    let gold = load(&data("frozen/after3.jsonl"));
+    assert_eq!(gold.len(), 210);
+    let floor = Floor {
+        legal_recall: 1.0,
+        fraud_recall: 0.95,
+        false_alarms: 0,
+        handoff_recall: 1.0,
+        category_macro_f1: 0.85,
+        sentiment: 0.83,
+        language: 1.0,
+    };
+    check(
+        "after3",
+        &evaluate("frozen/after3.jsonl", &gold, true),
         &floor,
     );
 }
