@@ -74,16 +74,22 @@ pub async fn partition_loop(
                 continue;
             }
         };
-        while !shutdown.is_cancelled() && !failures.gave_up() {
-            let request = BatchConfig {
-                batch: 1,
-                expires: Some(settings.fetch_expires),
-                ..BatchConfig::default()
-            };
-            if let Err(error) = consumer.request_batch(request, inbox.clone().into()).await {
-                tracing::warn!(%error, consumer = %consumer_name, "fetch failed");
-                failures.pause(&nats, &consumer, max_pause, &shutdown).await;
-                continue;
+        // The ack of the last event asked for the next one (`+NXT`): one message to the server per event
+        // instead of an ack and a pull request. While it is outstanding, its answer is awaited even on shutdown,
+        // so that an event it delivers is handed back rather than left to its ack timeout.
+        let mut requested = false;
+        while (requested || !shutdown.is_cancelled()) && !failures.gave_up() {
+            if !std::mem::take(&mut requested) {
+                let request = BatchConfig {
+                    batch: 1,
+                    expires: Some(settings.fetch_expires),
+                    ..BatchConfig::default()
+                };
+                if let Err(error) = consumer.request_batch(request, inbox.clone().into()).await {
+                    tracing::warn!(%error, consumer = %consumer_name, "fetch failed");
+                    failures.pause(&nats, &consumer, max_pause, &shutdown).await;
+                    continue;
+                }
             }
             // Not interrupted by shutdown: the request ends on its own within `fetch_expires` (an event or a
             // timeout status), and an event it still delivers is handed back at once instead of waiting out the
@@ -123,13 +129,15 @@ pub async fn partition_loop(
                 settle(&message, AckKind::Nak(None)).await;
                 break;
             }
-            handle(
+            let next = (!shutdown.is_cancelled()).then_some((&nats, inbox.as_str()));
+            requested = handle(
                 &message,
                 &consumer_name,
                 &processor,
                 &batcher,
                 &settings,
                 &metrics,
+                next,
             )
             .await;
         }
@@ -149,7 +157,8 @@ async fn handle(
     batcher: &Batcher,
     settings: &LoopSettings,
     metrics: &WorkerMetrics,
-) {
+    next_to: Option<(&async_nats::Client, &str)>,
+) -> bool {
     let started = std::time::Instant::now();
     let (stream_seq, delivered) = message
         .info()
@@ -214,7 +223,40 @@ async fn handle(
         Err(ProcessError::Permanent(_)) => EventOutcome::dead_lettered,
     };
     metrics.observe(outcome, started.elapsed().as_secs_f64());
-    settle(message, kind).await;
+    match (kind, next_to) {
+        (AckKind::Ack, Some((nats, inbox))) => {
+            ack_next(nats, message, inbox, settings.fetch_expires).await
+        }
+        (kind, _) => {
+            settle(message, kind).await;
+            false
+        }
+    }
+}
+
+/// Acknowledges the event and asks, in the same message, for the partition's next one to be delivered to
+/// `inbox` (JetStream's `+NXT` with a pull request). Returns whether the request went out; when it did not, the
+/// event is redelivered and deduplicated like after any lost ack.
+async fn ack_next(
+    nats: &async_nats::Client,
+    message: &async_nats::jetstream::Message,
+    inbox: &str,
+    expires: Duration,
+) -> bool {
+    let Some(reply) = message.reply.clone() else {
+        return false;
+    };
+    let request = format!("+NXT {{\"batch\":1,\"expires\":{}}}", expires.as_nanos());
+    match nats
+        .publish_with_reply(reply, inbox.to_owned(), request.into())
+        .await
+    {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(%error, "ack not sent; the event will be redelivered and deduplicated");
+            false
+        }
+    }
 }
 
 /// Hands events to the processor in batches; cloned into every partition loop.
