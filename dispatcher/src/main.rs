@@ -1,8 +1,18 @@
 use clap::Parser;
 use tokio_util::sync::CancellationToken;
 
+/// jemalloc instead of glibc's malloc: under load glibc's malloc and free were a tenth of the process's CPU
+/// (BENCHMARKS.md, "Cost per event"). Its background thread purges freed pages of an idle process.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    #[cfg(feature = "jemalloc")]
+    if let Err(error) = tikv_jemalloc_ctl::background_thread::write(true) {
+        eprintln!("jemalloc background thread not started: {error}");
+    }
     let config = dispatcher::Config::parse();
     let _telemetry = infra::telemetry::init("dispatcher")?;
     let listener = tokio::net::TcpListener::bind(&config.health_addr).await?;
