@@ -21,6 +21,8 @@ pub struct Report {
     pub pipeline: PipelineReport,
     pub api: Option<crate::api::ApiReport>,
     pub reports: Option<crate::reports::ReportsReport>,
+    /// Two builds side by side (`--baseline-bin-dir`); `ingress` and `pipeline` above are then empty.
+    pub compare: Option<crate::compare::Comparison>,
     pub table: Vec<Row>,
 }
 
@@ -141,6 +143,10 @@ impl Report {
                 "| {} | {} | {} | {} |",
                 row.figure, row.value, row.reference, ratio
             );
+        }
+        if let Some(compare) = &self.compare {
+            let _ = writeln!(out);
+            out.push_str(&compare.markdown());
         }
         out
     }
