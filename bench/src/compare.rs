@@ -56,7 +56,7 @@ impl std::fmt::Display for Build {
 pub fn order(step: usize, rounds: usize) -> Vec<(usize, Build)> {
     (0..rounds)
         .flat_map(|round| {
-            let first = if (step + round) % 2 == 0 {
+            let first = if (step + round).is_multiple_of(2) {
                 Build::Baseline
             } else {
                 Build::Candidate
@@ -216,7 +216,8 @@ impl Rounds {
             .collect();
         let singles: Vec<f64> = per_round
             .iter()
-            .filter_map(|r| (r.len() == 1).then(|| r[0]))
+            .filter(|r| r.len() == 1)
+            .map(|r| r[0])
             .collect();
         let range = (width == 1 && singles.len() > 1).then(|| {
             singles
@@ -579,7 +580,7 @@ mod tests {
                     assert!(builds.contains(&B) && builds.contains(&C), "{builds:?}");
                 }
                 // Over an even number of rounds, each build goes first as often as the other.
-                if rounds % 2 == 0 {
+                if rounds.is_multiple_of(2) {
                     let firsts = runs.iter().step_by(2).filter(|(_, b)| *b == B).count();
                     assert_eq!(firsts, rounds / 2);
                 }

@@ -131,8 +131,10 @@ impl Report {
     /// The table as GitHub markdown (also readable in a terminal).
     pub fn table_markdown(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "| figure | measured | reference (same run) | ratio |");
-        let _ = writeln!(out, "|---|---|---|---|");
+        if !self.table.is_empty() {
+            let _ = writeln!(out, "| figure | measured | reference (same run) | ratio |");
+            let _ = writeln!(out, "|---|---|---|---|");
+        }
         for row in &self.table {
             let ratio = row
                 .ratio
@@ -145,7 +147,9 @@ impl Report {
             );
         }
         if let Some(compare) = &self.compare {
-            let _ = writeln!(out);
+            if !out.is_empty() {
+                let _ = writeln!(out);
+            }
             out.push_str(&compare.markdown());
         }
         out

@@ -54,7 +54,6 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
         .context("work directory")?;
     // Kept after the run: the services' logs are where a surprising figure is explained.
     let log_dir = std::env::temp_dir().join(format!("bench-{run_id}"));
-    std::fs::create_dir_all(&log_dir)?;
 
     let extra_env: Vec<_> = options
         .service_env
@@ -83,6 +82,7 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
         }),
         None => None,
     };
+    std::fs::create_dir_all(&log_dir)?;
     let private_nats = match (&options.nats_url, plan.quick) {
         (None, false) if which("nats-server") => {
             let store = work.path().join("jetstream");
@@ -618,52 +618,55 @@ fn drain_timeout(accepted: u64) -> (Duration, Duration) {
 /// The one table: each figure beside the ceiling measured in this run, or the target.
 fn table(report: &Report) -> Vec<Row> {
     let c = &report.ceilings;
-    let mut rows = vec![
-        Row::new(
-            "JetStream publish, pipelined (ceiling)",
-            per_s(c.jetstream_pipelined.per_second),
-        )
-        .note(format!(
-            "{} B envelopes, Nats-Msg-Id, {} acks outstanding",
-            c.envelope_bytes, c.jetstream_window
-        )),
-        Row::new(
-            "JetStream publish + ack, one at a time (ceiling)",
-            per_s(c.jetstream_sync.per_second),
-        )
-        .note(
-            c.jetstream_sync
-                .latency
-                .map(|l| format!("round trip p50/p99 {} / {}", ms(l.p50_ms), ms(l.p99_ms)))
-                .unwrap_or_default(),
-        ),
-        Row::new(
-            "PostgreSQL ledger insert, own commit, 1 connection (ceiling)",
-            per_s(c.pg_commit_1.per_second),
-        )
-        .note(
-            c.pg_commit_1
-                .latency
-                .map(|l| format!("commit p50/p99 {} / {}", ms(l.p50_ms), ms(l.p99_ms)))
-                .unwrap_or_default(),
-        ),
-        Row::new(
-            "PostgreSQL ledger insert, own commit, 8 connections (ceiling)",
-            per_s(c.pg_commit_8.per_second),
-        )
-        .against(
-            "1 connection",
-            c.pg_commit_8.per_second / c.pg_commit_1.per_second,
-        ),
-        Row::new(
-            format!(
-                "PostgreSQL batched insert, {} keys/statement (ceiling)",
-                c.pg_batch_size
+    let mut rows = Vec::new();
+    if c.envelope_bytes > 0 {
+        rows.extend([
+            Row::new(
+                "JetStream publish, pipelined (ceiling)",
+                per_s(c.jetstream_pipelined.per_second),
+            )
+            .note(format!(
+                "{} B envelopes, Nats-Msg-Id, {} acks outstanding",
+                c.envelope_bytes, c.jetstream_window
+            )),
+            Row::new(
+                "JetStream publish + ack, one at a time (ceiling)",
+                per_s(c.jetstream_sync.per_second),
+            )
+            .note(
+                c.jetstream_sync
+                    .latency
+                    .map(|l| format!("round trip p50/p99 {} / {}", ms(l.p50_ms), ms(l.p99_ms)))
+                    .unwrap_or_default(),
             ),
-            format!("{} keys", per_s(c.pg_batched.per_second)),
-        )
-        .note("INSERT … SELECT unnest(…)"),
-    ];
+            Row::new(
+                "PostgreSQL ledger insert, own commit, 1 connection (ceiling)",
+                per_s(c.pg_commit_1.per_second),
+            )
+            .note(
+                c.pg_commit_1
+                    .latency
+                    .map(|l| format!("commit p50/p99 {} / {}", ms(l.p50_ms), ms(l.p99_ms)))
+                    .unwrap_or_default(),
+            ),
+            Row::new(
+                "PostgreSQL ledger insert, own commit, 8 connections (ceiling)",
+                per_s(c.pg_commit_8.per_second),
+            )
+            .against(
+                "1 connection",
+                c.pg_commit_8.per_second / c.pg_commit_1.per_second,
+            ),
+            Row::new(
+                format!(
+                    "PostgreSQL batched insert, {} keys/statement (ceiling)",
+                    c.pg_batch_size
+                ),
+                format!("{} keys", per_s(c.pg_batched.per_second)),
+            )
+            .note("INSERT … SELECT unnest(…)"),
+        ]);
+    }
 
     // Phases that did not run (or ran as a comparison, in its own table) have no rows.
     if report.ingress.closed_loop.sent > 0 {
