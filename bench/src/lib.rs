@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod ceiling;
+pub mod compare;
 pub mod hist;
 pub mod load;
 pub mod options;

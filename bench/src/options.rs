@@ -95,6 +95,17 @@ pub struct Options {
     /// (nothing is built): compares two builds on the same machine.
     #[arg(long, env = "BENCH_BIN_DIR")]
     pub bin_dir: Option<PathBuf>,
+    /// Compare this directory's `ingress`, `worker` and `dispatcher` (the baseline, e.g. today's main) with the
+    /// build under test (`--bin-dir`, or `target/release`): the `ingress` and `pipeline` phases run every step
+    /// for both builds in this one run, on the same NATS server and PostgreSQL, interleaved, each run on fresh
+    /// services with a database and streams of its own, and report them side by side
+    /// (`scripts/bench-compare.sh` builds a git ref into one).
+    #[arg(long, env = "BENCH_BASELINE_BIN_DIR", value_name = "DIR")]
+    pub baseline_bin_dir: Option<PathBuf>,
+    /// With `--baseline-bin-dir`: rounds of each step, every build once per round, the first build of a round
+    /// alternating (2: baseline, candidate, candidate, baseline; the next step the other way round).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub compare_rounds: u32,
     /// Do not run `cargo build --release -p ingress -p worker -p dispatcher` first.
     #[arg(long)]
     pub no_build: bool,

@@ -21,6 +21,8 @@ pub struct Report {
     pub pipeline: PipelineReport,
     pub api: Option<crate::api::ApiReport>,
     pub reports: Option<crate::reports::ReportsReport>,
+    /// Two builds side by side (`--baseline-bin-dir`); `ingress` and `pipeline` above are then empty.
+    pub compare: Option<crate::compare::Comparison>,
     pub table: Vec<Row>,
 }
 
@@ -129,8 +131,10 @@ impl Report {
     /// The table as GitHub markdown (also readable in a terminal).
     pub fn table_markdown(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "| figure | measured | reference (same run) | ratio |");
-        let _ = writeln!(out, "|---|---|---|---|");
+        if !self.table.is_empty() {
+            let _ = writeln!(out, "| figure | measured | reference (same run) | ratio |");
+            let _ = writeln!(out, "|---|---|---|---|");
+        }
         for row in &self.table {
             let ratio = row
                 .ratio
@@ -141,6 +145,12 @@ impl Report {
                 "| {} | {} | {} | {} |",
                 row.figure, row.value, row.reference, ratio
             );
+        }
+        if let Some(compare) = &self.compare {
+            if !out.is_empty() {
+                let _ = writeln!(out);
+            }
+            out.push_str(&compare.markdown());
         }
         out
     }

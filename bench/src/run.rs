@@ -1,23 +1,25 @@
 //! One benchmark run: ceilings, the ingress alone, the whole pipeline, then the table.
 
+mod ab;
+mod phases;
+
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
+use anyhow::{bail, Context as _};
 use rand::Rng;
 use tokio_util::sync::CancellationToken;
 
 use crate::ceiling;
-use crate::load::{self, Gate, Target};
+use crate::compare::{BuildRuns, Comparison};
+use crate::load::{self, Target};
 use crate::options::{Options, Plan};
 use crate::payload::Payloads;
 use crate::pipeline;
 use crate::procfs::{self, CpuSnapshot};
-use crate::report::{
-    ms, per_s, IngressReport, PipelinePhase, PipelineReport, Report, Row, RunInfo,
-};
+use crate::report::{ms, per_s, Report, Row, RunInfo};
 use crate::services::{self, Launch, PrivateNats, Role, Stack};
 use crate::slow::{self, Flood, SlowReport};
 
@@ -35,6 +37,12 @@ const COMMITS_PER_EVENT: f64 = 3.0;
 /// Runs everything `options` asks for and returns the report (also printed as it goes).
 pub async fn run(options: &Options) -> anyhow::Result<Report> {
     let plan = options.plan();
+    if options.baseline_bin_dir.is_some() && (plan.quick || options.in_process) {
+        bail!(
+            "--baseline-bin-dir compares two builds' binaries: it cannot run with --quick or --in-process, \
+             whose services are this process's own code"
+        );
+    }
     let begun = Instant::now();
     // The slow-clients phase holds thousands of sockets in this process (and as many in the ingress).
     infra::http::raise_fd_limit();
@@ -46,8 +54,12 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
         .context("work directory")?;
     // Kept after the run: the services' logs are where a surprising figure is explained.
     let log_dir = std::env::temp_dir().join(format!("bench-{run_id}"));
-    std::fs::create_dir_all(&log_dir)?;
 
+    let extra_env: Vec<_> = options
+        .service_env
+        .iter()
+        .map(|e| services::parse_service_env(e))
+        .collect::<anyhow::Result<_>>()?;
     let launch = if plan.quick || options.in_process {
         Launch::InProcess
     } else {
@@ -57,13 +69,20 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
                 None => services::release_dir(!options.no_build)?,
             },
             log_dir: log_dir.clone(),
-            extra_env: options
-                .service_env
-                .iter()
-                .map(|e| services::parse_service_env(e))
-                .collect::<anyhow::Result<_>>()?,
+            extra_env: extra_env.clone(),
         }
     };
+    // The build `launch` runs is the candidate; the baseline's binaries get the same configuration.
+    let baseline = match &options.baseline_bin_dir {
+        Some(dir) => Some(Launch::Processes {
+            bin_dir: services::check_binaries(dir.clone())
+                .with_context(|| format!("--baseline-bin-dir {}", dir.display()))?,
+            log_dir: log_dir.clone(),
+            extra_env,
+        }),
+        None => None,
+    };
+    std::fs::create_dir_all(&log_dir)?;
     let private_nats = match (&options.nats_url, plan.quick) {
         (None, false) if which("nats-server") => {
             let store = work.path().join("jetstream");
@@ -123,36 +142,55 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
     );
 
     let wants = |phase: &str| options.phases.iter().any(|p| p == phase);
+    let rig = phases::Rig {
+        plan: &plan,
+        payloads: &payloads,
+        ticks,
+        nats: private_nats.as_ref(),
+    };
+    let mut ab = baseline.as_ref().map(|baseline| {
+        ab::Ab::new(
+            rig,
+            [baseline, &launch],
+            &options.database_url,
+            &run_id,
+            options.compare_rounds as usize,
+        )
+    });
+    let mut compared: [BuildRuns; 2] = Default::default();
     let result = async {
         if wants("ceilings") {
             report.ceilings = ceilings(&plan, &env, &payloads, &nats_url, &run_id).await?;
         }
         if wants("ingress") {
-            report.ingress = ingress(
-                &plan,
-                &mut env,
-                &launch,
-                &payloads,
-                &run_id,
-                ticks,
-                private_nats.as_ref(),
-            )
-            .await?;
+            match &mut ab {
+                Some(ab) => {
+                    let shared = env.database_url.clone();
+                    let runs = ab.ingress(&mut env).await;
+                    env.database_url = shared;
+                    let [base, cand] = runs?;
+                    (compared[0].ingress, compared[1].ingress) = (base, cand);
+                }
+                None => report.ingress = phases::ingress(&rig, &mut env, &launch, &run_id).await?,
+            }
         }
         if wants("slow") {
             report.slow = Some(slow_clients(&plan, &mut env, &launch, &payloads, &run_id).await?);
         }
         if wants("pipeline") {
-            report.pipeline = whole_pipeline(
-                &plan,
-                &mut env,
-                &launch,
-                &payloads,
-                &run_id,
-                ticks,
-                private_nats.as_ref(),
-            )
-            .await?;
+            match &mut ab {
+                Some(ab) => {
+                    let shared = env.database_url.clone();
+                    let runs = ab.pipeline(&mut env).await;
+                    env.database_url = shared;
+                    let [base, cand] = runs?;
+                    (compared[0].pipeline, compared[1].pipeline) = (base, cand);
+                }
+                None => {
+                    report.pipeline =
+                        phases::whole_pipeline(&rig, &mut env, &launch, &run_id).await?;
+                }
+            }
         }
         if wants("api") {
             eprintln!("bench: api");
@@ -166,6 +204,7 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
         anyhow::Ok(())
     }
     .await;
+    let ab = ab.map(|ab| (ab.rounds, ab.order));
     if result.is_err() {
         eprintln!("bench: failed; logs in {}", log_dir.display());
     }
@@ -176,10 +215,23 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
     // Only removed when empty: an in-process run writes no logs there.
     let _ = std::fs::remove_dir(&log_dir);
     result?;
+    if let (Some((rounds, order)), Some(baseline)) = (ab, &baseline) {
+        let [mut base, mut cand] = compared;
+        base.bin_dir = bin_dir_of(baseline);
+        cand.bin_dir = bin_dir_of(&launch);
+        report.compare = Some(Comparison::new(rounds, order, base, cand));
+    }
     report.run.seconds_total = begun.elapsed().as_secs_f64();
     report.run.loadavg_end = loadavg();
     report.table = table(&report);
     Ok(report)
+}
+
+fn bin_dir_of(launch: &Launch) -> String {
+    match launch {
+        Launch::Processes { bin_dir, .. } => bin_dir.display().to_string(),
+        Launch::InProcess => "in-process".into(),
+    }
 }
 
 fn loadavg() -> String {
@@ -369,94 +421,6 @@ fn memory_of(stack: &Stack) -> BTreeMap<String, procfs::Memory> {
         .into_iter()
         .filter_map(|(role, pid)| procfs::memory(pid).map(|m| (role.name().to_owned(), m)))
         .collect()
-}
-
-async fn ingress(
-    plan: &Plan,
-    env: &mut e2e::Env,
-    launch: &Launch,
-    payloads: &Arc<Payloads>,
-    run_id: &str,
-    ticks: f64,
-    nats: Option<&PrivateNats>,
-) -> anyhow::Result<IngressReport> {
-    let prefix = format!("b{run_id}ing");
-    let stack = Stack::start(
-        env,
-        launch,
-        &prefix,
-        &[Role::Ingress],
-        plan.stream_max_bytes,
-    )
-    .await?;
-    let result = async {
-        let addr = stack.ingress.context("ingress address")?;
-        let target = Arc::new(Target::webhook(addr, e2e::TENANT));
-        // Warm-up: connections, tenant cache, JetStream.
-        load::closed_loop(target.clone(), payloads.clone(), 4, plan.warmup, None).await?;
-        purge_events(env).await;
-
-        eprintln!(
-            "bench: ingress: closed loop, {} connections",
-            plan.connections
-        );
-        let probe = CpuProbe::start(&stack, nats, &env.database_url, ticks).await;
-        let nats_before = nats_counters(nats).await;
-        let closed = load::closed_loop(
-            target.clone(),
-            payloads.clone(),
-            plan.connections,
-            plan.duration,
-            None,
-        )
-        .await?;
-        let cpu = probe.per_event(closed.accepted).await;
-        let nats_per_request =
-            per_event_delta(&nats_before, &nats_counters(nats).await, closed.accepted);
-        purge_events(env).await;
-
-        let max = closed.accepted_per_s;
-        let half = (max / 2.0 / 100.0).round().max(1.0) * 100.0;
-        let mut rates = plan.rates.clone();
-        if !plan.quick || half < 400.0 {
-            rates.push(half);
-        }
-        rates.sort_by(f64::total_cmp);
-        rates.dedup();
-        let mut open = Vec::new();
-        let mut skipped = Vec::new();
-        for rate in rates {
-            if rate > max {
-                skipped.push(rate);
-                continue;
-            }
-            eprintln!("bench: ingress: open loop at {rate}/s");
-            open.push(
-                load::open_loop(
-                    target.clone(),
-                    payloads.clone(),
-                    rate,
-                    plan.duration,
-                    plan.max_in_flight,
-                )
-                .await,
-            );
-            purge_events(env).await;
-        }
-        let memory = memory_of(&stack).remove("ingress");
-        anyhow::Ok(IngressReport {
-            closed_loop: closed,
-            open_loop: open,
-            skipped_rates: skipped,
-            cpu_ms_per_request: cpu,
-            nats_per_request,
-            memory,
-        })
-    }
-    .await;
-    stack.stop().await;
-    delete_streams(&env.jetstream().await, &env.topology()).await;
-    result
 }
 
 /// Issue 18: the ingress (default configuration) while `slow_connections` slow clients hold it, half with
@@ -651,306 +615,135 @@ fn drain_timeout(accepted: u64) -> (Duration, Duration) {
     )
 }
 
-async fn whole_pipeline(
-    plan: &Plan,
-    env: &mut e2e::Env,
-    launch: &Launch,
-    payloads: &Arc<Payloads>,
-    run_id: &str,
-    ticks: f64,
-    nats: Option<&PrivateNats>,
-) -> anyhow::Result<PipelineReport> {
-    let prefix = format!("b{run_id}p");
-    let stack = Stack::start(
-        env,
-        launch,
-        &prefix,
-        &[Role::Ingress, Role::Worker, Role::Dispatcher],
-        plan.stream_max_bytes,
-    )
-    .await?;
-    let sim = env.sim.state().clone();
-    let result = async {
-        let addr = stack.ingress.context("ingress address")?;
-        let target = Arc::new(Target::webhook(addr, e2e::TENANT));
-        // Warm-up: every partition consumer, the pools, the tenant caches.
-        let warm = load::open_loop(target.clone(), payloads.clone(), 200.0, plan.warmup, 256).await;
-        pipeline::drain_and_match(&sim, &warm.samples, drain_timeout(warm.accepted), &|id| {
-            payloads.conversation_of(id)
-        })
-        .await;
-        // Stats of the warm-up reach pg_stat_database within a second.
-        tokio::time::sleep(Duration::from_millis(1200)).await;
-
-        let phase = FixedRate {
-            stack: &stack,
-            nats,
-            env,
-            sim: &sim,
-            target: &target,
-            payloads,
-            plan,
-            ticks,
-        };
-        let mut fixed = Vec::new();
-        for &rate in &plan.pipeline_rates {
-            fixed.push(phase.run(rate).await);
-        }
-
-        sim.reset();
-        eprintln!(
-            "bench: pipeline: maximum, {} connections, backlog window {}",
-            plan.pipeline_connections, plan.pipeline_window
-        );
-        let replies = Arc::new(AtomicU64::new(0));
-        let stop = CancellationToken::new();
-        let counter = pipeline::spawn_reply_counter(sim.clone(), replies.clone(), stop.clone());
-        let probe = CpuProbe::start(&stack, nats, &env.database_url, ticks).await;
-        let pg_before = pg_counters(&env.database_url).await;
-        let nats_before = nats_counters(nats).await;
-        let gate = Gate {
-            replies: replies.clone(),
-            accepted: Arc::new(AtomicU64::new(0)),
-            window: plan.pipeline_window,
-        };
-        // Steady state: replies counted between the end of the warm-up and the end of sending.
-        let steady = {
-            let replies = replies.clone();
-            let (warmup, duration) = (plan.warmup, plan.duration);
-            tokio::spawn(async move {
-                tokio::time::sleep(warmup).await;
-                let (t0, r0) = (Instant::now(), replies.load(Ordering::Relaxed));
-                tokio::time::sleep(duration.saturating_sub(warmup)).await;
-                let (t1, r1) = (Instant::now(), replies.load(Ordering::Relaxed));
-                (r1 - r0) as f64 / (t1 - t0).as_secs_f64()
-            })
-        };
-        let run = load::closed_loop(
-            target.clone(),
-            payloads.clone(),
-            plan.pipeline_connections,
-            plan.duration,
-            Some(gate),
-        )
-        .await?;
-        let events_per_s = steady.await.unwrap_or(0.0);
-        let delivery =
-            pipeline::drain_and_match(&sim, &run.samples, drain_timeout(run.accepted), &|id| {
-                payloads.conversation_of(id)
-            })
-            .await;
-        stop.cancel();
-        let _ = counter.await;
-        let cpu = probe.per_event(run.accepted).await;
-        let nats_per_event =
-            per_event_delta(&nats_before, &nats_counters(nats).await, run.accepted);
-        let memory = memory_of(&stack);
-        tokio::time::sleep(Duration::from_millis(1200)).await;
-        let pg = per_event_delta(
-            &pg_before,
-            &pg_counters(&env.database_url).await,
-            run.accepted,
-        );
-        // Below capacity: the latency the pipeline has when it keeps up.
-        let half = (events_per_s / 2.0 / 10.0).floor() * 10.0;
-        if half >= 10.0 && !plan.pipeline_rates.contains(&half) {
-            fixed.push(phase.run(half).await);
-        }
-        anyhow::Ok(PipelineReport {
-            window: plan.pipeline_window,
-            fixed_rate: fixed,
-            max: PipelinePhase {
-                load: run,
-                delivery,
-                events_per_s,
-                cpu_ms_per_event: cpu,
-                memory,
-                postgres_per_event: pg,
-                nats_per_event,
-            },
-        })
-    }
-    .await;
-    stack.stop().await;
-    delete_streams(&env.jetstream().await, &env.topology()).await;
-    result
-}
-
-/// One open-loop run of the whole pipeline at a fixed rate, drained and matched.
-struct FixedRate<'a> {
-    stack: &'a Stack,
-    nats: Option<&'a PrivateNats>,
-    env: &'a e2e::Env,
-    sim: &'a e2e::chatwoot_sim::SimState,
-    target: &'a Arc<Target>,
-    payloads: &'a Arc<Payloads>,
-    plan: &'a Plan,
-    ticks: f64,
-}
-
-impl FixedRate<'_> {
-    async fn run(&self, rate: f64) -> PipelinePhase {
-        self.sim.reset();
-        eprintln!("bench: pipeline: open loop at {rate}/s");
-        let database_url = &self.env.database_url;
-        let probe = CpuProbe::start(self.stack, self.nats, database_url, self.ticks).await;
-        let pg_before = pg_counters(database_url).await;
-        let nats_before = nats_counters(self.nats).await;
-        let run = load::open_loop(
-            self.target.clone(),
-            self.payloads.clone(),
-            rate,
-            self.plan.duration,
-            self.plan.max_in_flight,
-        )
-        .await;
-        let delivery =
-            pipeline::drain_and_match(self.sim, &run.samples, drain_timeout(run.accepted), &|id| {
-                self.payloads.conversation_of(id)
-            })
-            .await;
-        let cpu = probe.per_event(run.accepted).await;
-        let nats_per_event =
-            per_event_delta(&nats_before, &nats_counters(self.nats).await, run.accepted);
-        let memory = memory_of(self.stack);
-        // Backends report their statistics to pg_stat_database within a second of going idle.
-        tokio::time::sleep(Duration::from_millis(1200)).await;
-        let pg = per_event_delta(&pg_before, &pg_counters(database_url).await, run.accepted);
-        PipelinePhase {
-            events_per_s: run.accepted_per_s,
-            load: run,
-            delivery,
-            cpu_ms_per_event: cpu,
-            memory,
-            postgres_per_event: pg,
-            nats_per_event,
-        }
-    }
-}
-
 /// The one table: each figure beside the ceiling measured in this run, or the issue's target.
 fn table(report: &Report) -> Vec<Row> {
     let c = &report.ceilings;
-    let mut rows = vec![
-        Row::new(
-            "JetStream publish, pipelined (ceiling)",
-            per_s(c.jetstream_pipelined.per_second),
-        )
-        .note(format!(
-            "{} B envelopes, Nats-Msg-Id, {} acks outstanding",
-            c.envelope_bytes, c.jetstream_window
-        )),
-        Row::new(
-            "JetStream publish + ack, one at a time (ceiling)",
-            per_s(c.jetstream_sync.per_second),
-        )
-        .note(
-            c.jetstream_sync
-                .latency
-                .map(|l| format!("round trip p50/p99 {} / {}", ms(l.p50_ms), ms(l.p99_ms)))
-                .unwrap_or_default(),
-        ),
-        Row::new(
-            "PostgreSQL ledger insert, own commit, 1 connection (ceiling)",
-            per_s(c.pg_commit_1.per_second),
-        )
-        .note(
-            c.pg_commit_1
-                .latency
-                .map(|l| format!("commit p50/p99 {} / {}", ms(l.p50_ms), ms(l.p99_ms)))
-                .unwrap_or_default(),
-        ),
-        Row::new(
-            "PostgreSQL ledger insert, own commit, 8 connections (ceiling)",
-            per_s(c.pg_commit_8.per_second),
-        )
-        .against(
-            "1 connection",
-            c.pg_commit_8.per_second / c.pg_commit_1.per_second,
-        ),
-        Row::new(
-            format!(
-                "PostgreSQL batched insert, {} keys/statement (ceiling)",
-                c.pg_batch_size
+    let mut rows = Vec::new();
+    if c.envelope_bytes > 0 {
+        rows.extend([
+            Row::new(
+                "JetStream publish, pipelined (ceiling)",
+                per_s(c.jetstream_pipelined.per_second),
+            )
+            .note(format!(
+                "{} B envelopes, Nats-Msg-Id, {} acks outstanding",
+                c.envelope_bytes, c.jetstream_window
+            )),
+            Row::new(
+                "JetStream publish + ack, one at a time (ceiling)",
+                per_s(c.jetstream_sync.per_second),
+            )
+            .note(
+                c.jetstream_sync
+                    .latency
+                    .map(|l| format!("round trip p50/p99 {} / {}", ms(l.p50_ms), ms(l.p99_ms)))
+                    .unwrap_or_default(),
             ),
-            format!("{} keys", per_s(c.pg_batched.per_second)),
-        )
-        .note("INSERT … SELECT unnest(…)"),
-    ];
+            Row::new(
+                "PostgreSQL ledger insert, own commit, 1 connection (ceiling)",
+                per_s(c.pg_commit_1.per_second),
+            )
+            .note(
+                c.pg_commit_1
+                    .latency
+                    .map(|l| format!("commit p50/p99 {} / {}", ms(l.p50_ms), ms(l.p99_ms)))
+                    .unwrap_or_default(),
+            ),
+            Row::new(
+                "PostgreSQL ledger insert, own commit, 8 connections (ceiling)",
+                per_s(c.pg_commit_8.per_second),
+            )
+            .against(
+                "1 connection",
+                c.pg_commit_8.per_second / c.pg_commit_1.per_second,
+            ),
+            Row::new(
+                format!(
+                    "PostgreSQL batched insert, {} keys/statement (ceiling)",
+                    c.pg_batch_size
+                ),
+                format!("{} keys", per_s(c.pg_batched.per_second)),
+            )
+            .note("INSERT … SELECT unnest(…)"),
+        ]);
+    }
 
-    let ingress = &report.ingress;
-    let closed = &ingress.closed_loop;
-    rows.push(
-        Row::new(
-            format!(
-                "Ingress accepted, closed loop, {} connections",
-                closed.connections.unwrap_or_default()
-            ),
-            format!(
-                "{} (p99 {})",
-                per_s(closed.accepted_per_s),
-                ms(closed.latency.p99_ms)
-            ),
-        )
-        .against(
-            format!(
-                "pipelined publish {} (target ≥ 0.5)",
-                per_s(c.jetstream_pipelined.per_second)
-            ),
-            closed.accepted_per_s / c.jetstream_pipelined.per_second,
-        ),
-    );
-    let sync_p50 = c.jetstream_sync.latency.map_or(f64::NAN, |l| l.p50_ms);
-    for run in &ingress.open_loop {
-        let rate = run.target_rate.unwrap_or_default();
-        let half = (closed.accepted_per_s / 2.0 / 100.0).round() * 100.0;
-        let target = if (rate - half).abs() < 1.0 {
-            format!("; half of max: target p99 < {TARGET_INGRESS_P99_MS} ms")
-        } else {
-            String::new()
-        };
+    // Phases that did not run (or ran as a comparison, in its own table) have no rows.
+    if report.ingress.closed_loop.sent > 0 {
+        let ingress = &report.ingress;
+        let closed = &ingress.closed_loop;
         rows.push(
             Row::new(
-                format!("Ingress at {}, p50/p90/p99/p99.9", per_s(rate)),
-                format!("{}{}", run.latency.short(), errors(run)),
+                format!(
+                    "Ingress accepted, closed loop, {} connections",
+                    closed.connections.unwrap_or_default()
+                ),
+                format!(
+                    "{} (p99 {})",
+                    per_s(closed.accepted_per_s),
+                    ms(closed.latency.p99_ms)
+                ),
             )
             .against(
-                format!("p50 ÷ publish+ack p50 {}{target}", ms(sync_p50)),
-                run.latency.p50_ms / sync_p50,
+                format!(
+                    "pipelined publish {} (target ≥ 0.5)",
+                    per_s(c.jetstream_pipelined.per_second)
+                ),
+                closed.accepted_per_s / c.jetstream_pipelined.per_second,
             ),
         );
-    }
-    for rate in &ingress.skipped_rates {
-        rows.push(
-            Row::new(format!("Ingress at {}", per_s(*rate)), "skipped")
-                .note("above the closed-loop maximum"),
-        );
-    }
-    if let Some(cpu) = ingress.cpu_ms_per_request.get("ingress") {
-        let nats = ingress
-            .cpu_ms_per_request
-            .get("nats-server")
-            .map(|n| format!(" (nats-server {} ms)", fmt3(*n)))
-            .unwrap_or_default();
-        rows.push(
-            Row::new(
-                "Ingress CPU per webhook",
-                format!("{} ms{nats}", fmt3(*cpu)),
-            )
-            .note("closed-loop run"),
-        );
-    }
-    if let Some(memory) = ingress.memory {
-        rows.push(
-            Row::new(
-                "Ingress peak RSS (after its max run)",
-                format!("{:.1} MiB", memory.peak_rss_mib),
-            )
-            .against(
-                format!("target {TARGET_RSS_MIB} MiB"),
-                memory.peak_rss_mib / TARGET_RSS_MIB,
-            ),
-        );
+        let sync_p50 = c.jetstream_sync.latency.map_or(f64::NAN, |l| l.p50_ms);
+        for run in &ingress.open_loop {
+            let rate = run.target_rate.unwrap_or_default();
+            let half = (closed.accepted_per_s / 2.0 / 100.0).round() * 100.0;
+            let target = if (rate - half).abs() < 1.0 {
+                format!("; half of max: target p99 < {TARGET_INGRESS_P99_MS} ms")
+            } else {
+                String::new()
+            };
+            rows.push(
+                Row::new(
+                    format!("Ingress at {}, p50/p90/p99/p99.9", per_s(rate)),
+                    format!("{}{}", run.latency.short(), errors(run)),
+                )
+                .against(
+                    format!("p50 ÷ publish+ack p50 {}{target}", ms(sync_p50)),
+                    run.latency.p50_ms / sync_p50,
+                ),
+            );
+        }
+        for rate in &ingress.skipped_rates {
+            rows.push(
+                Row::new(format!("Ingress at {}", per_s(*rate)), "skipped")
+                    .note("above the closed-loop maximum"),
+            );
+        }
+        if let Some(cpu) = ingress.cpu_ms_per_request.get("ingress") {
+            let nats = ingress
+                .cpu_ms_per_request
+                .get("nats-server")
+                .map(|n| format!(" (nats-server {} ms)", fmt3(*n)))
+                .unwrap_or_default();
+            rows.push(
+                Row::new(
+                    "Ingress CPU per webhook",
+                    format!("{} ms{nats}", fmt3(*cpu)),
+                )
+                .note("closed-loop run"),
+            );
+        }
+        if let Some(memory) = ingress.memory {
+            rows.push(
+                Row::new(
+                    "Ingress peak RSS (after its max run)",
+                    format!("{:.1} MiB", memory.peak_rss_mib),
+                )
+                .against(
+                    format!("target {TARGET_RSS_MIB} MiB"),
+                    memory.peak_rss_mib / TARGET_RSS_MIB,
+                ),
+            );
+        }
     }
 
     if let Some(slow) = &report.slow {
@@ -1008,78 +801,102 @@ fn table(report: &Report) -> Vec<Row> {
         );
     }
 
-    let pipeline = &report.pipeline;
-    let max = &pipeline.max;
-    let commit_bound = c.pg_commit_8.per_second / COMMITS_PER_EVENT;
-    rows.push(
-        Row::new(
-            "Pipeline sustained, webhook → reply",
-            format!(
-                "{} events/s, {}",
-                per_s(max.events_per_s).trim_end_matches("/s"),
-                loss(&max.delivery)
-            ),
-        )
-        .against(
-            format!(
-                "8-conn commits ÷ {COMMITS_PER_EVENT} = {} (target {})",
-                per_s(commit_bound),
-                per_s(TARGET_PIPELINE_PER_S)
-            ),
-            max.events_per_s / commit_bound,
-        ),
-    );
-    if let Some(machine) = max.cpu_ms_per_event.get("machine (all processes)") {
-        let cores = report.run.cores as f64;
-        let cpu_bound = cores * 1000.0 / machine;
+    if report.pipeline.max.load.sent > 0 {
+        let pipeline = &report.pipeline;
+        let max = &pipeline.max;
+        let commit_bound = c.pg_commit_8.per_second / COMMITS_PER_EVENT;
         rows.push(
             Row::new(
-                "Pipeline CPU per event, whole machine",
-                format!("{} ms", fmt3(*machine)),
-            )
-            .against(
-                format!("{cores} cores ⇒ CPU-bound {}", per_s(cpu_bound)),
-                max.events_per_s / cpu_bound,
-            ),
-        );
-    }
-    rows.push(
-        Row::new(
-            "Pipeline e2e at max (backlog-bound)",
-            max.delivery.e2e.short(),
-        )
-        .note(format!(
-            "{} connections, at most {} events between accept and reply",
-            max.load.connections.unwrap_or_default(),
-            pipeline.window
-        )),
-    );
-    for phase in &pipeline.fixed_rate {
-        let rate = phase.load.target_rate.unwrap_or_default();
-        rows.push(
-            Row::new(
-                format!("Pipeline e2e at {}, p50/p90/p99/p99.9", per_s(rate)),
+                "Pipeline sustained, webhook → reply",
                 format!(
-                    "{}; replies at {} over the run; {}",
-                    phase.delivery.e2e.short(),
-                    per_s(
-                        phase.delivery.replied_once as f64 / phase.delivery.span_seconds.max(0.001)
-                    ),
-                    loss(&phase.delivery)
+                    "{} events/s, {}",
+                    per_s(max.events_per_s).trim_end_matches("/s"),
+                    loss(&max.delivery)
                 ),
             )
             .against(
-                format!("target p99 < {TARGET_E2E_P99_MS} ms"),
-                phase.delivery.e2e.p99_ms / TARGET_E2E_P99_MS,
+                format!(
+                    "8-conn commits ÷ {COMMITS_PER_EVENT} = {} (target {})",
+                    per_s(commit_bound),
+                    per_s(TARGET_PIPELINE_PER_S)
+                ),
+                max.events_per_s / commit_bound,
             ),
         );
-    }
-    if let Some(first) = pipeline.fixed_rate.first() {
-        let rate = per_s(first.load.target_rate.unwrap_or_default());
-        for (service, memory) in &first.memory {
+        if let Some(machine) = max.cpu_ms_per_event.get("machine (all processes)") {
+            let cores = report.run.cores as f64;
+            let cpu_bound = cores * 1000.0 / machine;
             rows.push(
                 Row::new(
-                    format!("{service} peak RSS at {rate}"),
+                    "Pipeline CPU per event, whole machine",
+                    format!("{} ms", fmt3(*machine)),
+                )
+                .against(
+                    format!("{cores} cores ⇒ CPU-bound {}", per_s(cpu_bound)),
+                    max.events_per_s / cpu_bound,
+                ),
+            );
+        }
+        rows.push(
+            Row::new(
+                "Pipeline e2e at max (backlog-bound)",
+                max.delivery.e2e.short(),
+            )
+            .note(format!(
+                "{} connections, at most {} events between accept and reply",
+                max.load.connections.unwrap_or_default(),
+                pipeline.window
+            )),
+        );
+        for phase in &pipeline.fixed_rate {
+            let rate = phase.load.target_rate.unwrap_or_default();
+            rows.push(
+                Row::new(
+                    format!("Pipeline e2e at {}, p50/p90/p99/p99.9", per_s(rate)),
+                    format!(
+                        "{}; replies at {} over the run; {}",
+                        phase.delivery.e2e.short(),
+                        per_s(
+                            phase.delivery.replied_once as f64
+                                / phase.delivery.span_seconds.max(0.001)
+                        ),
+                        loss(&phase.delivery)
+                    ),
+                )
+                .against(
+                    format!("target p99 < {TARGET_E2E_P99_MS} ms"),
+                    phase.delivery.e2e.p99_ms / TARGET_E2E_P99_MS,
+                ),
+            );
+        }
+        if let Some(first) = pipeline.fixed_rate.first() {
+            let rate = per_s(first.load.target_rate.unwrap_or_default());
+            for (service, memory) in &first.memory {
+                rows.push(
+                    Row::new(
+                        format!("{service} peak RSS at {rate}"),
+                        format!("{:.1} MiB", memory.peak_rss_mib),
+                    )
+                    .against(
+                        format!("target {TARGET_RSS_MIB} MiB"),
+                        memory.peak_rss_mib / TARGET_RSS_MIB,
+                    ),
+                );
+            }
+            let cpu: Vec<String> = first
+                .cpu_ms_per_event
+                .iter()
+                .map(|(k, v)| format!("{k} {}", fmt3(*v)))
+                .collect();
+            rows.push(Row::new(
+                format!("CPU ms per event at {rate}"),
+                cpu.join(", "),
+            ));
+        }
+        for (service, memory) in &max.memory {
+            rows.push(
+                Row::new(
+                    format!("{service} peak RSS after the max run"),
                     format!("{:.1} MiB", memory.peak_rss_mib),
                 )
                 .against(
@@ -1088,62 +905,41 @@ fn table(report: &Report) -> Vec<Row> {
                 ),
             );
         }
-        let cpu: Vec<String> = first
+        let cpu: Vec<String> = max
             .cpu_ms_per_event
             .iter()
             .map(|(k, v)| format!("{k} {}", fmt3(*v)))
             .collect();
-        rows.push(Row::new(
-            format!("CPU ms per event at {rate}"),
-            cpu.join(", "),
-        ));
-    }
-    for (service, memory) in &max.memory {
-        rows.push(
-            Row::new(
-                format!("{service} peak RSS after the max run"),
-                format!("{:.1} MiB", memory.peak_rss_mib),
-            )
-            .against(
-                format!("target {TARGET_RSS_MIB} MiB"),
-                memory.peak_rss_mib / TARGET_RSS_MIB,
-            ),
-        );
-    }
-    let cpu: Vec<String> = max
-        .cpu_ms_per_event
-        .iter()
-        .map(|(k, v)| format!("{k} {}", fmt3(*v)))
-        .collect();
-    rows.push(Row::new("CPU ms per event at max", cpu.join(", ")));
-    let pg: Vec<String> = max
-        .postgres_per_event
-        .iter()
-        .map(|(k, v)| format!("{k} {v:.1}"))
-        .collect();
-    if !pg.is_empty() {
-        rows.push(Row::new("PostgreSQL per event at max", pg.join(", ")));
-    }
-    let nats: Vec<String> = max
-        .nats_per_event
-        .iter()
-        .filter(|(k, _)| !k.ends_with("bytes"))
-        .map(|(k, v)| format!("{k} {v:.1}"))
-        .collect();
-    if !nats.is_empty() {
-        rows.push(
-            Row::new("NATS per event at max", nats.join(", ")).note(format!(
-                "ingress alone: {}",
-                report
-                    .ingress
-                    .nats_per_request
-                    .iter()
-                    .filter(|(k, _)| !k.ends_with("bytes"))
-                    .map(|(k, v)| format!("{k} {v:.1}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-        );
+        rows.push(Row::new("CPU ms per event at max", cpu.join(", ")));
+        let pg: Vec<String> = max
+            .postgres_per_event
+            .iter()
+            .map(|(k, v)| format!("{k} {v:.1}"))
+            .collect();
+        if !pg.is_empty() {
+            rows.push(Row::new("PostgreSQL per event at max", pg.join(", ")));
+        }
+        let nats: Vec<String> = max
+            .nats_per_event
+            .iter()
+            .filter(|(k, _)| !k.ends_with("bytes"))
+            .map(|(k, v)| format!("{k} {v:.1}"))
+            .collect();
+        if !nats.is_empty() {
+            rows.push(
+                Row::new("NATS per event at max", nats.join(", ")).note(format!(
+                    "ingress alone: {}",
+                    report
+                        .ingress
+                        .nats_per_request
+                        .iter()
+                        .filter(|(k, _)| !k.ends_with("bytes"))
+                        .map(|(k, v)| format!("{k} {v:.1}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            );
+        }
     }
     if let Some(reports) = &report.reports {
         rows.extend(crate::reports::rows(reports));

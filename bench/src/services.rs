@@ -70,13 +70,34 @@ impl Stack {
         roles: &[Role],
         stream_max_bytes: i64,
     ) -> anyhow::Result<Self> {
-        let max_bytes = stream_max_bytes.to_string();
-        env.prefix = prefix.to_owned();
         let mut stack = Self {
             ingress: None,
             ingress_metrics: None,
             services: Vec::new(),
         };
+        if let Err(error) = stack
+            .add(env, launch, prefix, roles, stream_max_bytes)
+            .await
+        {
+            stack.stop().await;
+            return Err(error);
+        }
+        Ok(stack)
+    }
+
+    /// Starts more services into a running stack (after something had to be done between them, e.g. a
+    /// tenant's settings written once the first service had migrated the database).
+    pub async fn add(
+        &mut self,
+        env: &mut e2e::Env,
+        launch: &Launch,
+        prefix: &str,
+        roles: &[Role],
+        stream_max_bytes: i64,
+    ) -> anyhow::Result<()> {
+        let max_bytes = stream_max_bytes.to_string();
+        env.prefix = prefix.to_owned();
+        let stack = self;
         for &role in roles {
             let running = match launch {
                 Launch::InProcess => {
@@ -113,7 +134,7 @@ impl Stack {
             };
             stack.services.push((role, running));
         }
-        Ok(stack)
+        Ok(())
     }
 
     /// Process ids of services running as processes.

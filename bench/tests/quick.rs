@@ -2,6 +2,7 @@
 //! are printed, never asserted: they come from debug builds of services running in this process, on a machine
 //! shared with the rest of the test suite.
 
+use std::ffi::OsStr;
 use std::io::Write as _;
 
 use clap::Parser;
@@ -19,4 +20,41 @@ async fn quick_benchmark_completes() {
         report.table_markdown()
     );
     assert!(!report.table.is_empty(), "the report has a table");
+}
+
+/// A comparison (`--baseline-bin-dir`) needs two builds' binaries, so the in-process quick mode cannot run one;
+/// the side-by-side report and the order of the runs are unit tests of `bench::compare`.
+#[tokio::test]
+async fn a_comparison_needs_binaries_of_both_builds() {
+    let refused = bench::run(&bench::Options::parse_from([
+        "bench",
+        "--quick",
+        "--baseline-bin-dir",
+        "/nonexistent",
+    ]))
+    .await
+    .expect_err("in-process services are one build");
+    assert!(
+        refused.to_string().contains("--baseline-bin-dir"),
+        "{refused:#}"
+    );
+
+    let candidate = tempfile::tempdir().expect("temporary directory");
+    for service in ["ingress", "worker", "dispatcher"] {
+        std::fs::write(candidate.path().join(service), "").expect("stand-in binary");
+    }
+    let nowhere = candidate.path().join("nowhere");
+    let missing = bench::run(&bench::Options::parse_from([
+        OsStr::new("bench"),
+        OsStr::new("--bin-dir"),
+        candidate.path().as_os_str(),
+        OsStr::new("--baseline-bin-dir"),
+        nowhere.as_os_str(),
+    ]))
+    .await
+    .expect_err("the baseline has no binaries");
+    assert!(
+        format!("{missing:#}").contains("nowhere/ingress is missing"),
+        "{missing:#}"
+    );
 }
