@@ -235,50 +235,40 @@ pub(crate) async fn add_buckets(
     if rows.is_empty() {
         return Ok(0);
     }
-    let columns = Columns::of(rows.iter())?;
-    let insert = client.prepare_cached(INSERT_BUCKETS).await?;
-    let inserted = client
-        .query(
-            &insert,
-            &[
-                &columns.tenants,
-                &columns.dimensions,
-                &columns.hours,
-                &columns.groups,
-                &columns.shards,
-                &columns.buckets,
-            ],
-        )
-        .await?;
-    let mut rest = rows;
-    for row in inserted {
-        rest.retain(|k, _| !is_row_of(k, &row));
-    }
-    if rest.is_empty() {
-        return Ok(1);
-    }
-    let columns = Columns::of(rest.iter())?;
-    let lock = client.prepare_cached(LOCK_BUCKETS).await?;
-    let stored = client
-        .query(
-            &lock,
-            &[
-                &columns.tenants,
-                &columns.dimensions,
-                &columns.hours,
-                &columns.groups,
-                &columns.shards,
-            ],
-        )
-        .await?;
-    let mut merged = rest;
-    for row in stored {
-        let bucket = decode_bucket(row.get(5), row.get(6))?;
-        for (k, b) in merged.iter_mut() {
-            if is_row_of(k, &row) {
-                b.merge(&bucket);
-            }
+    // The rows that exist are locked and merged first: past an hour's first events every bucket of a batch is
+    // there already, and a lock then a write is one statement fewer than trying to insert them first.
+    let mut statements = 1;
+    let (mut merged, mut missing) = lock_and_merge(client, rows).await?;
+    if !missing.is_empty() {
+        let columns = Columns::of(missing.iter())?;
+        let insert = client.prepare_cached(INSERT_BUCKETS).await?;
+        let inserted = client
+            .query(
+                &insert,
+                &[
+                    &columns.tenants,
+                    &columns.dimensions,
+                    &columns.hours,
+                    &columns.groups,
+                    &columns.shards,
+                    &columns.buckets,
+                ],
+            )
+            .await?;
+        statements += 1;
+        for row in inserted {
+            missing.retain(|k, _| !is_row_of(k, &row));
         }
+        // A row another transaction inserted since the lock (compaction, or a replica on the same shard during a
+        // rebalance) is merged like the others.
+        if !missing.is_empty() {
+            let (raced, _) = lock_and_merge(client, missing).await?;
+            statements += 1;
+            merged.extend(raced);
+        }
+    }
+    if merged.is_empty() {
+        return Ok(statements);
     }
     let columns = Columns::of(merged.iter())?;
     let update = client.prepare_cached(UPDATE_BUCKETS).await?;
@@ -295,7 +285,40 @@ pub(crate) async fn add_buckets(
             ],
         )
         .await?;
-    Ok(3)
+    Ok(statements + 1)
+}
+
+/// Locks the stored rows of `rows`' keys and merges each into its bucket. Returns the merged buckets whose row
+/// exists, and the rest untouched.
+async fn lock_and_merge(
+    client: &impl GenericClient,
+    rows: BTreeMap<BucketKey, Bucket>,
+) -> Result<(BTreeMap<BucketKey, Bucket>, BTreeMap<BucketKey, Bucket>), AnalyticsError> {
+    let columns = Columns::of(rows.iter())?;
+    let lock = client.prepare_cached(LOCK_BUCKETS).await?;
+    let stored = client
+        .query(
+            &lock,
+            &[
+                &columns.tenants,
+                &columns.dimensions,
+                &columns.hours,
+                &columns.groups,
+                &columns.shards,
+            ],
+        )
+        .await?;
+    let mut rest = rows;
+    let mut merged = BTreeMap::new();
+    for row in stored {
+        let bucket = decode_bucket(row.get(5), row.get(6))?;
+        let key = rest.keys().find(|k| is_row_of(k, &row)).cloned();
+        if let Some((key, mut own)) = key.and_then(|k| rest.remove_entry(&k)) {
+            own.merge(&bucket);
+            merged.insert(key, own);
+        }
+    }
+    Ok((merged, rest))
 }
 
 /// Whether a returned row (its first five columns: tenant, dimension, hour, group, shard) is the bucket of `key`.
