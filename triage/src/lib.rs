@@ -31,6 +31,8 @@ mod model;
 mod negation;
 mod normalize;
 mod sentiment;
+#[cfg(feature = "training")]
+pub mod training;
 mod urgency;
 
 use serde::{Deserialize, Serialize};
@@ -102,6 +104,7 @@ pub struct Triager {
     handoff: handoff::HandoffRules,
     sentiment: sentiment::SentimentRules,
     model: model::Model,
+    tuning: combine::Tuning,
 }
 
 impl std::fmt::Debug for Triager {
@@ -119,6 +122,10 @@ impl Default for Triager {
 impl Triager {
     /// Compiles every lexicon for `taxonomy`.
     pub fn new(taxonomy: Taxonomy) -> Self {
+        Triager::with_model(taxonomy, model::Model::embedded())
+    }
+
+    fn with_model(taxonomy: Taxonomy, model: model::Model) -> Self {
         Triager {
             detector: lang::LangDetector::new(),
             negation: negation::NegationRules::new(),
@@ -127,7 +134,8 @@ impl Triager {
             escalation: escalation::EscalationRules::new(),
             handoff: handoff::HandoffRules::new(),
             sentiment: sentiment::SentimentRules::new(),
-            model: model::Model::embedded(),
+            model,
+            tuning: combine::TUNING,
         }
     }
 
@@ -149,6 +157,7 @@ impl Triager {
             msg.lang.code(),
             &self.findings(&msg),
             &self.model.scores(text),
+            &self.tuning,
         )
     }
 

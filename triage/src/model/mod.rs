@@ -8,10 +8,14 @@ pub(crate) mod format;
 pub(crate) mod heads;
 pub(crate) mod text;
 
-// Used by build.rs; compiled into the crate only for their unit tests.
-#[cfg(test)]
+// Used by build.rs; compiled into the crate only for their unit tests and for cross-validation.
+#[cfg(any(test, feature = "training"))]
 pub(crate) mod corpus;
-#[cfg(test)]
+#[cfg(any(test, feature = "training"))]
+pub(crate) mod fit;
+#[cfg(any(test, feature = "training"))]
+pub(crate) mod labelled;
+#[cfg(any(test, feature = "training"))]
 pub(crate) mod train;
 
 use heads::HEADS;
@@ -43,6 +47,12 @@ impl Model {
         Model {
             view: format::View::new(MODEL).expect("build.rs writes a model of this crate's heads"),
         }
+    }
+
+    /// A model trained at run time (cross-validation); `None` when the bytes are not one.
+    #[cfg(feature = "training")]
+    pub(crate) fn from_bytes(bytes: &'static [u8]) -> Option<Model> {
+        format::View::new(bytes).map(|view| Model { view })
     }
 
     /// Scores `text`.
