@@ -203,8 +203,8 @@ async fn wait_until_settled(
         let row = client
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM processed_events WHERE event_key = $1),
-                        (SELECT count(*) FROM event_actions a
-                         WHERE a.event_key = $1
+                        (SELECT count(*) FROM processed_events pe, unnest(pe.action_ids) AS a(action_id)
+                         WHERE pe.event_key = $1
                            AND NOT EXISTS (SELECT 1 FROM dispatched_actions d
                                            WHERE d.action_id = a.action_id
                                              AND d.state IN ('delivered', 'dead')))",
@@ -228,13 +228,15 @@ async fn recorded_actions(
 ) -> Result<Vec<ActionKind>, CliError> {
     let rows = client
         .query(
-            "SELECT payload FROM event_actions WHERE event_key = $1 ORDER BY position",
+            "SELECT actions FROM processed_events WHERE event_key = $1",
             &[&event_key],
         )
         .await?;
     Ok(rows
         .iter()
-        .filter_map(|row| Action::decode(row.get::<_, &[u8]>(0)).ok())
+        .filter_map(|row| row.get::<_, Option<&[u8]>>(0))
+        .flat_map(|encoded| infra::outbox::decode(encoded).unwrap_or_default())
+        .filter_map(|payload| Action::decode(payload.as_slice()).ok())
         .map(|action| action.kind)
         .collect())
 }

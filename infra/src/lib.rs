@@ -11,6 +11,7 @@ pub mod db;
 pub mod health;
 pub mod http;
 pub mod metrics;
+pub mod outbox;
 pub mod platform;
 pub mod retry;
 pub mod shutdown;

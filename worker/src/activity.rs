@@ -1,5 +1,5 @@
 //! The activity records of a processed event (see [`infra::activity`]): built when the event is planned,
-//! committed with it in `event_activity` (an outbox, like its actions) and published after the commit. A
+//! committed with it in its ledger row (an outbox, like its actions) and published after the commit. A
 //! redelivered event republishes the stored records; their ids make JetStream keep one copy of each.
 
 use std::collections::HashMap;
@@ -184,41 +184,14 @@ impl<'a> Records<'a> {
     }
 }
 
-/// Stores the records of the batch's claimed events, in their order.
-pub async fn record(
-    client: &impl GenericClient,
-    records: &[&Activity],
-) -> Result<(), tokio_postgres::Error> {
-    if records.is_empty() {
-        return Ok(());
-    }
-    let mut event_keys = Vec::with_capacity(records.len());
-    let mut positions = Vec::with_capacity(records.len());
-    let mut payloads = Vec::with_capacity(records.len());
-    let mut position_in_event: HashMap<&str, i32> = HashMap::new();
-    for record in records {
-        let key = record.event_key.as_deref().unwrap_or_default();
-        let position = position_in_event.entry(key).or_insert(0);
-        event_keys.push(key);
-        positions.push(*position);
-        *position += 1;
-        payloads.push(record.to_json());
-    }
-    let statement = client
-        .prepare_cached(
-            "INSERT INTO event_activity (event_key, position, payload)
-             SELECT * FROM unnest($1::text[], $2::int4[], $3::bytea[])",
-        )
-        .await?;
-    client
-        .execute(&statement, &[&event_keys, &positions, &payloads])
-        .await?;
-    Ok(())
-}
-
-/// Public for the test that checks the plans of the hot statements.
-pub const STORED: &str = "SELECT event_key, payload FROM event_activity WHERE event_key = ANY($1)
-                          ORDER BY event_key, position";
+/// A row written before V16 has no `activity`; its records are read from `event_activity`. Public for the test
+/// that checks the plans of the hot statements.
+pub const STORED: &str = "
+    SELECT pe.event_key, pe.activity,
+           CASE WHEN pe.activity IS NULL THEN
+               ARRAY(SELECT a.payload FROM event_activity a WHERE a.event_key = pe.event_key ORDER BY a.position)
+           END
+    FROM processed_events pe WHERE pe.event_key = ANY($1)";
 
 /// The records stored for already processed events, to publish again.
 pub async fn stored(
@@ -229,9 +202,15 @@ pub async fn stored(
     let rows = client.query(&statement, &[&event_keys]).await?;
     let mut stored: HashMap<String, Vec<Activity>> = HashMap::new();
     for row in rows {
-        if let Ok(record) = serde_json::from_slice(row.get::<_, &[u8]>(1)) {
-            stored.entry(row.get(0)).or_default().push(record);
-        }
+        let payloads = match row.get::<_, Option<&[u8]>>(1) {
+            Some(encoded) => infra::outbox::decode(encoded).unwrap_or_default(),
+            None => row.get::<_, Option<Vec<Vec<u8>>>>(2).unwrap_or_default(),
+        };
+        let records = payloads
+            .iter()
+            .filter_map(|payload| serde_json::from_slice(payload).ok())
+            .collect();
+        stored.insert(row.get(0), records);
     }
     Ok(stored)
 }

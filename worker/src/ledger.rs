@@ -1,6 +1,8 @@
 //! The worker's ledger: one row per processed event key, committed in the same transaction as the state it
-//! changed and the actions it produced (a transactional outbox). A redelivered or duplicated event finds its row
-//! and only republishes those stored actions, whose ids make JetStream and the dispatcher drop the copies.
+//! changed, and holding the actions and activity records it produced (a transactional outbox). A redelivered or
+//! duplicated event finds its row and only republishes those stored actions, whose ids make JetStream and the
+//! dispatcher drop the copies. Rows written before V16 keep their outbox in `event_actions` and `event_activity`,
+//! which are read for them.
 //!
 //! Every function takes a whole batch of events, so a batch costs the same number of statements as one event.
 
@@ -8,7 +10,6 @@ use std::collections::{HashMap, HashSet};
 
 use bytes::Bytes;
 use deadpool_postgres::GenericClient;
-use proto::Action;
 
 use crate::state::to_i64;
 
@@ -21,15 +22,21 @@ pub struct LedgerEntry<'a> {
     pub conversation_id: Option<u64>,
     pub stream_seq: u64,
     pub outcome: &'a str,
+    pub action_ids: Vec<&'a str>,
+    /// [`infra::outbox::encode`] of the actions' payloads, in order.
+    pub actions: Vec<u8>,
+    /// [`infra::outbox::encode`] of the activity records' JSON, in order.
+    pub activity: Vec<u8>,
 }
 
-/// `ea.event_key = ANY($1)` keeps both sides on their indexes: without it, the generic plan PostgreSQL caches
-/// for this prepared statement (made while the tables were small) hashes a sequential scan of every recorded
-/// action, on every batch. Public for the test that checks the plans of the hot statements.
+/// A row written before V16 has no `actions`; its outbox is read from `event_actions`, through the index on
+/// the event key. Public for the test that checks the plans of the hot statements.
 pub const STORED_ACTIONS: &str = "
-    SELECT pe.event_key, ea.payload FROM processed_events pe
-    LEFT JOIN event_actions ea ON ea.event_key = pe.event_key AND ea.event_key = ANY($1)
-    WHERE pe.event_key = ANY($1) ORDER BY pe.event_key, ea.position";
+    SELECT pe.event_key, pe.actions,
+           CASE WHEN pe.actions IS NULL THEN
+               ARRAY(SELECT ea.payload FROM event_actions ea WHERE ea.event_key = pe.event_key ORDER BY ea.position)
+           END
+    FROM processed_events pe WHERE pe.event_key = ANY($1)";
 
 /// The actions recorded for each of `event_keys` that was already processed; keys never processed are absent.
 pub async fn stored_actions(
@@ -40,10 +47,16 @@ pub async fn stored_actions(
     let rows = client.query(&statement, &[&event_keys]).await?;
     let mut stored: HashMap<String, Vec<Bytes>> = HashMap::new();
     for row in rows {
-        let payloads = stored.entry(row.get(0)).or_default();
-        if let Some(payload) = row.get::<_, Option<Vec<u8>>>(1) {
-            payloads.push(Bytes::from(payload));
-        }
+        let payloads = match row.get::<_, Option<&[u8]>>(1) {
+            Some(encoded) => infra::outbox::decode(encoded).unwrap_or_else(|| {
+                tracing::error!(
+                    "a ledger row's actions cannot be read; nothing is republished for it"
+                );
+                Vec::new()
+            }),
+            None => row.get::<_, Option<Vec<Vec<u8>>>>(2).unwrap_or_default(),
+        };
+        stored.insert(row.get(0), payloads.into_iter().map(Bytes::from).collect());
     }
     Ok(stored)
 }
@@ -56,8 +69,11 @@ pub async fn claim(
 ) -> Result<HashSet<String>, tokio_postgres::Error> {
     let statement = client
         .prepare_cached(
-            "INSERT INTO processed_events (event_key, tenant, event, conversation_id, stream_seq, outcome)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[])
+            "INSERT INTO processed_events (event_key, tenant, event, conversation_id, stream_seq, outcome,
+                                           action_ids, actions, activity)
+             SELECT k, t, e, c, s, o, ARRAY(SELECT jsonb_array_elements_text(ids::jsonb)), a, r
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[],
+                         $8::bytea[], $9::bytea[]) AS n(k, t, e, c, s, o, ids, a, r)
              ON CONFLICT (event_key) DO NOTHING
              RETURNING event_key",
         )
@@ -71,6 +87,13 @@ pub async fn claim(
         .collect();
     let sequences: Vec<i64> = entries.iter().map(|e| to_i64(e.stream_seq)).collect();
     let outcomes: Vec<&str> = entries.iter().map(|e| e.outcome).collect();
+    // A text[] per row cannot go through unnest (it flattens arrays), so each row's ids travel as a JSON array.
+    let action_ids: Vec<String> = entries
+        .iter()
+        .map(|e| serde_json::to_string(&e.action_ids).unwrap_or_else(|_| "[]".into()))
+        .collect();
+    let actions: Vec<&[u8]> = entries.iter().map(|e| e.actions.as_slice()).collect();
+    let activity: Vec<&[u8]> = entries.iter().map(|e| e.activity.as_slice()).collect();
     let rows = client
         .query(
             &statement,
@@ -81,43 +104,11 @@ pub async fn claim(
                 &conversations,
                 &sequences,
                 &outcomes,
+                &action_ids,
+                &actions,
+                &activity,
             ],
         )
         .await?;
     Ok(rows.iter().map(|row| row.get(0)).collect())
-}
-
-/// Records the actions produced by claimed events; each action knows its event and its position in it.
-pub async fn record_actions(
-    client: &impl GenericClient,
-    actions: &[(usize, &Action, &Bytes)],
-) -> Result<(), tokio_postgres::Error> {
-    let mut ids = Vec::new();
-    let mut event_keys = Vec::new();
-    let mut positions = Vec::new();
-    let mut kinds = Vec::new();
-    let mut payloads = Vec::new();
-    for &(position, action, payload) in actions {
-        ids.push(action.action_id.as_str());
-        event_keys.push(action.event_key.as_str());
-        positions.push(i32::try_from(position).unwrap_or(i32::MAX));
-        kinds.push(action.kind.name());
-        payloads.push(payload.as_ref());
-    }
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let statement = client
-        .prepare_cached(
-            "INSERT INTO event_actions (action_id, event_key, position, kind, payload)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::int4[], $4::text[], $5::bytea[])",
-        )
-        .await?;
-    client
-        .execute(
-            &statement,
-            &[&ids, &event_keys, &positions, &kinds, &payloads],
-        )
-        .await?;
-    Ok(())
 }

@@ -286,26 +286,6 @@ impl Processor {
                 )
                 .await?;
             let txn = client.transaction().await?;
-            let entries: Vec<LedgerEntry<'_>> = planned
-                .iter()
-                .map(|p| LedgerEntry {
-                    event_key: p.ledger_key,
-                    tenant: &p.job.envelope.tenant,
-                    event: p.incoming.event(),
-                    conversation_id: p.incoming.conversation_id(),
-                    stream_seq: p.job.stream_seq,
-                    outcome: if p.job.envelope.is_historical() {
-                        HISTORICAL_OUTCOME
-                    } else {
-                        outcome_of(p).as_str()
-                    },
-                })
-                .collect();
-            let claimed = ledger::claim(&txn, &entries).await?;
-            if claimed.len() < entries.len() {
-                txn.rollback().await?;
-                return Ok(None);
-            }
             assign_rotations(&txn, &mut planned).await?;
             for p in &mut planned {
                 let kinds = std::mem::take(&mut p.kinds);
@@ -382,15 +362,44 @@ impl Processor {
                 }));
             increments.extend(written.into_iter().flatten());
             crate::reporting::write(&txn, &calendars, &observations, &increments).await?;
-            let mut actions = Vec::new();
-            for p in &planned {
-                for (position, (action, bytes)) in p.actions.iter().enumerate() {
-                    actions.push((position, action, bytes));
-                }
+            // The ledger rows go last, with each event's outbox: a key another delivery committed meanwhile rolls
+            // everything back, and the batch is run again (finding that key recorded).
+            let entries: Vec<LedgerEntry<'_>> = planned
+                .iter()
+                .map(|p| LedgerEntry {
+                    event_key: p.ledger_key,
+                    tenant: &p.job.envelope.tenant,
+                    event: p.incoming.event(),
+                    conversation_id: p.incoming.conversation_id(),
+                    stream_seq: p.job.stream_seq,
+                    outcome: if p.job.envelope.is_historical() {
+                        HISTORICAL_OUTCOME
+                    } else {
+                        outcome_of(p).as_str()
+                    },
+                    action_ids: p
+                        .actions
+                        .iter()
+                        .map(|(a, _)| a.action_id.as_str())
+                        .collect(),
+                    actions: infra::outbox::encode(
+                        p.actions.iter().map(|(_, bytes)| bytes.as_ref()),
+                    ),
+                    activity: infra::outbox::encode(
+                        p.activity
+                            .iter()
+                            .map(Activity::to_json)
+                            .collect::<Vec<_>>()
+                            .iter()
+                            .map(Vec::as_slice),
+                    ),
+                })
+                .collect();
+            let claimed = ledger::claim(&txn, &entries).await?;
+            if claimed.len() < entries.len() {
+                txn.rollback().await?;
+                return Ok(None);
             }
-            ledger::record_actions(&txn, &actions).await?;
-            let records: Vec<&Activity> = planned.iter().flat_map(|p| &p.activity).collect();
-            activity::record(&txn, &records).await?;
             txn.commit().await?;
         }
         // A redelivered event's activity records are published again too (a crash may have come between the

@@ -106,7 +106,7 @@ impl AiPipeline {
         assert!(
             eventually(Duration::from_secs(30), || async {
                 env.count(
-                    "SELECT count(*) FROM event_actions a
+                    "SELECT count(*) FROM processed_events, unnest(action_ids) AS a(action_id)
                      WHERE NOT EXISTS (SELECT 1 FROM dispatched_actions d
                                        WHERE d.action_id = a.action_id AND d.state = 'delivered')",
                 )

@@ -18,6 +18,7 @@ mod doctor;
 mod ingress_rejects;
 mod metrics;
 mod ordering;
+mod outbox;
 mod plans;
 mod platforms;
 mod reports;

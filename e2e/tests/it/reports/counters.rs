@@ -79,7 +79,7 @@ async fn deliveries_are_counted_sent_retried_and_dead_lettered_once_each() {
             == 1
             && env
                 .count(
-                    "SELECT count(*) FROM event_actions a
+                    "SELECT count(*) FROM processed_events, unnest(action_ids) AS a(action_id)
                      WHERE NOT EXISTS (SELECT 1 FROM dispatched_actions d
                                        WHERE d.action_id = a.action_id AND d.state IN ('delivered', 'dead'))",
                 )
