@@ -2,7 +2,7 @@ use clap::Parser;
 use tokio_util::sync::CancellationToken;
 
 /// jemalloc instead of glibc's malloc: under load glibc's malloc and free were a tenth of the process's CPU
-/// (BENCHMARKS.md, "Cost per event"). Its background thread purges freed pages of an idle process.
+/// (BENCHMARKS.md, "Cost per event (issue 19)"). Its background thread purges freed pages of an idle process.
 #[cfg(feature = "jemalloc")]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
