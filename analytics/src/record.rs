@@ -240,21 +240,7 @@ pub(crate) async fn add_buckets(
     let mut statements = 1;
     let (mut merged, mut missing) = lock_and_merge(client, rows).await?;
     if !missing.is_empty() {
-        let columns = Columns::of(missing.iter())?;
-        let insert = client.prepare_cached(INSERT_BUCKETS).await?;
-        let inserted = client
-            .query(
-                &insert,
-                &[
-                    &columns.tenants,
-                    &columns.dimensions,
-                    &columns.hours,
-                    &columns.groups,
-                    &columns.shards,
-                    &columns.buckets,
-                ],
-            )
-            .await?;
+        let inserted = write_buckets(client, INSERT_BUCKETS, &missing).await?;
         statements += 1;
         for row in inserted {
             missing.retain(|k, _| !is_row_of(k, &row));
@@ -270,11 +256,21 @@ pub(crate) async fn add_buckets(
     if merged.is_empty() {
         return Ok(statements);
     }
-    let columns = Columns::of(merged.iter())?;
-    let update = client.prepare_cached(UPDATE_BUCKETS).await?;
-    client
-        .execute(
-            &update,
+    write_buckets(client, UPDATE_BUCKETS, &merged).await?;
+    Ok(statements + 1)
+}
+
+/// Runs `sql` (the insert or the upsert of bucket rows) over `rows`; returns what it returns.
+async fn write_buckets(
+    client: &impl GenericClient,
+    sql: &str,
+    rows: &BTreeMap<BucketKey, Bucket>,
+) -> Result<Vec<tokio_postgres::Row>, AnalyticsError> {
+    let columns = Columns::of(rows.iter())?;
+    let statement = client.prepare_cached(sql).await?;
+    Ok(client
+        .query(
+            &statement,
             &[
                 &columns.tenants,
                 &columns.dimensions,
@@ -284,8 +280,7 @@ pub(crate) async fn add_buckets(
                 &columns.buckets,
             ],
         )
-        .await?;
-    Ok(statements + 1)
+        .await?)
 }
 
 /// Locks the stored rows of `rows`' keys and merges each into its bucket. Returns the merged buckets whose row

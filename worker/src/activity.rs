@@ -202,11 +202,7 @@ pub async fn stored(
     let rows = client.query(&statement, &[&event_keys]).await?;
     let mut stored: HashMap<String, Vec<Activity>> = HashMap::new();
     for row in rows {
-        let payloads = match row.get::<_, Option<&[u8]>>(1) {
-            Some(encoded) => infra::outbox::decode(encoded).unwrap_or_default(),
-            None => row.get::<_, Option<Vec<Vec<u8>>>>(2).unwrap_or_default(),
-        };
-        let records = payloads
+        let records = crate::ledger::outbox_of(&row, "activity")
             .iter()
             .filter_map(|payload| serde_json::from_slice(payload).ok())
             .collect();

@@ -47,18 +47,25 @@ pub async fn stored_actions(
     let rows = client.query(&statement, &[&event_keys]).await?;
     let mut stored: HashMap<String, Vec<Bytes>> = HashMap::new();
     for row in rows {
-        let payloads = match row.get::<_, Option<&[u8]>>(1) {
-            Some(encoded) => infra::outbox::decode(encoded).unwrap_or_else(|| {
-                tracing::error!(
-                    "a ledger row's actions cannot be read; nothing is republished for it"
-                );
-                Vec::new()
-            }),
-            None => row.get::<_, Option<Vec<Vec<u8>>>>(2).unwrap_or_default(),
-        };
+        let payloads = outbox_of(&row, "actions");
         stored.insert(row.get(0), payloads.into_iter().map(Bytes::from).collect());
     }
     Ok(stored)
+}
+
+/// The outbox list of a row read by [`STORED_ACTIONS`] or [`crate::activity::STORED`]: column 1 holds it as
+/// the ledger row has it since V16, column 2 as the tables of before gave it (NULL when column 1 is set).
+pub(crate) fn outbox_of(row: &tokio_postgres::Row, what: &str) -> Vec<Vec<u8>> {
+    match row.get::<_, Option<&[u8]>>(1) {
+        Some(encoded) => infra::outbox::decode(encoded).unwrap_or_else(|| {
+            tracing::error!(
+                what,
+                "a ledger row's outbox cannot be read; nothing is republished from it"
+            );
+            Vec::new()
+        }),
+        None => row.get::<_, Option<Vec<Vec<u8>>>>(2).unwrap_or_default(),
+    }
 }
 
 /// Claims the event keys and returns those this call claimed; a key missing from the result was recorded by
