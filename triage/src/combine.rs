@@ -176,6 +176,11 @@ impl Analysis {
     /// Decisions the model made within `margin` of flipping (labels decided by rules or keywords are never
     /// unsure). Used to send only doubtful messages to an LLM.
     pub fn unsure(&self, margin: f32) -> Vec<&LabelDecision> {
+        // A margin of 0 asks about nothing (`triage_llm.unsure_margin = 0`), even the sentiment the lexicons
+        // chose against the model, whose margin is negative.
+        if margin <= 0.0 {
+            return Vec::new();
+        }
         self.decisions
             .iter()
             .filter(|d| d.margin().is_some_and(|m| m < margin))
