@@ -382,17 +382,8 @@ impl Processor {
                         .iter()
                         .map(|(a, _)| a.action_id.as_str())
                         .collect(),
-                    actions: infra::outbox::encode(
-                        p.actions.iter().map(|(_, bytes)| bytes.as_ref()),
-                    ),
-                    activity: infra::outbox::encode(
-                        p.activity
-                            .iter()
-                            .map(Activity::to_json)
-                            .collect::<Vec<_>>()
-                            .iter()
-                            .map(Vec::as_slice),
-                    ),
+                    actions: infra::outbox::encode(p.actions.iter().map(|(_, bytes)| bytes)),
+                    activity: infra::outbox::encode(p.activity.iter().map(Activity::to_json)),
                 })
                 .collect();
             let claimed = ledger::claim(&txn, &entries).await?;

@@ -41,8 +41,8 @@ async fn a_redelivered_event_finds_its_outbox_in_the_ledger_row_or_in_the_tables
             stream_seq: 2,
             outcome: "acted",
             action_ids: vec!["acme:message_created:2#0", "acme:message_created:2#1"],
-            actions: infra::outbox::encode([&b"\x03"[..], &b"\x04"[..]].into_iter()),
-            activity: infra::outbox::encode(std::iter::once(record.to_json().as_slice())),
+            actions: infra::outbox::encode([&b"\x03"[..], &b"\x04"[..]]),
+            activity: infra::outbox::encode([record.to_json()]),
         }],
     )
     .await
