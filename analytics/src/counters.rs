@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use reports::Rollup;
 
-use crate::{shard_of, AnalyticsError, Calendar};
+use crate::{batch_shard, AnalyticsError, Calendar};
 
 pub const TRIAGE_CATEGORY: &str = "
     triage_category";
@@ -101,8 +101,8 @@ impl CounterInc {
     }
 }
 
-/// Adds increments to their hourly rows in one statement, in the caller's transaction. Rows are sharded by the
-/// conversation's partition, and the keys sorted, so concurrent callers neither queue on one row nor deadlock.
+/// Adds increments to their hourly rows in one statement, in the caller's transaction. The rows go to the call's
+/// shard ([`batch_shard`]) with their keys sorted, so concurrent callers neither queue on one row nor deadlock.
 pub async fn add_counters(
     client: &impl GenericClient,
     calendars: &std::collections::HashMap<String, Calendar>,
@@ -112,6 +112,7 @@ pub async fn add_counters(
         return Ok(());
     }
     let default = Calendar::default();
+    let shard = batch_shard(increments.iter().map(|inc| (inc.tenant.as_str(), inc.conversation)));
     // (tenant, hour, metric, key, shard) → (count, sum)
     type Row<'a> = (String, i64, &'a str, &'a str, i16);
     let mut rows: BTreeMap<Row<'_>, (i64, i64)> = BTreeMap::new();
@@ -124,7 +125,7 @@ pub async fn add_counters(
                 hour,
                 inc.metric,
                 inc.key.as_str(),
-                shard_of(&inc.tenant, inc.conversation),
+                shard,
             ))
             .or_default();
         row.0 += inc.count;

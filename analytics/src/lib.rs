@@ -9,8 +9,10 @@
 //!   whatever the number of conversations.
 //! - **Compact** ([`compact`]): folds the shards of past hours into one row per group and hour.
 //!
-//! The shard is the conversation's event partition: the worker processes one partition's events one at a time,
-//! so no two worker transactions ever wait on the same bucket row.
+//! The rows one call writes go to one shard: the lowest event partition among its conversations. The worker
+//! processes one partition's events one at a time, so two of its transactions in flight hold disjoint partitions
+//! and never wait on the same row; and a batch's events of one hour and group add up in one row instead of one
+//! per partition (about a seventh of the rows at the worker's usual batch size).
 
 pub mod calendar;
 pub mod compact;
@@ -61,6 +63,16 @@ pub fn shard_of(tenant: &str, conversation: u64) -> i16 {
         conversation,
     ))
     .unwrap_or(0)
+}
+
+/// The shard of the rows one call writes about these conversations: the lowest of their partitions. Two callers
+/// that share no partition never share a row; callers that share the lowest one would have shared that
+/// partition's rows anyway.
+pub fn batch_shard<'a>(conversations: impl Iterator<Item = (&'a str, u64)>) -> i16 {
+    conversations
+        .map(|(tenant, conversation)| shard_of(tenant, conversation))
+        .min()
+        .unwrap_or(0)
 }
 
 /// The shard that compaction folds past hours into.

@@ -7,7 +7,7 @@ use reports::{
     Bucket, BusinessHours, ConversationInfo, Event, Group, Record, Rollup, Status, Timed, Tracker,
 };
 
-use crate::{shard_of, AnalyticsError, Calendar};
+use crate::{batch_shard, AnalyticsError, Calendar};
 
 /// What one event tells about one conversation.
 #[derive(Debug, Clone)]
@@ -50,7 +50,8 @@ pub async fn record(
     let mut trackers = load_trackers(client, observations).await?;
     summary.statements += 1;
     let default = Calendar::default();
-    let mut rollups: BTreeMap<(String, i16), Rollup> = BTreeMap::new();
+    let shard = batch_shard(observations.iter().map(|o| (o.tenant.as_str(), o.conversation)));
+    let mut rollups: BTreeMap<String, Rollup> = BTreeMap::new();
     let mut changed: BTreeMap<(String, u64), ()> = BTreeMap::new();
     for o in observations {
         let calendar = calendars.get(&o.tenant).unwrap_or(&default);
@@ -74,9 +75,8 @@ pub async fn record(
         };
         apply(&mut tracker, &o.events, &mut records);
         summary.records += records.len();
-        let shard = shard_of(&o.tenant, o.conversation);
         let rollup = rollups
-            .entry((o.tenant.clone(), shard))
+            .entry(o.tenant.clone())
             .or_insert_with(|| Rollup::new(calendar.timezone));
         rollup.record_all(&records);
         trackers.insert(key.clone(), tracker);
@@ -89,14 +89,14 @@ pub async fn record(
     save_trackers(client, &saved).await?;
     summary.statements += 1;
     let mut rows: BTreeMap<BucketKey, Bucket> = BTreeMap::new();
-    for ((tenant, shard), rollup) in &rollups {
+    for (tenant, rollup) in &rollups {
         for (group, hour, bucket) in rollup.iter() {
             rows.entry((
                 tenant.clone(),
                 group.dimension().as_str(),
                 hour,
                 group.to_string(),
-                *shard,
+                shard,
             ))
             .or_default()
             .merge(bucket);
