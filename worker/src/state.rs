@@ -76,6 +76,8 @@ pub async fn record(
     last_action_seq: Option<u64>,
 ) -> Result<bool, tokio_postgres::Error> {
     if let Some(contact) = contact_of(hook) {
+        // Every message carries its sender: a contact that did not change keeps its row version (no new tuple,
+        // no index entries, no WAL for it), and `updated_at` says when it last changed.
         let statement = client
             .prepare_cached(
                 "INSERT INTO contacts (tenant, contact_id, name, email, phone_number, identifier, custom_attributes)
@@ -86,7 +88,14 @@ pub async fn record(
                      phone_number = COALESCE(EXCLUDED.phone_number, contacts.phone_number),
                      identifier = COALESCE(EXCLUDED.identifier, contacts.identifier),
                      custom_attributes = EXCLUDED.custom_attributes,
-                     updated_at = now()",
+                     updated_at = now()
+                 WHERE (contacts.name, contacts.email, contacts.phone_number, contacts.identifier,
+                        contacts.custom_attributes)
+                       IS DISTINCT FROM (COALESCE(EXCLUDED.name, contacts.name),
+                                         COALESCE(EXCLUDED.email, contacts.email),
+                                         COALESCE(EXCLUDED.phone_number, contacts.phone_number),
+                                         COALESCE(EXCLUDED.identifier, contacts.identifier),
+                                         EXCLUDED.custom_attributes)",
             )
             .await?;
         client
