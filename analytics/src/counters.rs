@@ -112,7 +112,11 @@ pub async fn add_counters(
         return Ok(());
     }
     let default = Calendar::default();
-    let shard = batch_shard(increments.iter().map(|inc| (inc.tenant.as_str(), inc.conversation)));
+    let shard = batch_shard(
+        increments
+            .iter()
+            .map(|inc| (inc.tenant.as_str(), inc.conversation)),
+    );
     // (tenant, hour, metric, key, shard) → (count, sum)
     type Row<'a> = (String, i64, &'a str, &'a str, i16);
     let mut rows: BTreeMap<Row<'_>, (i64, i64)> = BTreeMap::new();

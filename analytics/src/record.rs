@@ -50,7 +50,11 @@ pub async fn record(
     let mut trackers = load_trackers(client, observations).await?;
     summary.statements += 1;
     let default = Calendar::default();
-    let shard = batch_shard(observations.iter().map(|o| (o.tenant.as_str(), o.conversation)));
+    let shard = batch_shard(
+        observations
+            .iter()
+            .map(|o| (o.tenant.as_str(), o.conversation)),
+    );
     let mut rollups: BTreeMap<String, Rollup> = BTreeMap::new();
     let mut changed: BTreeMap<(String, u64), ()> = BTreeMap::new();
     for o in observations {

@@ -10,6 +10,11 @@ pub struct Config {
     /// Address of /healthz, /readyz and /metrics.
     #[arg(long, env = "HEALTH_ADDR", default_value = "0.0.0.0:8082")]
     pub health_addr: String,
+    /// Runtime threads (0: one per CPU). The dispatcher waits on NATS, PostgreSQL and Chatwoot; one thread serves
+    /// every delivery with fewer cross-thread wake-ups. Raise it only for a single replica on a large machine;
+    /// prefer more replicas.
+    #[arg(long, env = "RUNTIME_THREADS", default_value_t = 1)]
+    pub runtime_threads: usize,
     /// How long JetStream waits for an ack before redelivering an action; also the lease a delivery holds.
     #[arg(long, env = "ACK_WAIT", default_value = "30s", value_parser = parse_duration)]
     pub ack_wait: Duration,

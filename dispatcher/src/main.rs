@@ -7,17 +7,18 @@ use tokio_util::sync::CancellationToken;
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    let config = dispatcher::Config::parse();
     #[cfg(feature = "jemalloc")]
     if let Err(error) = tikv_jemalloc_ctl::background_thread::write(true) {
         eprintln!("jemalloc background thread not started: {error}");
     }
-    let config = dispatcher::Config::parse();
-    let _telemetry = infra::telemetry::init("dispatcher")?;
-    let listener = tokio::net::TcpListener::bind(&config.health_addr).await?;
-    let shutdown = CancellationToken::new();
-    infra::shutdown::cancel_on_signal(shutdown.clone());
-    dispatcher::run(config, listener, shutdown).await?;
-    Ok(())
+    infra::runtime::build(config.runtime_threads)?.block_on(async {
+        let _telemetry = infra::telemetry::init("dispatcher")?;
+        let listener = tokio::net::TcpListener::bind(&config.health_addr).await?;
+        let shutdown = CancellationToken::new();
+        infra::shutdown::cancel_on_signal(shutdown.clone());
+        dispatcher::run(config, listener, shutdown).await?;
+        Ok::<_, anyhow::Error>(())
+    })
 }

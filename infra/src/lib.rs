@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod platform;
 pub mod retry;
+pub mod runtime;
 pub mod shutdown;
 pub mod supervise;
 pub mod telemetry;

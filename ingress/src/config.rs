@@ -11,6 +11,10 @@ pub struct Config {
     /// Address the webhook endpoint listens on.
     #[arg(long, env = "LISTEN_ADDR", default_value = "0.0.0.0:8080")]
     pub listen_addr: String,
+    /// Runtime threads (0: one per CPU). The ingress verifies signatures and parses JSON for every request, so
+    /// it uses every CPU by default; 1 costs less CPU per webhook where it shares a small machine.
+    #[arg(long, env = "RUNTIME_THREADS", default_value_t = 0)]
+    pub runtime_threads: usize,
     /// Address of the Prometheus `/metrics` endpoint (kept off the public port).
     #[arg(long, env = "METRICS_ADDR", default_value = "0.0.0.0:9090")]
     pub metrics_addr: String,

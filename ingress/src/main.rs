@@ -8,8 +8,7 @@ use tokio_util::sync::CancellationToken;
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let config = ingress::Config::parse();
     // Without the background thread jemalloc only purges while the process allocates: an ingress left idle
     // after a flood would keep its memory.
@@ -17,10 +16,12 @@ async fn main() -> anyhow::Result<()> {
     if let Err(error) = tikv_jemalloc_ctl::background_thread::write(true) {
         eprintln!("jemalloc background thread not started: {error}");
     }
-    let _telemetry = infra::telemetry::init("ingress")?;
-    let listener = ingress::bind(&config.listen_addr).await?;
-    let shutdown = CancellationToken::new();
-    infra::shutdown::cancel_on_signal(shutdown.clone());
-    ingress::run(config, listener, shutdown).await?;
-    Ok(())
+    infra::runtime::build(config.runtime_threads)?.block_on(async {
+        let _telemetry = infra::telemetry::init("ingress")?;
+        let listener = ingress::bind(&config.listen_addr).await?;
+        let shutdown = CancellationToken::new();
+        infra::shutdown::cancel_on_signal(shutdown.clone());
+        ingress::run(config, listener, shutdown).await?;
+        Ok::<_, anyhow::Error>(())
+    })
 }

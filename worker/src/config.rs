@@ -10,6 +10,11 @@ pub struct Config {
     /// Address of /healthz, /readyz and /metrics.
     #[arg(long, env = "HEALTH_ADDR", default_value = "0.0.0.0:8081")]
     pub health_addr: String,
+    /// Runtime threads (0: one per CPU). The worker waits on NATS and PostgreSQL; one thread serves every
+    /// partition with fewer cross-thread wake-ups. Raise it only for a single replica on a large machine; prefer
+    /// more replicas.
+    #[arg(long, env = "RUNTIME_THREADS", default_value_t = 1)]
+    pub runtime_threads: usize,
     /// How long JetStream waits for an ack before redelivering an event to another worker.
     #[arg(long, env = "ACK_WAIT", default_value = "30s", value_parser = parse_duration)]
     pub ack_wait: Duration,
