@@ -299,6 +299,7 @@ impl Processor {
             }
             // Pipelined on the one connection: the statements of different events go out without waiting for
             // each other's round trip.
+            let messages = state::MessageRows::default();
             let written = try_join_all(planned.iter().map(|p| async {
                 let tenant = p.job.envelope.tenant.as_str();
                 let conversation = p.incoming.conversation_id();
@@ -315,7 +316,8 @@ impl Processor {
                         let historical = p.job.envelope.historical.as_ref().and_then(|h| {
                             chrono::DateTime::from_timestamp_millis(h.occurred_at_ms)
                         });
-                        state::record(&txn, tenant, hook, decided, historical, last_seq).await?
+                        state::record(&txn, tenant, hook, decided, historical, last_seq, &messages)
+                            .await?
                     }
                     Incoming::Command(command) => {
                         let outcome = p.command.as_ref();
@@ -347,6 +349,13 @@ impl Processor {
                 }
                 p.draft_writes.apply(&txn).await
             }))
+            .await?;
+            state::insert_messages(
+                &txn,
+                messages
+                    .into_inner()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            )
             .await?;
             let (observations, mut increments) =
                 crate::reporting::inputs(planned.iter().map(|p| {

@@ -64,7 +64,8 @@ pub struct Decided<'a> {
     pub new_flags: &'a [String],
 }
 
-/// Folds one event, and what was decided about it, into the stored state: one statement per table it touches.
+/// Folds one event, and what was decided about it, into the stored state: one statement per table it touches,
+/// except its message, which joins `messages` for the batch's [`insert_messages`].
 /// `historical`: when the event happened, for an event rebuilt from Chatwoot's history (`cwctl backfill`);
 /// its times are then the event's own rather than now, and it does not mark the conversation as live.
 pub async fn record(
@@ -74,6 +75,7 @@ pub async fn record(
     decided: Option<Decided<'_>>,
     historical: Option<DateTime<Utc>>,
     last_action_seq: Option<u64>,
+    messages: &MessageRows,
 ) -> Result<bool, tokio_postgres::Error> {
     if let Some(contact) = contact_of(hook) {
         // Every message carries its sender: a contact that did not change keeps its row version (no new tuple,
@@ -127,7 +129,12 @@ pub async fn record(
     )
     .await?;
     if hook.is_message_event() {
-        record_message(client, tenant, conversation_id, hook, decided, historical).await?;
+        if let Some(row) = message_row(tenant, conversation_id, hook, decided, historical) {
+            messages
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(row);
+        }
     }
     if let Some(decided) = decided {
         record_flags(client, tenant, conversation_id, decided.new_flags).await?;
@@ -307,52 +314,135 @@ struct ConversationFields<'a> {
     labels: Option<&'a [String]>,
 }
 
-async fn record_message(
-    client: &impl GenericClient,
+/// A message row to insert, collected per batch: one statement writes the batch's messages (a batch never holds
+/// two events of one conversation, so never two copies of one message).
+#[derive(Debug)]
+pub struct MessageRow {
+    tenant: String,
+    message_id: i64,
+    conversation_id: i64,
+    message_type: String,
+    private: bool,
+    sender_kind: &'static str,
+    sender_id: Option<i64>,
+    content: Option<String>,
+    triage: Option<serde_json::Value>,
+    content_type: String,
+    sender_name: Option<String>,
+    own: bool,
+    created_at: Option<DateTime<Utc>>,
+}
+
+/// The batch's message rows, filled by [`record`] and written by [`insert_messages`].
+pub type MessageRows = std::sync::Mutex<Vec<MessageRow>>;
+
+fn message_row(
     tenant: &str,
     conversation_id: u64,
     hook: &Webhook,
     decided: Option<Decided<'_>>,
     historical: Option<DateTime<Utc>>,
+) -> Option<MessageRow> {
+    let message_id = hook.id?;
+    Some(MessageRow {
+        tenant: tenant.to_owned(),
+        message_id: to_i64(message_id),
+        conversation_id: to_i64(conversation_id),
+        message_type: hook.message_type.as_deref().unwrap_or("unknown").to_owned(),
+        private: hook.private.unwrap_or(false),
+        sender_kind: hook.sender_kind().as_str(),
+        sender_id: hook.sender.as_ref().and_then(|s| s.id).map(to_i64),
+        // What the customer wrote: an e-mail is stored without its quoted history (the LLM's history and the
+        // message search read this column).
+        content: hook
+            .content
+            .as_ref()
+            .map(|_| hook.customer_text().into_owned()),
+        triage: decided.map(|d| d.triage.clone()),
+        content_type: hook.content_type.as_deref().unwrap_or("text").to_owned(),
+        sender_name: hook.sender.as_ref().and_then(|s| s.name.clone()),
+        own: hook.is_own_message(),
+        created_at: historical,
+    })
+}
+
+/// Inserts the batch's messages in one statement (a redelivered message updates its content and keeps its
+/// triage unless a new one was made).
+pub async fn insert_messages(
+    client: &impl GenericClient,
+    rows: Vec<MessageRow>,
 ) -> Result<(), tokio_postgres::Error> {
-    let Some(message_id) = hook.id else {
+    if rows.is_empty() {
         return Ok(());
-    };
-    // What the customer wrote: an e-mail is stored without its quoted history (the LLM's history and the
-    // message search read this column).
-    let content = hook.content.as_ref().map(|_| hook.customer_text());
-    let statement = client
-        .prepare_cached(
-            "INSERT INTO messages (tenant, message_id, conversation_id, message_type, private, sender_kind, sender_id,
-                                   content, created_at, triage, content_type, sender_name, own)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($13, now()), $9, $10, $11, $12)
-             ON CONFLICT (tenant, message_id) DO UPDATE SET
-                 content = EXCLUDED.content,
-                 triage = COALESCE(EXCLUDED.triage, messages.triage)",
-        )
-        .await?;
+    }
+    let statement = client.prepare_cached(INSERT_MESSAGES).await?;
+    let mut c = MessageColumns::default();
+    for row in rows {
+        c.tenants.push(row.tenant);
+        c.message_ids.push(row.message_id);
+        c.conversation_ids.push(row.conversation_id);
+        c.message_types.push(row.message_type);
+        c.privates.push(row.private);
+        c.sender_kinds.push(row.sender_kind);
+        c.sender_ids.push(row.sender_id);
+        c.contents.push(row.content);
+        c.created_at.push(row.created_at);
+        c.triages.push(row.triage);
+        c.content_types.push(row.content_type);
+        c.sender_names.push(row.sender_name);
+        c.own.push(row.own);
+    }
     client
         .execute(
             &statement,
             &[
-                &tenant,
-                &to_i64(message_id),
-                &to_i64(conversation_id),
-                &hook.message_type.as_deref().unwrap_or("unknown"),
-                &hook.private.unwrap_or(false),
-                &hook.sender_kind().as_str(),
-                &hook.sender.as_ref().and_then(|s| s.id).map(to_i64),
-                &content.as_deref(),
-                &decided.map(|d| d.triage),
-                &hook.content_type.as_deref().unwrap_or("text"),
-                &hook.sender.as_ref().and_then(|s| s.name.as_deref()),
-                &hook.is_own_message(),
-                &historical,
+                &c.tenants,
+                &c.message_ids,
+                &c.conversation_ids,
+                &c.message_types,
+                &c.privates,
+                &c.sender_kinds,
+                &c.sender_ids,
+                &c.contents,
+                &c.created_at,
+                &c.triages,
+                &c.content_types,
+                &c.sender_names,
+                &c.own,
             ],
         )
         .await?;
     Ok(())
 }
+
+#[derive(Default)]
+struct MessageColumns {
+    tenants: Vec<String>,
+    message_ids: Vec<i64>,
+    conversation_ids: Vec<i64>,
+    message_types: Vec<String>,
+    privates: Vec<bool>,
+    sender_kinds: Vec<&'static str>,
+    sender_ids: Vec<Option<i64>>,
+    contents: Vec<Option<String>>,
+    created_at: Vec<Option<DateTime<Utc>>>,
+    triages: Vec<Option<serde_json::Value>>,
+    content_types: Vec<String>,
+    sender_names: Vec<Option<String>>,
+    own: Vec<bool>,
+}
+
+/// Public for the test that checks the plans of the hot statements.
+pub const INSERT_MESSAGES: &str = "
+    INSERT INTO messages (tenant, message_id, conversation_id, message_type, private, sender_kind, sender_id,
+                          content, created_at, triage, content_type, sender_name, own)
+    SELECT t, m, c, mt, p, sk, si, co, COALESCE(ca, now()), tr, ct, sn, o
+    FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bool[], $6::text[], $7::bigint[],
+                $8::text[], $9::timestamptz[], $10::jsonb[], $11::text[], $12::text[], $13::bool[])
+         AS r(t, m, c, mt, p, sk, si, co, ca, tr, ct, sn, o)
+    ON CONFLICT (tenant, message_id) DO UPDATE SET
+        content = EXCLUDED.content,
+        triage = COALESCE(EXCLUDED.triage, messages.triage)";
 
 async fn record_flags(
     client: &impl GenericClient,

@@ -56,6 +56,12 @@ async fn the_hot_batch_statements_never_scan_a_whole_table() {
             "'{acme,acme}', '{1,2}'",
         ),
         (
+            "worker message insert",
+            worker::state::INSERT_MESSAGES,
+            "'{acme,acme}', '{1,2}', '{7,8}', '{incoming,incoming}', '{f,f}', '{contact,contact}', '{3,4}', \
+             '{hi,hello}', '{NULL,NULL}', '{NULL,NULL}', '{text,text}', '{Ann,Bo}', '{f,f}'",
+        ),
+        (
             "worker activity lookup",
             worker::activity::STORED,
             "'{a,b}'",
