@@ -77,3 +77,32 @@ pub fn batch_shard<'a>(conversations: impl Iterator<Item = (&'a str, u64)>) -> i
 
 /// The shard that compaction folds past hours into.
 pub const COMPACTED: i16 = -1;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_writes_to_the_lowest_partition_of_its_conversations() {
+        let conversations = [("acme", 1_u64), ("acme", 2), ("globex", 3), ("acme", 4)];
+        let lowest = conversations
+            .iter()
+            .map(|(tenant, id)| shard_of(tenant, *id))
+            .min()
+            .expect("four conversations");
+        assert_eq!(batch_shard(conversations.into_iter()), lowest);
+        // Calls that share no partition never write to one shard.
+        let (first, second) = conversations.split_at(2);
+        if first.iter().all(|(t, c)| {
+            second
+                .iter()
+                .all(|(u, d)| shard_of(t, *c) != shard_of(u, *d))
+        }) {
+            assert_ne!(
+                batch_shard(first.iter().copied()),
+                batch_shard(second.iter().copied())
+            );
+        }
+        assert_eq!(batch_shard(std::iter::empty()), 0);
+    }
+}
