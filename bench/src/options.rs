@@ -41,7 +41,8 @@ pub struct Options {
     /// (default 2000; quick: 200).
     #[arg(long)]
     pub pipeline_window: Option<u64>,
-    /// Messages per conversation in the generated load (1: every webhook opens a new conversation).
+    /// Messages per conversation in the generated load (1: every webhook opens a new conversation). With more,
+    /// 1,000 conversations are open at a time and take turns, each getting every 1,000th webhook.
     #[arg(long, default_value_t = 1)]
     pub messages_per_conversation: u64,
     /// Most requests in flight in open loop (beyond it the schedule slips, and is charged to the latency).

@@ -62,6 +62,9 @@ pub struct Payloads {
     stock: Mutex<VecDeque<Signed>>,
 }
 
+/// Conversations open at a time when a conversation has several messages (`--messages-per-conversation`).
+pub const OPEN_CONVERSATIONS: u64 = 1000;
+
 /// Pre-signed webhooks older than this are signed again when taken: the ingress refuses timestamps more than
 /// 5 minutes away by default.
 const SIGNED_FOR: Duration = Duration::from_secs(240);
@@ -178,9 +181,14 @@ impl Payloads {
         (id, self.conversation_of(id))
     }
 
-    /// The conversation a message of this run belongs to.
+    /// The conversation a message of this run belongs to. With several messages per conversation, the
+    /// conversations take turns: [`OPEN_CONVERSATIONS`] are open at a time, each getting every
+    /// `OPEN_CONVERSATIONS`th webhook, as customers write between their replies. Back to back, a conversation's
+    /// messages would queue on its partition and the latencies would measure that queue.
     pub fn conversation_of(&self, message_id: u64) -> u64 {
-        1_000_000 + (message_id - self.first_id) / self.messages_per_conversation
+        let k = message_id - self.first_id;
+        let round = OPEN_CONVERSATIONS * self.messages_per_conversation;
+        1_000_000 + (k / round) * OPEN_CONVERSATIONS + k % OPEN_CONVERSATIONS
     }
 
     /// Signs webhooks now, on every core, until at least `count` fresh ones are in stock (re-signing those that
@@ -382,8 +390,25 @@ mod tests {
         let b = payloads.next();
         let c = payloads.next();
         assert_eq!((a.message_id, b.message_id, c.message_id), (500, 501, 502));
-        assert_eq!(a.conversation_id, b.conversation_id);
+        assert_ne!(a.conversation_id, b.conversation_id);
         assert_ne!(b.conversation_id, c.conversation_id);
+        // Conversations take turns: the next message of `a`'s conversation comes a round later, and a
+        // conversation has its two messages before the next round of conversations opens.
+        assert_eq!(
+            payloads.conversation_of(500 + OPEN_CONVERSATIONS),
+            a.conversation_id
+        );
+        assert_ne!(
+            payloads.conversation_of(500 + 2 * OPEN_CONVERSATIONS),
+            a.conversation_id
+        );
+        let conversations: std::collections::HashSet<u64> = (500..500 + 2 * OPEN_CONVERSATIONS)
+            .map(|id| payloads.conversation_of(id))
+            .collect();
+        assert_eq!(conversations.len() as u64, OPEN_CONVERSATIONS);
+        let single = Payloads::new("acme", "secret", 7, 1).expect("fixture template");
+        assert_eq!(single.conversation_of(7), 1_000_000);
+        assert_eq!(single.conversation_of(1_007), 1_001_000);
         let hook: serde_json::Value = serde_json::from_slice(&c.body).expect("json");
         assert_eq!(hook["id"], 502);
         assert_eq!(hook["conversation"]["id"], c.conversation_id);
