@@ -13,44 +13,27 @@ use reports::Rollup;
 
 use crate::{batch_shard, AnalyticsError, Calendar};
 
-pub const TRIAGE_CATEGORY: &str = "
-    triage_category";
-pub const ESCALATION: &str = "
-    escalation";
-pub const HANDOFF: &str = "
-    handoff";
-pub const SLA_BREACH: &str = "
-    sla_breach";
-pub const LABEL: &str = "
-    label";
-pub const DRAFT_CREATED: &str = "
-    draft_created";
-pub const DRAFT_APPROVED: &str = "
-    draft_approved";
-pub const DRAFT_EDITED: &str = "
-    draft_edited";
-pub const DRAFT_REJECTED: &str = "
-    draft_rejected";
-pub const DRAFT_STALE: &str = "
-    draft_stale";
+pub const TRIAGE_CATEGORY: &str = "triage_category";
+pub const ESCALATION: &str = "escalation";
+pub const HANDOFF: &str = "handoff";
+pub const SLA_BREACH: &str = "sla_breach";
+pub const LABEL: &str = "label";
+pub const DRAFT_CREATED: &str = "draft_created";
+pub const DRAFT_APPROVED: &str = "draft_approved";
+pub const DRAFT_EDITED: &str = "draft_edited";
+pub const DRAFT_REJECTED: &str = "draft_rejected";
+pub const DRAFT_STALE: &str = "draft_stale";
 /// A reply the bot sent on its own, without a draft to approve.
-pub const DRAFT_AUTO: &str = "
-    draft_auto";
+pub const DRAFT_AUTO: &str = "draft_auto";
 /// Seconds from a draft's creation to its approval, edit or rejection (`sum`), binned in `key`.
-pub const DECISION_SECONDS: &str = "
-    decision_seconds";
+pub const DECISION_SECONDS: &str = "decision_seconds";
 /// Characters changed by an edited approval (`sum`).
-pub const EDIT_DISTANCE: &str = "
-    edit_distance";
+pub const EDIT_DISTANCE: &str = "edit_distance";
 /// A draft's grade, by grade in `key`.
-pub const GRADE: &str = "
-    grade";
-pub const DELIVERY_SENT: &str = "
-    delivery_sent";
-pub const DELIVERY_RETRIED: &str = "
-    delivery_retried";
-pub const DELIVERY_DEAD_LETTERED: &str = "
-    delivery_dead_lettered";
+pub const GRADE: &str = "grade";
+pub const DELIVERY_SENT: &str = "delivery_sent";
+pub const DELIVERY_RETRIED: &str = "delivery_retried";
+pub const DELIVERY_DEAD_LETTERED: &str = "delivery_dead_lettered";
 
 /// Log-scale bins of the decision-time histogram: bin `i` holds `(γ^(i-1), γ^i]` seconds, γ = 1.05.
 pub const DECISION_BINS: f64 = 1.05;
@@ -304,4 +287,39 @@ pub async fn load_counters(
             );
     }
     Ok(counters)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Metric names are stored and compared as they are: a stray character would split a counter in two (V18
+    /// repairs the rows written while the names began with a newline and an indent).
+    #[test]
+    fn metric_names_are_plain_identifiers() {
+        for metric in [
+            TRIAGE_CATEGORY,
+            ESCALATION,
+            HANDOFF,
+            SLA_BREACH,
+            LABEL,
+            DRAFT_CREATED,
+            DRAFT_APPROVED,
+            DRAFT_EDITED,
+            DRAFT_REJECTED,
+            DRAFT_STALE,
+            DRAFT_AUTO,
+            DECISION_SECONDS,
+            EDIT_DISTANCE,
+            GRADE,
+            DELIVERY_SENT,
+            DELIVERY_RETRIED,
+            DELIVERY_DEAD_LETTERED,
+        ] {
+            assert!(
+                !metric.is_empty() && metric.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{metric:?}"
+            );
+        }
+    }
 }
