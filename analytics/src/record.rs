@@ -142,10 +142,11 @@ fn apply(tracker: &mut Tracker, events: &[Timed], records: &mut Vec<Record>) {
     }
 }
 
-/// Reads and locks the trackers of a batch's conversations.
+/// Reads and locks the trackers of a batch's conversations. The keys come as `(SELECT $n)` so that the plan is
+/// made once, not for every batch (see `infra::db`'s `PREFER_INDEXES`); so do [`LOCK_BUCKETS`]'.
 pub const LOAD_TRACKERS: &str = "
     SELECT t.tenant, t.conversation_id, t.tracker
-    FROM unnest($1::text[], $2::bigint[]) AS k(tenant, conversation_id)
+    FROM unnest((SELECT $1::text[]), (SELECT $2::bigint[])) AS k(tenant, conversation_id)
     CROSS JOIN LATERAL (SELECT * FROM analytics_trackers t
                         WHERE t.tenant = k.tenant AND t.conversation_id = k.conversation_id
                         FOR UPDATE) t";
@@ -166,7 +167,8 @@ pub const INSERT_BUCKETS: &str = "
 /// Reads and locks the rows of the buckets that exist, in key order.
 pub const LOCK_BUCKETS: &str = "
     SELECT b.tenant, b.dimension, b.hour, b.grp, b.shard, b.bin, b.bucket::text
-    FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int2[])
+    FROM unnest((SELECT $1::text[]), (SELECT $2::text[]), (SELECT $3::bigint[]), (SELECT $4::text[]),
+                (SELECT $5::int2[]))
          WITH ORDINALITY AS k(tenant, dimension, hour, grp, shard, n)
     CROSS JOIN LATERAL (SELECT * FROM analytics_buckets b
                         WHERE b.tenant = k.tenant AND b.dimension = k.dimension AND b.hour = k.hour

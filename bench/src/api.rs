@@ -145,7 +145,7 @@ async fn seed(database_url: &str, conversations: u64, per_conversation: u64) -> 
     client
         .batch_execute(
             "SET maintenance_work_mem = '512MB'; SET synchronous_commit = off;
-             DROP INDEX messages_search, messages_conversation, conversations_recent, conversations_labels,
+             DROP INDEX messages_conversation, conversations_recent, conversations_labels,
                         conversations_categories, conversations_search;
              ALTER TABLE messages DROP CONSTRAINT messages_pkey;",
         )
@@ -205,7 +205,6 @@ async fn seed(database_url: &str, conversations: u64, per_conversation: u64) -> 
         .batch_execute(
             "ALTER TABLE messages ADD PRIMARY KEY (tenant, message_id);
              CREATE INDEX messages_conversation ON messages (tenant, conversation_id, created_at);
-             CREATE INDEX messages_search ON messages USING GIN (search);
              CREATE INDEX conversations_recent ON conversations (tenant, last_event_at DESC, conversation_id DESC);
              CREATE INDEX conversations_labels ON conversations USING GIN (labels);
              CREATE INDEX conversations_categories ON conversations USING GIN (categories);

@@ -86,6 +86,17 @@ pub fn pool(url: &str, size: usize) -> Result<Pool, DbError> {
 /// until the next ANALYZE while the table grows (seen: 1.7 ms per batch on 9k rows instead of 0.02 ms).
 /// `enable_seqscan = off` only makes an index the planner's choice wherever one applies; a statement that no index
 /// serves still scans. Set after connecting rather than as a startup option, which PgBouncer refuses.
+///
+/// The other side of the same coin: a statement whose plan depends on the length of an array parameter
+/// (`unnest($1)`, `= ANY($1)`) never gets a generic plan at all, since each custom plan, made for the actual
+/// length, looks cheaper than the generic one made for PostgreSQL's default of ten elements. It is then planned
+/// on every execution: at the maximum rate four of the worker's batch lookups spent 2-8 times longer in the
+/// planner than executing (23% of the backends' CPU). Such a statement hands its arrays over as
+/// `(SELECT $1::text[])`, whose length no plan can see, so the custom and generic plans cost the same and the
+/// generic one is kept after five executions. Only where the primary key is the one index that fits: the
+/// generic plan of a lookup in `conversations`, planned while the table was small and unanalysed, picked
+/// another index that starts with the tenant and scanned a tenant's every entry (3.7 ms per batch), so
+/// `worker::state::LOAD_CONVERSATIONS` is still planned each time.
 const PREFER_INDEXES: &str = "SET enable_seqscan = off";
 
 /// Creates the database named in `url` when it does not exist (connecting to `postgres` to do so). When the

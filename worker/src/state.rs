@@ -10,8 +10,10 @@ use deadpool_postgres::GenericClient;
 pub use rules::conversation::{BotState, ConversationState};
 
 /// Each key is looked up through the primary key whatever the table's size when PostgreSQL planned this prepared
-/// statement: a plain join on `unnest` gets a cached generic plan that scans the whole table. Public for the test
-/// that checks the plans of the hot statements.
+/// statement: a plain join on `unnest` gets a cached generic plan that scans the whole table. Unlike the other
+/// batch lookups it is planned on every execution, on purpose: a generic plan made while `conversations` was
+/// small can settle on another index (see `infra::db`'s `PREFER_INDEXES`). Public for the test that checks the
+/// plans of the hot statements.
 pub const LOAD_CONVERSATIONS: &str = "
     SELECT c.tenant, c.conversation_id, c.bot_state, c.labels, c.status, c.action_seq,
            ARRAY(SELECT flag FROM conversation_flags f
@@ -352,8 +354,8 @@ fn message_row(
         private: hook.private.unwrap_or(false),
         sender_kind: hook.sender_kind().as_str(),
         sender_id: hook.sender.as_ref().and_then(|s| s.id).map(to_i64),
-        // What the customer wrote: an e-mail is stored without its quoted history (the LLM's history and the
-        // message search read this column).
+        // What the customer wrote: an e-mail is stored without its quoted history (the LLM's history reads this
+        // column; the conversation's search document gets the same text).
         content: hook
             .content
             .as_ref()

@@ -91,7 +91,7 @@ async fn an_email_is_drafted_from_the_customers_words_and_other_content_types_ar
     let drafts = p.drafts(8101).await;
     assert_eq!(drafts.len(), 1);
     assert_eq!(drafts[0].sources, vec!["billing-double-charge".to_owned()]);
-    // The stored message (the LLM's history, the message search) holds what the customer wrote.
+    // The stored message (the LLM's history) holds what the customer wrote.
     let stored: String = p
         .env
         .pool()

@@ -129,3 +129,57 @@ async fn the_hot_batch_statements_never_scan_a_whole_table() {
     drop(client);
     env.cleanup().await;
 }
+
+/// The batch lookups whose arrays come as `(SELECT $n)` are planned once per connection, not on every execution
+/// (see `infra::db`): after a few executions with arrays of different lengths, PostgreSQL runs their cached
+/// generic plan. Planning them each time cost more than executing them.
+#[tokio::test]
+async fn the_batch_lookups_are_planned_once() {
+    let env = Env::new().await;
+    let pool = env.pool().await;
+    let client = pool.get().await.unwrap();
+    for n in 1..=10_usize {
+        let keys: Vec<String> = (0..n).map(|i| format!("acme:k{i}")).collect();
+        let tenants = vec!["acme".to_owned(); n];
+        let ids: Vec<i64> = (0..n as i64).collect();
+        let shards = vec![0_i16; n];
+        let statement = client
+            .prepare_cached(worker::ledger::STORED_ACTIONS)
+            .await
+            .unwrap();
+        client.query(&statement, &[&keys]).await.unwrap();
+        let statement = client
+            .prepare_cached(analytics::record::LOAD_TRACKERS)
+            .await
+            .unwrap();
+        client.query(&statement, &[&tenants, &ids]).await.unwrap();
+        let statement = client
+            .prepare_cached(analytics::record::LOCK_BUCKETS)
+            .await
+            .unwrap();
+        client
+            .query(&statement, &[&tenants, &keys, &ids, &keys, &shards])
+            .await
+            .unwrap();
+    }
+    for (name, sql) in [
+        ("worker ledger lookup", worker::ledger::STORED_ACTIONS),
+        ("analytics tracker load", analytics::record::LOAD_TRACKERS),
+        ("analytics bucket lock", analytics::record::LOCK_BUCKETS),
+    ] {
+        let row = client
+            .query_one(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1",
+                &[&sql],
+            )
+            .await
+            .unwrap();
+        let (generic, custom): (i64, i64) = (row.get(0), row.get(1));
+        assert!(
+            generic >= 5 && custom <= 5,
+            "{name}: {generic} generic and {custom} custom plans in 10 executions"
+        );
+    }
+    drop(client);
+    env.cleanup().await;
+}
