@@ -143,7 +143,7 @@ fn apply(tracker: &mut Tracker, events: &[Timed], records: &mut Vec<Record>) {
 }
 
 /// Reads and locks the trackers of a batch's conversations. The keys come as `(SELECT $n)` so that the plan is
-/// made once, not for every batch (see `infra::db`'s `PREFER_INDEXES`); so do [`LOCK_BUCKETS`]'.
+/// made once, not for every batch (see `infra::db`'s `PREFER_INDEXES`); [`LOCK_BUCKETS`] takes its keys the same way.
 pub const LOAD_TRACKERS: &str = "
     SELECT t.tenant, t.conversation_id, t.tracker
     FROM unnest((SELECT $1::text[]), (SELECT $2::bigint[])) AS k(tenant, conversation_id)
