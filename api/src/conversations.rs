@@ -127,6 +127,8 @@ pub async fn list(
     let mut sql = Sql::new(CONVERSATION_COLUMNS);
     let tenant = sql.param(caller.tenant.clone());
     sql.push(&tenant);
+    // The predicate of `conversations_recent` (V19); every conversation has a last event.
+    sql.push(" AND c.last_event_at IS NOT NULL");
     if let Some(status) = params.one_of("status", &STATUSES)? {
         let p = sql.param(status);
         sql.push(&format!(" AND c.status = {p}"));

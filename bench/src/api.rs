@@ -205,7 +205,8 @@ async fn seed(database_url: &str, conversations: u64, per_conversation: u64) -> 
         .batch_execute(
             "ALTER TABLE messages ADD PRIMARY KEY (tenant, message_id);
              CREATE INDEX messages_conversation ON messages (tenant, conversation_id, created_at);
-             CREATE INDEX conversations_recent ON conversations (tenant, last_event_at DESC, conversation_id DESC);
+             CREATE INDEX conversations_recent ON conversations (tenant, last_event_at DESC, conversation_id DESC)
+                 WHERE last_event_at IS NOT NULL;
              CREATE INDEX conversations_labels ON conversations USING GIN (labels);
              CREATE INDEX conversations_categories ON conversations USING GIN (categories);
              CREATE INDEX conversations_search ON conversations USING GIN (search);

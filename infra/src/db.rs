@@ -93,10 +93,11 @@ pub fn pool(url: &str, size: usize) -> Result<Pool, DbError> {
 /// on every execution: at the maximum rate four of the worker's batch lookups spent 2-8 times longer in the
 /// planner than executing (23% of the backends' CPU). Such a statement hands its arrays over as
 /// `(SELECT $1::text[])`, whose length no plan can see, so the custom and generic plans cost the same and the
-/// generic one is kept after five executions. Only where the primary key is the one index that fits: the
-/// generic plan of a lookup in `conversations`, planned while the table was small and unanalysed, picked
-/// another index that starts with the tenant and scanned a tenant's every entry (3.7 ms per batch), so
-/// `worker::state::LOAD_CONVERSATIONS` is still planned each time.
+/// generic one is kept after five executions. Only where the primary key is the one index that fits: on a small
+/// table every index that starts with the same columns costs the same, and a generic plan made then on another
+/// one (a lookup in `conversations` kept `conversations_recent` and scanned a tenant's every entry, 3.7 ms per
+/// batch) stays when the table grows. Migration V19 made such indexes partial, so that no lookup by key can
+/// use them.
 const PREFER_INDEXES: &str = "SET enable_seqscan = off";
 
 /// Creates the database named in `url` when it does not exist (connecting to `postgres` to do so). When the

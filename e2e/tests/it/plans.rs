@@ -110,6 +110,14 @@ async fn the_hot_batch_statements_never_scan_a_whole_table() {
     for (name, sql, arguments) in statements {
         let plan = generic_plan(&client, sql, arguments).await;
         assert!(!plan.contains("Seq Scan"), "{name} scans a table:\n{plan}");
+        // On empty tables every index of `conversations` that starts with the tenant costs the same; only the
+        // primary key bounds a lookup by key once the table has grown (V19).
+        assert!(
+            plan.lines()
+                .filter(|line| line.contains(" on conversations "))
+                .all(|line| line.contains("conversations_pkey")),
+            "{name} reads conversations through another index than its primary key:\n{plan}"
+        );
         // An insert of unnested rows without a conflict target reads no table, hence needs no index.
         let reads_a_table = plan
             .lines()
@@ -130,11 +138,11 @@ async fn the_hot_batch_statements_never_scan_a_whole_table() {
     env.cleanup().await;
 }
 
-/// The batch lookups whose arrays come as `(SELECT $n)` are planned once per connection, not on every execution
+/// The batch statements whose arrays come as `(SELECT $n)` are planned once per connection, not on every execution
 /// (see `infra::db`): after a few executions with arrays of different lengths, PostgreSQL runs their cached
 /// generic plan. Planning them each time cost more than executing them.
 #[tokio::test]
-async fn the_batch_lookups_are_planned_once() {
+async fn the_batch_statements_are_planned_once() {
     let env = Env::new().await;
     let pool = env.pool().await;
     let client = pool.get().await.unwrap();
@@ -148,6 +156,22 @@ async fn the_batch_lookups_are_planned_once() {
             .await
             .unwrap();
         client.query(&statement, &[&keys]).await.unwrap();
+        let statement = client
+            .prepare_cached(worker::state::LOAD_CONVERSATIONS)
+            .await
+            .unwrap();
+        client.query(&statement, &[&tenants, &ids]).await.unwrap();
+        let states = vec!["delivered"; n];
+        let statuses = vec![200_i32; n];
+        let errors = vec![None::<&str>; n];
+        let statement = client
+            .prepare_cached(dispatcher::ledger::SETTLE)
+            .await
+            .unwrap();
+        client
+            .query(&statement, &[&keys, &states, &statuses, &errors])
+            .await
+            .unwrap();
         let statement = client
             .prepare_cached(analytics::record::LOAD_TRACKERS)
             .await
@@ -164,6 +188,8 @@ async fn the_batch_lookups_are_planned_once() {
     }
     for (name, sql) in [
         ("worker ledger lookup", worker::ledger::STORED_ACTIONS),
+        ("worker state read", worker::state::LOAD_CONVERSATIONS),
+        ("dispatcher settle", dispatcher::ledger::SETTLE),
         ("analytics tracker load", analytics::record::LOAD_TRACKERS),
         ("analytics bucket lock", analytics::record::LOCK_BUCKETS),
     ] {
