@@ -8,6 +8,7 @@ pub mod audit;
 pub mod commands;
 mod config;
 pub mod consume;
+pub mod contacts;
 pub mod incoming;
 pub mod ledger;
 pub mod metrics;

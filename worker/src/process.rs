@@ -299,7 +299,7 @@ impl Processor {
             }
             // Pipelined on the one connection: the statements of different events go out without waiting for
             // each other's round trip.
-            let messages = state::MessageRows::default();
+            let rows = state::BatchRows::default();
             let written = try_join_all(planned.iter().map(|p| async {
                 let tenant = p.job.envelope.tenant.as_str();
                 let conversation = p.incoming.conversation_id();
@@ -316,7 +316,7 @@ impl Processor {
                         let historical = p.job.envelope.historical.as_ref().and_then(|h| {
                             chrono::DateTime::from_timestamp_millis(h.occurred_at_ms)
                         });
-                        state::record(&txn, tenant, hook, decided, historical, last_seq, &messages)
+                        state::record(&txn, tenant, hook, decided, historical, last_seq, &rows)
                             .await?
                     }
                     Incoming::Command(command) => {
@@ -350,13 +350,7 @@ impl Processor {
                 p.draft_writes.apply(&txn).await
             }))
             .await?;
-            state::insert_messages(
-                &txn,
-                messages
-                    .into_inner()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner),
-            )
-            .await?;
+            state::write_batch_rows(&txn, rows).await?;
             let (observations, mut increments) =
                 crate::reporting::inputs(planned.iter().map(|p| {
                     crate::reporting::Processed {

@@ -67,7 +67,7 @@ pub struct Decided<'a> {
 }
 
 /// Folds one event, and what was decided about it, into the stored state: one statement per table it touches,
-/// except its message, which joins `messages` for the batch's [`insert_messages`].
+/// except its message and its contact, which join `rows` for the batch's [`write_batch_rows`].
 /// `historical`: when the event happened, for an event rebuilt from Chatwoot's history (`cwctl backfill`);
 /// its times are then the event's own rather than now, and it does not mark the conversation as live.
 pub async fn record(
@@ -77,45 +77,13 @@ pub async fn record(
     decided: Option<Decided<'_>>,
     historical: Option<DateTime<Utc>>,
     last_action_seq: Option<u64>,
-    messages: &MessageRows,
+    rows: &BatchRows,
 ) -> Result<bool, tokio_postgres::Error> {
-    if let Some(contact) = contact_of(hook) {
-        // Every message carries its sender: a contact that did not change keeps its row version (no new tuple,
-        // no index entries, no WAL for it), and `updated_at` says when it last changed.
-        let statement = client
-            .prepare_cached(
-                "INSERT INTO contacts (tenant, contact_id, name, email, phone_number, identifier, custom_attributes)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (tenant, contact_id) DO UPDATE SET
-                     name = COALESCE(EXCLUDED.name, contacts.name),
-                     email = COALESCE(EXCLUDED.email, contacts.email),
-                     phone_number = COALESCE(EXCLUDED.phone_number, contacts.phone_number),
-                     identifier = COALESCE(EXCLUDED.identifier, contacts.identifier),
-                     custom_attributes = EXCLUDED.custom_attributes,
-                     updated_at = now()
-                 WHERE (contacts.name, contacts.email, contacts.phone_number, contacts.identifier,
-                        contacts.custom_attributes)
-                       IS DISTINCT FROM (COALESCE(EXCLUDED.name, contacts.name),
-                                         COALESCE(EXCLUDED.email, contacts.email),
-                                         COALESCE(EXCLUDED.phone_number, contacts.phone_number),
-                                         COALESCE(EXCLUDED.identifier, contacts.identifier),
-                                         EXCLUDED.custom_attributes)",
-            )
-            .await?;
-        client
-            .execute(
-                &statement,
-                &[
-                    &tenant,
-                    &to_i64(contact.id),
-                    &contact.name,
-                    &contact.email,
-                    &contact.phone_number,
-                    &contact.identifier,
-                    &contact.custom_attributes,
-                ],
-            )
-            .await?;
+    if let Some(contact) = crate::contacts::row_of(tenant, hook) {
+        rows.contacts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(contact);
     }
     let Some(conversation_id) = hook.conversation_id() else {
         return Ok(false);
@@ -132,7 +100,7 @@ pub async fn record(
     .await?;
     if hook.is_message_event() {
         if let Some(row) = message_row(tenant, conversation_id, hook, decided, historical) {
-            messages
+            rows.messages
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .push(row);
@@ -335,8 +303,33 @@ pub struct MessageRow {
     created_at: Option<DateTime<Utc>>,
 }
 
-/// The batch's message rows, filled by [`record`] and written by [`insert_messages`].
-pub type MessageRows = std::sync::Mutex<Vec<MessageRow>>;
+/// Rows the events of a batch collect while [`record`] runs for each, written by [`write_batch_rows`] after all:
+/// one statement per table instead of one per event.
+#[derive(Default)]
+pub struct BatchRows {
+    messages: std::sync::Mutex<Vec<MessageRow>>,
+    contacts: std::sync::Mutex<Vec<crate::contacts::ContactRow>>,
+}
+
+/// Writes what the batch's events collected, the two statements pipelined on the one connection.
+pub async fn write_batch_rows(
+    client: &impl GenericClient,
+    rows: BatchRows,
+) -> Result<(), tokio_postgres::Error> {
+    let messages = rows
+        .messages
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let contacts = rows
+        .contacts
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    futures::try_join!(
+        crate::contacts::upsert(client, contacts),
+        insert_messages(client, messages)
+    )?;
+    Ok(())
+}
 
 fn message_row(
     tenant: &str,
@@ -370,7 +363,7 @@ fn message_row(
 
 /// Inserts the batch's messages in one statement (a redelivered message updates its content and keeps its
 /// triage unless a new one was made).
-pub async fn insert_messages(
+async fn insert_messages(
     client: &impl GenericClient,
     rows: Vec<MessageRow>,
 ) -> Result<(), tokio_postgres::Error> {
@@ -465,49 +458,6 @@ async fn record_flags(
         .execute(&statement, &[&tenant, &to_i64(conversation_id), &flags])
         .await?;
     Ok(())
-}
-
-struct ContactFields<'a> {
-    id: u64,
-    name: &'a Option<String>,
-    email: &'a Option<String>,
-    phone_number: &'a Option<String>,
-    identifier: &'a Option<String>,
-    custom_attributes: serde_json::Value,
-}
-
-fn contact_of(hook: &Webhook) -> Option<ContactFields<'_>> {
-    if hook.event.starts_with("contact_") {
-        return Some(ContactFields {
-            id: hook.id?,
-            name: &hook.name,
-            email: &hook.email,
-            phone_number: &hook.phone_number,
-            identifier: &hook.identifier,
-            custom_attributes: hook
-                .custom_attributes
-                .clone()
-                .unwrap_or_else(|| serde_json::json!({})),
-        });
-    }
-    if hook.is_message_event() && hook.sender_kind() == SenderKind::Contact {
-        return hook.sender.as_ref().and_then(contact_from_sender);
-    }
-    None
-}
-
-fn contact_from_sender(s: &chatwoot::webhook::Sender) -> Option<ContactFields<'_>> {
-    Some(ContactFields {
-        id: s.id?,
-        name: &s.name,
-        email: &s.email,
-        phone_number: &s.phone_number,
-        identifier: &s.identifier,
-        custom_attributes: s
-            .custom_attributes
-            .clone()
-            .unwrap_or_else(|| serde_json::json!({})),
-    })
 }
 
 /// What an applied API command changes in the conversation's state: the bot's standing (an escalation hands

@@ -85,11 +85,22 @@ async fn a_batch_gives_each_event_its_own_outcome_and_records_each_once() {
         u64::try_from(actions).unwrap()
     );
 
+    // Both messages carry the same sender: the batch writes the contact once, in one statement (which may
+    // change a row only once).
+    assert_eq!(env.count("SELECT count(*) FROM contacts").await, 1);
+    let version = "SELECT xmin::text::bigint FROM contacts";
+    let written = env.count(version).await;
+
     // Processing the whole batch again only republishes.
     let again = processor.process_batch(&jobs).await;
     assert!(matches!(again[0], Ok(Outcome::Duplicate)));
     assert!(matches!(again[3], Ok(Outcome::Duplicate)));
     assert_eq!(env.count("SELECT count(*) FROM processed_events").await, 2);
+
+    // A later message whose sender did not change leaves the contact's row version alone.
+    let later = processor.process_batch(&[job(TENANT, 7005, 3005, 6)]).await;
+    assert!(matches!(later[0], Ok(Outcome::Acted)), "{later:?}");
+    assert_eq!(env.count(version).await, written);
     ingress.stop().await.unwrap();
     env.cleanup().await;
 }

@@ -62,6 +62,11 @@ async fn the_hot_batch_statements_never_scan_a_whole_table() {
              '{hi,hello}', '{NULL,NULL}', '{NULL,NULL}', '{text,text}', '{Ann,Bo}', '{f,f}'",
         ),
         (
+            "worker contacts upsert",
+            worker::contacts::UPSERT_CONTACTS,
+            "'{acme,acme}', '{1,2}', '{Ann,NULL}', '{NULL,NULL}', '{NULL,NULL}', '{NULL,NULL}', '{\"{}\",\"{}\"}'",
+        ),
+        (
             "worker activity lookup",
             worker::activity::STORED,
             "'{a,b}'",
