@@ -21,6 +21,11 @@ pub struct Config {
     /// Actions delivered at once by this process.
     #[arg(long, env = "CONCURRENCY", default_value_t = 64)]
     pub concurrency: usize,
+    /// While actions arrive closer together than this, the ledger's claims and settles each wait up to this
+    /// long for company, so that a burst shares one statement and one commit (a quiet dispatcher never waits).
+    /// A claim's wait adds to the reply's latency; 0 turns it off.
+    #[arg(long, env = "LEDGER_LINGER", default_value = "2ms", value_parser = parse_duration)]
+    pub ledger_linger: Duration,
     /// Timeout of one Chatwoot API call.
     #[arg(long, env = "HTTP_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub http_timeout: Duration,

@@ -1,18 +1,21 @@
 //! Group commit for the ledger's writes. Every delivery claims its action before the Chatwoot call and settles
 //! it after; as single autocommitted statements each was a transaction of its own (with its own commit and WAL
 //! flush), and under load PostgreSQL's CPU per action was the main cost of the whole pipeline. A committer is a
-//! task that takes whatever requests are waiting (up to `max_batch`), runs one statement for all of them and
-//! answers each. It never waits for more: a lone request runs at once, so an idle dispatcher adds no latency,
-//! and while one batch runs the next one gathers.
+//! task that gathers the waiting requests (up to `max_batch`, see [`infra::gather`]: a lone request on a quiet
+//! dispatcher runs at once, a busy one waits up to a linger for company), runs one statement for all of them and
+//! answers each; while one batch runs the next one gathers.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
+use std::time::Duration;
+
 use futures::FutureExt;
+use infra::gather::{Arrival, Gatherer};
 
 use tokio::sync::{mpsc, oneshot};
 
-type Request<Req, Resp> = (Req, oneshot::Sender<Resp>);
+type Request<Req, Resp> = Arrival<(Req, oneshot::Sender<Resp>)>;
 
 /// A handle on a committer task; the task ends when the last handle is dropped.
 pub struct GroupCommitter<Req, Resp> {
@@ -29,17 +32,17 @@ impl<Req, Resp> Clone for GroupCommitter<Req, Resp> {
 
 impl<Req: Send + 'static, Resp: Send + 'static> GroupCommitter<Req, Resp> {
     /// Spawns the task. `commit` runs one batch and answers one result per request, in the batch's order.
-    pub fn spawn<F, Fut>(max_batch: usize, mut commit: F) -> Self
+    pub fn spawn<F, Fut>(max_batch: usize, linger: Duration, mut commit: F) -> Self
     where
         F: FnMut(Vec<Req>) -> Fut + Send + 'static,
         Fut: Future<Output = Vec<Resp>> + Send,
     {
         let max_batch = max_batch.max(1);
-        let (requests, mut waiting) = mpsc::channel::<Request<Req, Resp>>(max_batch);
+        let (requests, waiting) = mpsc::channel::<Request<Req, Resp>>(max_batch);
+        let mut waiting = Gatherer::new(waiting, linger);
         tokio::spawn(async move {
-            let mut batch = Vec::with_capacity(max_batch);
-            while waiting.recv_many(&mut batch, max_batch).await > 0 {
-                let (requests, replies): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
+            while let Some(batch) = waiting.next_batch(max_batch).await {
+                let (requests, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
                 // A commit that panics answers nobody (each caller sees the task's answer missing and takes
                 // its path for an unreachable ledger); the committer itself carries on with the next batch.
                 let Ok(results) = AssertUnwindSafe(commit(requests)).catch_unwind().await else {
@@ -58,7 +61,10 @@ impl<Req: Send + 'static, Resp: Send + 'static> GroupCommitter<Req, Resp> {
     /// Queues `request` and waits for its answer; `None` if the task is gone.
     pub async fn submit(&self, request: Req) -> Option<Resp> {
         let (reply, answer) = oneshot::channel();
-        self.requests.send((request, reply)).await.ok()?;
+        self.requests
+            .send(Arrival::now((request, reply)))
+            .await
+            .ok()?;
         answer.await.ok()
     }
 }
@@ -73,7 +79,7 @@ mod tests {
     async fn waiting_requests_share_a_batch_and_each_gets_its_answer() {
         let sizes = Arc::new(Mutex::new(Vec::new()));
         let seen = sizes.clone();
-        let committer = GroupCommitter::spawn(4, move |batch: Vec<u32>| {
+        let committer = GroupCommitter::spawn(4, Duration::ZERO, move |batch: Vec<u32>| {
             seen.lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .push(batch.len());

@@ -117,16 +117,17 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Spawns the group commit tasks; they end when the last clone of the ledger is dropped.
-    pub fn new(pool: Pool) -> Self {
+    /// Spawns the group commit tasks, which gather requests for up to `linger` while the dispatcher is busy;
+    /// they end when the last clone of the ledger is dropped.
+    pub fn new(pool: Pool, linger: Duration) -> Self {
         let insert_pool = pool.clone();
         let settle_pool = pool.clone();
         Self {
-            inserts: GroupCommitter::spawn(MAX_BATCH, move |batch| {
+            inserts: GroupCommitter::spawn(MAX_BATCH, linger, move |batch| {
                 let pool = insert_pool.clone();
                 async move { insert_new(&pool, batch).await }
             }),
-            settles: GroupCommitter::spawn(MAX_BATCH, move |batch| {
+            settles: GroupCommitter::spawn(MAX_BATCH, linger, move |batch| {
                 let pool = settle_pool.clone();
                 async move { settle_all(&pool, batch).await }
             }),

@@ -89,7 +89,7 @@ pub async fn run(
             observer_metrics.request(route, status, elapsed);
         },
     ));
-    let ledger = ledger::Ledger::new(infra.pool.clone());
+    let ledger = ledger::Ledger::new(infra.pool.clone(), config.ledger_linger);
     let deliverer = Arc::new(Deliverer {
         sequencer: sequence::Sequencer::new(ledger.clone()),
         ledger,

@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod gather;
 pub mod health;
 pub mod http;
 pub mod metrics;

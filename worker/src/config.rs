@@ -36,6 +36,11 @@ pub struct Config {
     /// keep events flowing while a batch waits for a slow LLM answer.
     #[arg(long, env = "BATCH_CONCURRENCY", default_value_t = 2)]
     pub batch_concurrency: usize,
+    /// While events arrive closer together than this, a batch waits up to this long after its first event for
+    /// more (a quiet pipeline never waits): fewer transactions and wake-ups per event below the maximum, for
+    /// at most this much latency. 0 turns it off.
+    #[arg(long, env = "BATCH_LINGER", default_value = "5ms", value_parser = parse_duration)]
+    pub batch_linger: Duration,
     /// How long in-flight events may take to finish after SIGTERM.
     #[arg(long, env = "DRAIN_TIMEOUT", default_value = "20s", value_parser = parse_duration)]
     pub drain_timeout: Duration,

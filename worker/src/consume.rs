@@ -16,6 +16,7 @@ use async_nats::StatusCode;
 use std::panic::AssertUnwindSafe;
 
 use futures::{FutureExt, StreamExt};
+use infra::gather::{Arrival, Gatherer};
 use infra::retry::FetchFailures;
 use infra::Supervisor;
 use proto::{DeadItem, DeadLetter, EventEnvelope};
@@ -262,7 +263,7 @@ async fn ack_next(
 /// Hands events to the processor in batches; cloned into every partition loop.
 #[derive(Clone)]
 pub struct Batcher {
-    queue: mpsc::Sender<Pending>,
+    queue: mpsc::Sender<Arrival<Pending>>,
 }
 
 struct Pending {
@@ -271,16 +272,18 @@ struct Pending {
 }
 
 impl Batcher {
-    /// Starts `concurrency` collectors, each taking up to `max_events` waiting events per batch. They stop once
-    /// every clone of the returned batcher is dropped and the events already handed over are processed.
+    /// Starts `concurrency` collectors, each taking up to `max_events` events per batch, gathered as
+    /// [`Gatherer`] says with `linger`. They stop once every clone of the returned batcher is dropped and the
+    /// events already handed over are processed.
     pub fn spawn(
         processor: Arc<Processor>,
         max_events: usize,
         concurrency: usize,
+        linger: Duration,
         supervisor: &mut Supervisor,
     ) -> Self {
         let (queue, waiting) = mpsc::channel(max_events.max(1) * concurrency.max(1));
-        let waiting = Arc::new(Mutex::new(waiting));
+        let waiting = Arc::new(Mutex::new(Gatherer::new(waiting, linger)));
         for collector in 0..concurrency.max(1) {
             let (waiting, processor) = (waiting.clone(), processor.clone());
             supervisor.restarting(format!("batch collector {collector}"), move || {
@@ -292,7 +295,12 @@ impl Batcher {
 
     pub async fn process(&self, job: Job) -> JobResult {
         let (done, result) = oneshot::channel();
-        if self.queue.send(Pending { job, done }).await.is_err() {
+        if self
+            .queue
+            .send(Arrival::now(Pending { job, done }))
+            .await
+            .is_err()
+        {
             return Err(ProcessError::Transient("the worker is stopping".into()));
         }
         result
@@ -302,25 +310,14 @@ impl Batcher {
 }
 
 async fn collect(
-    waiting: Arc<Mutex<mpsc::Receiver<Pending>>>,
+    waiting: Arc<Mutex<Gatherer<Pending>>>,
     processor: Arc<Processor>,
     max_events: usize,
 ) {
     loop {
         // One collector gathers at a time; the others process their batches meanwhile.
-        let batch = {
-            let mut waiting = waiting.lock().await;
-            let Some(first) = waiting.recv().await else {
-                return;
-            };
-            let mut batch = vec![first];
-            while batch.len() < max_events {
-                match waiting.try_recv() {
-                    Ok(next) => batch.push(next),
-                    Err(_) => break,
-                }
-            }
-            batch
+        let Some(batch) = waiting.lock().await.next_batch(max_events).await else {
+            return;
         };
         let (jobs, done): (Vec<Job>, Vec<_>) = batch.into_iter().map(|p| (p.job, p.done)).unzip();
         // A panic (a bug, a responder gone wrong) fails this batch's events, which are retried like any

@@ -204,6 +204,7 @@ pub async fn run_with_responder(
         processor.clone(),
         config.batch_max_events,
         config.batch_concurrency,
+        config.batch_linger,
         &mut supervisor,
     );
     for partition in 0..infra::topology::PARTITIONS {

@@ -22,7 +22,7 @@ impl Db {
         let pool = infra::db::connect_and_migrate(&format!("{base}/{name}"), 4)
             .await
             .unwrap();
-        let ledger = dispatcher::ledger::Ledger::new(pool.clone());
+        let ledger = dispatcher::ledger::Ledger::new(pool.clone(), std::time::Duration::ZERO);
         Self {
             admin,
             name,
