@@ -39,7 +39,7 @@ pub struct Config {
     /// While events arrive closer together than this, a batch waits up to this long after its first event for
     /// more (a quiet pipeline never waits): fewer transactions and wake-ups per event below the maximum, for
     /// at most this much latency. 0 turns it off.
-    #[arg(long, env = "BATCH_LINGER", default_value = "5ms", value_parser = parse_duration)]
+    #[arg(long, env = "BATCH_LINGER", default_value = "2ms", value_parser = parse_duration)]
     pub batch_linger: Duration,
     /// How long in-flight events may take to finish after SIGTERM.
     #[arg(long, env = "DRAIN_TIMEOUT", default_value = "20s", value_parser = parse_duration)]
