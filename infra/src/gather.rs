@@ -100,7 +100,7 @@ mod tests {
     async fn a_lone_event_on_a_quiet_pipeline_is_not_held() {
         let (send, receive) = mpsc::channel(8);
         let mut gatherer = Gatherer::new(receive, Duration::from_millis(5));
-        send.send(Arrival::now(1)).await.unwrap();
+        send.send(Arrival::now(1)).await.expect("gatherer alive");
         let started = Instant::now();
         assert_eq!(gatherer.next_batch(8).await, Some(vec![1]));
         assert_eq!(started.elapsed(), Duration::ZERO);
@@ -114,7 +114,7 @@ mod tests {
         // Events every millisecond: after a few batches the gatherer knows the pipeline is busy.
         let sender = tokio::spawn(async move {
             for n in 0..40u32 {
-                send.send(Arrival::now(n)).await.unwrap();
+                send.send(Arrival::now(n)).await.expect("gatherer alive");
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
         });
@@ -124,7 +124,7 @@ mod tests {
             sizes.push(batch.len());
             seen.extend(batch);
         }
-        sender.await.unwrap();
+        sender.await.expect("sender finished");
         assert_eq!(seen, (0..40).collect::<Vec<_>>(), "every event, in order");
         assert!(sizes[..3].iter().all(|&s| s == 1), "{sizes:?}");
         assert!(
@@ -143,7 +143,7 @@ mod tests {
         let (send, receive) = mpsc::channel(64);
         let mut gatherer = Gatherer::new(receive, Duration::from_millis(5));
         for n in 0..10u32 {
-            send.send(Arrival::now(n)).await.unwrap();
+            send.send(Arrival::now(n)).await.expect("gatherer alive");
         }
         assert_eq!(gatherer.next_batch(4).await, Some(vec![0, 1, 2, 3]));
         assert_eq!(gatherer.next_batch(4).await, Some(vec![4, 5, 6, 7]));

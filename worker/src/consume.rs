@@ -4,7 +4,8 @@
 //!
 //! The loops do not process events themselves: they hand them to the [`Batcher`], which processes the events
 //! waiting at that moment (at most one per partition, so never two of one conversation) together, with one
-//! transaction for all of them. An idle pipeline processes each event at once; a busy one commits in groups.
+//! transaction for all of them. An idle pipeline processes each event at once; a busy one commits in groups, each
+//! gathered for up to `BATCH_LINGER` ([`infra::gather`]).
 
 use std::sync::Arc;
 use std::time::Duration;
