@@ -318,7 +318,8 @@ async fn the_inbox_searches_and_a_conversation_takes_a_private_note_and_a_resolv
     browser
         .goto(&format!("{}/console/#token={}", c.api.url(), c.key))
         .await;
-    browser.find("#nav").await;
+    // Shown once the page has signed in; the shortcuts do nothing before (the markup has it from the start).
+    browser.find("#nav:not([hidden])").await;
     browser.key('g').await;
     browser.key('i').await;
     browser
