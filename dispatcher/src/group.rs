@@ -7,12 +7,10 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-
 use std::time::Duration;
 
 use futures::FutureExt;
 use infra::gather::{Arrival, Gatherer};
-
 use tokio::sync::{mpsc, oneshot};
 
 type Request<Req, Resp> = Arrival<(Req, oneshot::Sender<Resp>)>;
