@@ -350,7 +350,6 @@ impl Processor {
                 p.draft_writes.apply(&txn).await
             }))
             .await?;
-            state::write_batch_rows(&txn, rows).await?;
             let (observations, mut increments) =
                 crate::reporting::inputs(planned.iter().map(|p| {
                     crate::reporting::Processed {
@@ -364,9 +363,10 @@ impl Processor {
                     }
                 }));
             increments.extend(written.into_iter().flatten());
-            crate::reporting::write(&txn, &calendars, &observations, &increments).await?;
-            // The ledger rows go last, with each event's outbox: a key another delivery committed meanwhile rolls
-            // everything back, and the batch is run again (finding that key recorded).
+            // The ledger rows, with each event's outbox, go out with the batch's other rows and its analytics,
+            // pipelined: a key another delivery committed meanwhile rolls everything back, and the batch is run
+            // again (finding that key recorded). Every batch sends these statements in one order (contacts,
+            // messages, trackers, counters, ledger, then buckets), so concurrent batches lock rows in one order.
             let entries: Vec<LedgerEntry<'_>> = planned
                 .iter()
                 .map(|p| LedgerEntry {
@@ -389,7 +389,11 @@ impl Processor {
                     activity: infra::outbox::encode(p.activity.iter().map(Activity::to_json)),
                 })
                 .collect();
-            let claimed = ledger::claim(&txn, &entries).await?;
+            let ((), (), claimed) = futures::try_join!(
+                async { Ok(state::write_batch_rows(&txn, rows).await?) },
+                crate::reporting::write(&txn, &calendars, &observations, &increments),
+                async { Ok::<_, ProcessError>(ledger::claim(&txn, &entries).await?) },
+            )?;
             if claimed.len() < entries.len() {
                 txn.rollback().await?;
                 return Ok(None);
@@ -467,12 +471,18 @@ impl Processor {
         payloads: Vec<Bytes>,
         records: &[Activity],
     ) -> Result<(), ProcessError> {
-        self.publish_actions(tenant, payloads).await?;
-        if !records.is_empty() {
+        // Together, not one after the other: one wait for acknowledgements on the event's path instead of two.
+        // A record is never waited for by a reply, and a failure of either retries the event, which publishes
+        // both again under the same ids.
+        let records = async {
+            if records.is_empty() {
+                return Ok(());
+            }
             infra::activity::publish(&self.jetstream, &self.topology, records)
                 .await
-                .map_err(|e| ProcessError::Transient(format!("publish activity: {e}")))?;
-        }
+                .map_err(|e| ProcessError::Transient(format!("publish activity: {e}")))
+        };
+        futures::try_join!(self.publish_actions(tenant, payloads), records)?;
         Ok(())
     }
 

@@ -83,19 +83,19 @@ pub fn inputs<'a>(
     (observations, increments)
 }
 
-/// Writes a batch's analytics in its transaction.
+/// Writes a batch's analytics in its transaction; the counters go out with the trackers' read, pipelined.
 pub async fn write(
     client: &impl deadpool_postgres::GenericClient,
     calendars: &HashMap<String, Calendar>,
     observations: &[Observation],
     increments: &[CounterInc],
 ) -> Result<(), ProcessError> {
-    analytics::record(client, calendars, observations)
-        .await
-        .map_err(analytics_error)?;
-    analytics::add_counters(client, calendars, increments)
-        .await
-        .map_err(analytics_error)
+    futures::try_join!(
+        analytics::record(client, calendars, observations),
+        analytics::add_counters(client, calendars, increments),
+    )
+    .map_err(analytics_error)?;
+    Ok(())
 }
 
 fn analytics_error(error: analytics::AnalyticsError) -> ProcessError {
