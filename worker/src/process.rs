@@ -6,6 +6,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use deadpool_postgres::Pool;
 use futures::future::{join_all, try_join_all};
+use futures::TryFutureExt;
 use infra::activity::Activity;
 use infra::{Tenant, TenantCache, Topology};
 use proto::{Action, ActionKind, EventEnvelope};
@@ -390,9 +391,9 @@ impl Processor {
                 })
                 .collect();
             let ((), (), claimed) = futures::try_join!(
-                async { Ok(state::write_batch_rows(&txn, rows).await?) },
+                state::write_batch_rows(&txn, rows).map_err(ProcessError::from),
                 crate::reporting::write(&txn, &calendars, &observations, &increments),
-                async { Ok::<_, ProcessError>(ledger::claim(&txn, &entries).await?) },
+                ledger::claim(&txn, &entries).map_err(ProcessError::from),
             )?;
             if claimed.len() < entries.len() {
                 txn.rollback().await?;
