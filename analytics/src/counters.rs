@@ -148,13 +148,30 @@ pub async fn add_counters(
     Ok(())
 }
 
+/// The end of every insert into `analytics_counters AS c`: a row that exists is added to. A macro, so that
+/// statements of other crates that write counters inline (the dispatcher's settle) can `concat!` it.
+#[macro_export]
+macro_rules! add_to_existing_counters {
+    () => {
+        "
+    ON CONFLICT (tenant, hour, metric, key, shard)
+    DO UPDATE SET count = c.count + EXCLUDED.count, sum = c.sum + EXCLUDED.sum"
+    };
+}
+
 /// Adds a batch's increments to their hourly rows.
-pub const ADD_COUNTERS: &str = "
+pub const ADD_COUNTERS: &str = concat!(
+    "
     INSERT INTO analytics_counters AS c (tenant, hour, metric, key, shard, count, sum)
     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::int2[], $6::bigint[],
-                         $7::bigint[])
-    ON CONFLICT (tenant, hour, metric, key, shard)
-    DO UPDATE SET count = c.count + EXCLUDED.count, sum = c.sum + EXCLUDED.sum";
+                         $7::bigint[])",
+    add_to_existing_counters!()
+);
+
+/// The hour of `at` that [`add_counters`] files an increment under for a tenant without a calendar (UTC).
+pub fn default_hour(at: DateTime<Utc>) -> i64 {
+    Rollup::new(Calendar::default().timezone).hour_key(at)
+}
 
 /// One counter's total over some hours.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

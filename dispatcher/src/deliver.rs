@@ -353,13 +353,13 @@ impl Deliverer {
             Verdict::Unsupported(reason) => {
                 tracing::info!(action_id = id, %reason, "action skipped");
                 self.ledger
-                    .settle(id, SettledState::Delivered, None, Some(&reason))
+                    .settle(action, SettledState::Delivered, None, Some(&reason))
                     .await?;
                 (Outcome::Skipped, Settle::Ack)
             }
             Verdict::Delivered { status } => {
                 self.ledger
-                    .settle(id, SettledState::Delivered, status, None)
+                    .settle(action, SettledState::Delivered, status, None)
                     .await?;
                 let outcome = match status {
                     Some(_) => Outcome::Delivered,
@@ -385,7 +385,9 @@ impl Deliverer {
                 error,
             } => {
                 tracing::warn!(%error, attempt, ?delay, action_id = id, "will retry");
-                self.ledger.settle(id, state, status, Some(&error)).await?;
+                self.ledger
+                    .settle(action, state, status, Some(&error))
+                    .await?;
                 (Outcome::Retrying, Settle::Nak(delay))
             }
             Verdict::GiveUp { status, reason } => {
@@ -408,7 +410,7 @@ impl Deliverer {
                     return Ok((Outcome::Failed, Settle::Nak(self.policy.min_delay)));
                 }
                 self.ledger
-                    .settle(id, SettledState::Dead, status, Some(&reason))
+                    .settle(action, SettledState::Dead, status, Some(&reason))
                     .await?;
                 (Outcome::DeadLettered, Settle::Ack)
             }

@@ -51,21 +51,42 @@ const TAKE_LEASE: &str = "
     UPDATE dispatched_actions SET state = 'sending', attempts = $2, lease_until = now() + make_interval(secs => $3),
         updated_at = now()
     WHERE action_id = $1";
+/// Records a group's outcomes and counts the attempts that end here, in one autocommitted statement (one round
+/// trip: as a transaction of its own statements it took four). An attempt ends here when it leaves `sending`: a
+/// repeated settle of the same attempt counts nothing. `uncertain` counts as retried, like `retrying`; an action
+/// settled `delivered` with a reason was skipped (its platform has no such call), not sent. Counter rows are
+/// written in (tenant, metric) order, as `add_counters` writes them.
+///
 /// `action_id = ANY($1)` is what keeps this on the primary key: joined with `unnest` alone, the generic plan a
 /// prepared statement settles on after five executions, made while the table was small, is a hash join over a
 /// sequential scan, which then reads the whole table on every settle (seen at 50k rows: 15 ms instead of 0.2).
 /// With it, even a generic plan made on an empty table looks the rows up in the index. The arrays come as
 /// `(SELECT $n)` so that this plan is kept rather than made again for each settle (see `infra::db`'s
 /// `PREFER_INDEXES`). Public for the test that checks the plans of the hot statements.
-pub const SETTLE: &str = "
-    UPDATE dispatched_actions d SET state = s.state, lease_until = NULL, last_status = s.status,
-        last_error = s.error, updated_at = now()
-    FROM unnest((SELECT $1::text[]), (SELECT $2::text[]), (SELECT $3::int4[]), (SELECT $4::text[]))
-             AS s(action_id, state, status, error),
-         dispatched_actions old
-    WHERE d.action_id = ANY((SELECT $1::text[])::text[]) AND d.action_id = s.action_id
-      AND old.action_id = ANY((SELECT $1::text[])::text[]) AND old.action_id = d.action_id
-    RETURNING d.tenant, d.conversation_id, d.state, old.state, s.error IS NOT NULL";
+pub const SETTLE: &str = concat!(
+    "
+    WITH settled AS (
+        UPDATE dispatched_actions d SET state = s.state, lease_until = NULL, last_status = s.status,
+            last_error = s.error, updated_at = now()
+        FROM unnest((SELECT $1::text[]), (SELECT $2::text[]), (SELECT $3::int4[]), (SELECT $4::text[]))
+                 AS s(action_id, state, status, error),
+             dispatched_actions old
+        WHERE d.action_id = ANY((SELECT $1::text[])::text[]) AND d.action_id = s.action_id
+          AND old.action_id = ANY((SELECT $1::text[])::text[]) AND old.action_id = d.action_id
+        RETURNING d.tenant, d.state, old.state AS was, s.error IS NOT NULL AS skipped
+    ), ended AS (
+        SELECT tenant, CASE state WHEN 'delivered' THEN $5::text WHEN 'dead' THEN $7::text ELSE $6::text END
+                   AS metric,
+               count(*) AS attempts
+        FROM settled
+        WHERE was = 'sending' AND state IN ('delivered', 'retrying', 'uncertain', 'dead')
+          AND NOT (state = 'delivered' AND skipped)
+        GROUP BY 1, 2
+    )
+    INSERT INTO analytics_counters AS c (tenant, hour, metric, key, shard, count, sum)
+    SELECT tenant, $8::bigint, metric, '', $9::int2, attempts, 0 FROM ended ORDER BY tenant, metric",
+    analytics::add_to_existing_counters!()
+);
 /// Whether the conversation's action with this sequence number is delivered or dead-lettered.
 pub const IS_SETTLED: &str = "
     SELECT state IN ('delivered', 'dead') FROM dispatched_actions
@@ -95,6 +116,8 @@ struct NewClaim {
 /// A settle waiting for its group commit.
 struct Settlement {
     action_id: String,
+    tenant: String,
+    conversation_id: u64,
     state: SettledState,
     status: Option<i32>,
     error: Option<String>,
@@ -164,14 +187,16 @@ impl Ledger {
     /// Records how the attempt ended.
     pub async fn settle(
         &self,
-        action_id: &str,
+        action: &Action,
         state: SettledState,
         status: Option<u16>,
         error: Option<&str>,
     ) -> Result<(), LedgerError> {
         self.settles
             .submit(Settlement {
-                action_id: action_id.to_owned(),
+                action_id: action.action_id.clone(),
+                tenant: action.tenant.clone(),
+                conversation_id: action.conversation_id,
                 state,
                 status: status.map(i32::from),
                 error: error.map(str::to_owned),
@@ -337,9 +362,9 @@ async fn claim_existing(
     Ok(claim)
 }
 
-/// Records the batch's outcomes in one statement. Two settles of one action in a batch (possible only when a
-/// lease ran out) would make the update ambiguous: the last one queued wins, as it would have one after the
-/// other. Rows are updated in id order, so that overlapping batches of two dispatchers cannot deadlock.
+/// Records the batch's outcomes in one statement ([`SETTLE`]). Two settles of one action in a batch (possible
+/// only when a lease ran out) would make the update ambiguous: the last one queued wins, as it would have one
+/// after the other. Rows are updated in id order, so that overlapping batches of two dispatchers cannot deadlock.
 async fn settle_all(pool: &Pool, batch: Vec<Settlement>) -> Vec<Result<(), LedgerError>> {
     let mut order: Vec<usize> = (0..batch.len()).rev().collect();
     // Stable over the reversed queue: of the copies of an action, the last one queued comes first and is kept.
@@ -350,48 +375,30 @@ async fn settle_all(pool: &Pool, batch: Vec<Settlement>) -> Vec<Result<(), Ledge
     let states: Vec<&str> = rows.clone().map(|s| s.state.as_str()).collect();
     let statuses: Vec<Option<i32>> = rows.clone().map(|s| s.status).collect();
     let errors: Vec<Option<&str>> = rows.map(|s| s.error.as_deref()).collect();
+    // Hours of the counters are UTC hours here (the dispatcher does not read calendars): the same as local
+    // hours except in half-hour time zones.
+    let hour = analytics::counters::default_hour(chrono::Utc::now());
+    let shard =
+        analytics::batch_shard(batch.iter().map(|s| (s.tenant.as_str(), s.conversation_id)));
     let settled = async {
-        let mut client = pool.get().await?;
+        let client = pool.get().await?;
         let settle = client.prepare_cached(SETTLE).await?;
-        let txn = client.transaction().await?;
-        let rows = txn
-            .query(&settle, &[&ids, &states, &statuses, &errors])
+        client
+            .execute(
+                &settle,
+                &[
+                    &ids,
+                    &states,
+                    &statuses,
+                    &errors,
+                    &analytics::counters::DELIVERY_SENT,
+                    &analytics::counters::DELIVERY_RETRIED,
+                    &analytics::counters::DELIVERY_DEAD_LETTERED,
+                    &hour,
+                    &shard,
+                ],
+            )
             .await?;
-        // Counted with the settle, only for an attempt that ends here (from `sending`): a repeated settle of
-        // the same attempt counts nothing. An attempt that may have arrived (`uncertain`) is retried like any
-        // other; an action settled `delivered` with a reason was skipped (its platform has no such call), not
-        // sent.
-        let now = chrono::Utc::now();
-        let counted: Vec<analytics::CounterInc> = rows
-            .iter()
-            .filter(|row| row.get::<_, &str>(3) == "sending")
-            .filter_map(|row| {
-                let metric = match row.get::<_, &str>(2) {
-                    "delivered" if row.get::<_, bool>(4) => return None,
-                    "delivered" => analytics::counters::DELIVERY_SENT,
-                    "retrying" | "uncertain" => analytics::counters::DELIVERY_RETRIED,
-                    "dead" => analytics::counters::DELIVERY_DEAD_LETTERED,
-                    _ => return None,
-                };
-                let conversation = u64::try_from(row.get::<_, i64>(1)).unwrap_or(0);
-                Some(analytics::CounterInc::one(
-                    row.get(0),
-                    conversation,
-                    now,
-                    metric,
-                    "",
-                ))
-            })
-            .collect();
-        // Hours of the counters are UTC hours here (the dispatcher does not read calendars): the same as local
-        // hours except in half-hour time zones.
-        analytics::add_counters(&txn, &Default::default(), &counted)
-            .await
-            .map_err(|e| match e {
-                analytics::AnalyticsError::Postgres(e) => LedgerError::from(e),
-                other => LedgerError::Analytics(Arc::new(other.to_string())),
-            })?;
-        txn.commit().await?;
         Ok::<_, LedgerError>(())
     }
     .await;
@@ -426,8 +433,6 @@ pub enum LedgerError {
     Postgres(Arc<tokio_postgres::Error>),
     #[error("the ledger's group commit task stopped")]
     Stopped,
-    #[error("analytics: {0}")]
-    Analytics(Arc<String>),
 }
 
 impl From<deadpool_postgres::PoolError> for LedgerError {

@@ -32,10 +32,7 @@ async fn claim(db: &Db, action: &Action, lease: Duration) -> Claim {
 }
 
 async fn settle(db: &Db, action: &Action, state: SettledState) {
-    db.ledger
-        .settle(&action.action_id, state, None, None)
-        .await
-        .unwrap();
+    db.ledger.settle(action, state, None, None).await.unwrap();
 }
 
 /// `state:attempts:leased`.

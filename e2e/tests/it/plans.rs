@@ -79,7 +79,8 @@ async fn the_hot_batch_statements_never_scan_a_whole_table() {
         (
             "dispatcher settle",
             dispatcher::ledger::SETTLE,
-            "'{a,b}', '{delivered,dead}', '{200,401}', '{NULL,unauthorized}'",
+            "'{a,b}', '{delivered,dead}', '{200,401}', '{NULL,unauthorized}', 'delivery_sent', \
+             'delivery_retried', 'delivery_dead_lettered', 490000, 1",
         ),
         (
             "analytics tracker load",
@@ -174,7 +175,20 @@ async fn the_batch_statements_are_planned_once() {
             .await
             .unwrap();
         client
-            .query(&statement, &[&keys, &states, &statuses, &errors])
+            .execute(
+                &statement,
+                &[
+                    &keys,
+                    &states,
+                    &statuses,
+                    &errors,
+                    &"delivery_sent",
+                    &"delivery_retried",
+                    &"delivery_dead_lettered",
+                    &490_000_i64,
+                    &1_i16,
+                ],
+            )
             .await
             .unwrap();
         let statement = client
